@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine with Python 3.11 and make:
+#   make report   create .venv, install, run the main job on data/sample, write reports/
+#   make test     create .venv if needed, run ruff, the tests, the doctests and every notebook
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: report test lint typecheck bench bench-peer clean data
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		-c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/stockout-forecast report data/sample --out reports
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	MPLBACKEND=Agg $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# Regenerate the committed demo data (seeded; see data/README.md).
+data: $(STAMP)
+	$(PY) -m stockout_forecast.datasets data/sample --n-items 300 --n-days 730 --seed 20261126
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_history.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache
