@@ -1,0 +1,173 @@
+"""The dense item x period panel that every layer computes on.
+
+:class:`DemandHistory` is the hand-off between the history layer and the models: a regular
+grid of periods per item held as numpy arrays (items on axis 0, time on axis 1), so that
+every model and statistic is a numpy operation over all items at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FREQ_ALIASES", "DemandHistory", "period_starts"]
+
+#: user-facing frequency code -> pandas offset alias of the period *start* dates
+FREQ_ALIASES = {"D": "D", "W": "W-MON", "M": "MS"}
+#: nominal days per period (used to turn units/period into units/day)
+DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+
+def period_starts(dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """Map dates to the start of their period: the day, the Monday of the week, the 1st.
+
+    >>> period_starts(pd.DatetimeIndex(["2024-01-03", "2024-01-31"]), "W").strftime("%Y-%m-%d").tolist()
+    ['2024-01-01', '2024-01-29']
+    >>> period_starts(pd.DatetimeIndex(["2024-02-29"]), "M").strftime("%Y-%m-%d").tolist()
+    ['2024-02-01']
+    """
+    d = pd.DatetimeIndex(dates).normalize()
+    if freq == "D":
+        return d
+    if freq == "W":
+        return d - pd.to_timedelta(d.day_of_week, unit="D")
+    if freq == "M":
+        return d - pd.to_timedelta(d.day - 1, unit="D")
+    raise ValueError(f"freq must be 'D', 'W' or 'M'; got {freq!r}.")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class DemandHistory:
+    """Demand per item and period on a regular grid, with censored (stock-out) periods marked.
+
+    Attributes
+    ----------
+    item_ids : numpy.ndarray of str, shape (n_items,)
+        Item identifiers, sorted. Every item that came in is here, with or without sales.
+    periods : pandas.DatetimeIndex, shape (n_periods,)
+        Period start dates (day; Monday of the week for ``"W"``; 1st of the month for ``"M"``).
+    freq : {"D", "W", "M"}
+        Period length.
+    units : numpy.ndarray of float64, shape (n_items, n_periods)
+        Net units demanded per period (sales minus returns), 0 where nothing sold, NaN
+        before the item's first activity (not yet listed).
+    censored : numpy.ndarray of bool, shape (n_items, n_periods)
+        Periods without stock (from stock history): demand was not observed, not zero.
+    suspected : numpy.ndarray of bool, shape (n_items, n_periods)
+        Periods inferred as likely stock-outs without stock history (a long zero run in an
+        otherwise steady seller). Treated as unobserved by :attr:`observed`.
+    as_of : pandas.Timestamp
+        Last day covered by the history.
+    status : pandas.DataFrame
+        Indexed by ``item_id``; columns ``status`` (``"ok"`` or a problem code such as
+        ``"no_sales"``, ``"new"``, ``"all_returns"``) and ``reason`` (plain English).
+    """
+
+    item_ids: np.ndarray
+    periods: pd.DatetimeIndex
+    freq: str
+    units: np.ndarray
+    censored: np.ndarray
+    suspected: np.ndarray
+    as_of: pd.Timestamp
+    status: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        n, t = len(self.item_ids), len(self.periods)
+        for name in ("units", "censored", "suspected"):
+            arr = getattr(self, name)
+            if arr.shape != (n, t):
+                raise ValueError(f"DemandHistory.{name} has shape {arr.shape}; expected {(n, t)}.")
+        if self.freq not in FREQ_ALIASES:
+            raise ValueError(f"freq must be 'D', 'W' or 'M'; got {self.freq!r}.")
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def n_items(self) -> int:
+        """Number of items."""
+        return len(self.item_ids)
+
+    @property
+    def n_periods(self) -> int:
+        """Number of periods."""
+        return len(self.periods)
+
+    @property
+    def active(self) -> np.ndarray:
+        """Periods inside each item's life (from first activity to ``as_of``)."""
+        return ~np.isnan(self.units)
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Periods whose demand was observed: active, not censored, not a suspected stock-out."""
+        return self.active & ~self.censored & ~self.suspected
+
+    @property
+    def censored_share(self) -> float:
+        """Share of active item-periods that are censored or suspected stock-outs."""
+        act = self.active
+        n = act.sum()
+        return float(((self.censored | self.suspected) & act).sum() / n) if n else 0.0
+
+    @property
+    def days_per_period(self) -> float:
+        """Nominal days in one period (1, 7 or 30.44)."""
+        return DAYS_PER_PERIOD[self.freq]
+
+    # ----------------------------------------------------------------- conversions
+    def to_frame(self) -> pd.DataFrame:
+        """Long format: one row per item and active period.
+
+        Columns: ``item_id``, ``date`` (period start), ``units``, ``censored``,
+        ``suspected_stockout``.
+        """
+        act = self.active
+        ii, tt = np.nonzero(act)
+        return pd.DataFrame(
+            {
+                "item_id": self.item_ids[ii],
+                "date": self.periods[tt],
+                "units": self.units[ii, tt],
+                "censored": self.censored[ii, tt],
+                "suspected_stockout": self.suspected[ii, tt],
+            }
+        )
+
+    def subset(self, items: list[str] | np.ndarray) -> DemandHistory:
+        """The same history restricted to ``items`` (in the given order)."""
+        pos = pd.Index(self.item_ids).get_indexer(list(items))
+        if (pos < 0).any():
+            missing = [i for i, p in zip(items, pos, strict=True) if p < 0][:5]
+            raise KeyError(f"Items not in the history: {missing}.")
+        status = self.status.reindex(np.asarray(items)) if len(self.status) else self.status
+        return DemandHistory(
+            item_ids=self.item_ids[pos],
+            periods=self.periods,
+            freq=self.freq,
+            units=self.units[pos],
+            censored=self.censored[pos],
+            suspected=self.suspected[pos],
+            as_of=self.as_of,
+            status=status,
+        )
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        return (
+            f"<DemandHistory: {self.n_items:,} items x {self.n_periods:,} periods "
+            f"(freq={self.freq!r}, {self.periods[0]:%Y-%m-%d} to {self.as_of:%Y-%m-%d}), "
+            f"{self.censored_share:.1%} item-periods censored>"
+            if self.n_periods
+            else f"<DemandHistory: {self.n_items:,} items, no periods>"
+        )
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        n_flag = int((self.status["status"] != "ok").sum()) if len(self.status) else 0
+        return (
+            f"<div><b>DemandHistory</b> {escape(repr(self)[15:-1])}<br>"
+            f"{n_flag:,} items flagged (see <code>.status</code>)</div>"
+        )
