@@ -1,0 +1,1164 @@
+"""Reading and writing the tables of the data contract.
+
+One ``read_*`` function per table takes a file (CSV, CSV.gz, TSV, Parquet, Excel), a folder
+holding the table's standard file, a DataFrame already in memory, or a database (a SQLAlchemy
+URL such as ``"sqlite:///shop.db"``, or an open Engine / Connection). Every table passes
+:func:`~stockout_forecast.validation.validate_table`, so what comes out is in the contract's
+column names and types whatever went in. ``column_map`` renames columns at this edge and
+nowhere else.
+
+:func:`read_dataset` reads a whole business at once (a folder of standard file names, an
+Excel workbook with one sheet per table, or a database with one table per name), then runs
+the cross-table checks of :func:`~stockout_forecast.validation.validate_dataset`;
+:func:`write_dataset` writes one back.
+
+Security: data are never evaluated. Only the paths and URLs given are read (a folder is
+listed, and only its files named after a contract table are opened). Remote URLs
+(``http://``, ``s3://``...) are refused, so nothing is fetched from the network. SQL runs
+only through SQLAlchemy ``text()``: the table name is checked to be a plain identifier and
+quoted by the database dialect; ``query=`` is the caller's own SQL, run as given. Files are
+written only under the path given, with names taken from the contract, never from data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._dataset import TABLE_NAMES, Dataset
+from .exceptions import SchemaError
+from .schema import TABLES, TableSpec
+from .validation import MAY_BE_EMPTY, _check_dataset, _validate_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+    Source = str | os.PathLike[str] | pd.DataFrame | Engine | Connection
+    DatasetSource = str | os.PathLike[str] | Engine | Connection
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Dataset",
+    "read_customer_orders",
+    "read_dataset",
+    "read_inventory",
+    "read_items",
+    "read_purchase_orders",
+    "read_sales",
+    "read_stock_history",
+    "read_suppliers",
+    "write_dataset",
+]
+
+#: file suffix -> format; the longest matching suffix wins (``.csv.gz`` before ``.gz``)
+_FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".tsv.gz": "tsv",
+    ".parquet": "parquet",
+    ".xlsx": "excel",
+}
+#: the file suffixes the readers understand
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_FORMATS)
+#: what ``write_dataset`` can write: format -> file suffix ("" for a single-file format)
+_WRITE_SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
+_WRITE_FORMATS = ("csv", "csv.gz", "parquet", "excel", "sqlite")
+#: spellings of a missing value in CSV / Excel cells (not in id columns: "NA" is a valid id)
+_NA_STRINGS = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+_EXTRAS = {"pyarrow": "parquet", "openpyxl": "excel", "sqlalchemy": "sql"}
+
+
+# --------------------------------------------------------------------------- helpers
+def _require(module: str, purpose: str) -> Any:
+    """Import an optional dependency, or say which pip extra provides it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ImportError(
+            f"{purpose} needs the optional package {module!r}, which is not installed. "
+            f'Install it with: pip install "stockout_forecast[{_EXTRAS[module]}]"'
+        ) from err
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(_FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return _FORMATS[suffix]
+    raise ValueError(
+        f"Cannot tell the format of {str(path)!r} from its name. Supported suffixes: "
+        f"{', '.join(SUPPORTED_SUFFIXES)}. Rename the file, or load it with pandas and pass "
+        f"the DataFrame."
+    )
+
+
+def _table_stem(path: Path) -> str | None:
+    """The part of a file name before a supported suffix, lower case; None if unsupported."""
+    name = path.name.lower()
+    for suffix in sorted(_FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def _is_sqlalchemy(obj: Any) -> bool:
+    return type(obj).__module__.split(".")[0] == "sqlalchemy"
+
+
+def _is_url(obj: Any) -> bool:
+    return isinstance(obj, str) and bool(_URL_RE.match(obj))
+
+
+def _masked(url: Any) -> str:
+    """A database URL without its password, safe for messages and reports."""
+    return str(url.render_as_string(hide_password=True))
+
+
+def _check_column_map(column_map: Mapping[str, str] | None, spec: TableSpec) -> dict[str, str]:
+    """Validate a column_map: str -> known contract column of this table, no target twice."""
+    if column_map is None:
+        return {}
+    if not isinstance(column_map, Mapping):
+        raise TypeError(
+            f"column_map must be a dict such as {{'SKU': 'item_id'}}; "
+            f"got {type(column_map).__name__}."
+        )
+    out = {}
+    for src, dst in column_map.items():
+        if not isinstance(src, str) or not isinstance(dst, str):
+            raise TypeError(
+                f"column_map keys and values must be column names (str); got {src!r}: {dst!r}."
+            )
+        if dst not in spec.columns:
+            raise ValueError(
+                f"column_map maps {src!r} to {dst!r}, which is not a column of {spec.name}. "
+                f"Known columns: {list(spec.columns)}."
+            )
+        out[src] = dst
+    targets = list(out.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise ValueError(
+            f"column_map maps several columns to {twice}; each contract column can come from "
+            f"one column only."
+        )
+    return out
+
+
+def _apply_column_map(df: pd.DataFrame, cmap: dict[str, str], table: str) -> pd.DataFrame:
+    if not cmap:
+        return df
+    found = [str(c) for c in df.columns]
+    absent = [k for k in cmap if k not in found]
+    if absent:
+        raise SchemaError(
+            f"column_map renames {absent}, but {table} has no such column. Found: {found}. "
+            f"Correct the column_map keys (they are the names in your file)."
+        )
+    clash = [v for k, v in cmap.items() if v in found and v not in cmap and v != k]
+    if clash:
+        raise SchemaError(
+            f"column_map would give {table} two columns named {clash}: it already has them. "
+            f"Drop the existing column or map it to another name as well."
+        )
+    return df.rename(columns=cmap)
+
+
+def _id_columns(header: list[str], cmap: dict[str, str], spec: TableSpec) -> list[str]:
+    """The source names of the table's id columns (before column_map renames them)."""
+    inverse = {v: k for k, v in cmap.items()}
+    wanted = {inverse.get(n, n) for n, c in spec.columns.items() if c.kind == "id"}
+    return [c for c in header if c in wanted]
+
+
+def _text_read_kwargs(
+    header: list[str], id_cols: list[str], user: dict[str, Any], *, text_ids: list[str]
+) -> dict[str, Any]:
+    """Reader options: only an empty id is missing ("NA" is an id); ``text_ids`` read as text."""
+    kw: dict[str, Any] = {}
+    dtype = user.get("dtype")
+    if text_ids and (dtype is None or isinstance(dtype, Mapping)):
+        kw["dtype"] = dict.fromkeys(text_ids, "str") | dict(dtype or {})
+    if "na_values" not in user and "keep_default_na" not in user:
+        kw["keep_default_na"] = False
+        kw["na_values"] = {c: ([""] if c in id_cols else _NA_STRINGS) for c in header}
+    return {**user, **kw}
+
+
+def _is_text(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_string_dtype(s) or s.dtype == object)
+
+
+def _find_table_file(folder: Path, stem: str) -> Path | None:
+    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case)."""
+    hits = sorted(p for p in folder.iterdir() if p.is_file() and _table_stem(p) == stem.lower())
+    if len(hits) > 1:
+        raise SchemaError(
+            f"{folder} holds several files for the {stem} table: {[p.name for p in hits]}. "
+            f"Keep one."
+        )
+    return hits[0] if hits else None
+
+
+# --------------------------------------------------------------------------- file readers
+def _read_file(
+    path: Path, spec: TableSpec, cmap: dict[str, str], sheet_name: str | int | None, user: dict
+) -> pd.DataFrame:
+    fmt = _format_of(path)
+    if sheet_name is not None and fmt != "excel":
+        raise ValueError(f"sheet_name applies to .xlsx files only; {path.name} is {fmt}.")
+    if fmt in ("csv", "tsv"):
+        base = {"sep": "\t" if fmt == "tsv" else ",", "encoding": "utf-8-sig"} | user
+        header = [str(c) for c in pd.read_csv(path, **{**base, "nrows": 0}).columns]
+        ids = _id_columns(header, cmap, spec)
+        df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=[]))
+        # Asking pandas' C parser for text columns is several times slower than letting it
+        # infer them, so ids are re-read as text only when they were parsed as numbers (and
+        # so may have lost leading zeros: "007" -> 7).
+        numeric = [c for c in ids if c in df.columns and not _is_text(df[c])]
+        if numeric:
+            df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=numeric))
+        return df
+    if fmt == "parquet":
+        _require("pyarrow", "Reading Parquet files")
+        return pd.read_parquet(path, **user)
+    _require("openpyxl", "Reading Excel files")
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheet = _pick_sheet(book.sheet_names, spec.file_stem, sheet_name, path)
+        header = [str(c) for c in pd.read_excel(book, sheet_name=sheet, nrows=0, **user).columns]
+        ids = _id_columns(header, cmap, spec)
+        kw = _text_read_kwargs(header, ids, user, text_ids=ids)
+        return pd.read_excel(book, sheet_name=sheet, **kw)
+
+
+def _pick_sheet(
+    sheets: list[Any], stem: str, sheet_name: str | int | None, path: Path
+) -> str | int:
+    names = [str(s) for s in sheets]
+    if sheet_name is not None:
+        if isinstance(sheet_name, int) and 0 <= sheet_name < len(names):
+            return sheet_name
+        if sheet_name in names:
+            return sheet_name
+        raise SchemaError(f"{path.name} has no sheet {sheet_name!r}. Sheets: {names}.")
+    if len(names) == 1:
+        return names[0]
+    same = [s for s in names if s.lower() == stem]
+    if same:
+        return same[0]
+    raise SchemaError(
+        f"{path.name} has several sheets {names} and none is named {stem!r}. "
+        f"Pass sheet_name=... to say which one holds the {stem} table."
+    )
+
+
+# --------------------------------------------------------------------------- SQL
+def _quoted_table(conn: Any, name: str) -> str:
+    """Check ``name`` (``table`` or ``schema.table``) is a plain identifier; quote it."""
+    sa = _require("sqlalchemy", "Reading from a database")
+    parts = name.split(".") if isinstance(name, str) else []
+    if not parts or len(parts) > 2 or not all(_IDENT_RE.match(p) for p in parts):
+        raise ValueError(
+            f"table must be a plain SQL table name (letters, digits and underscores, "
+            f"optionally 'schema.table'); got {name!r}. Use query='SELECT ...' for anything "
+            f"else."
+        )
+    schema, table = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table, schema=schema):
+        found = sorted(inspector.get_table_names(schema=schema))
+        raise SchemaError(
+            f"The database has no table {name!r}. Tables found: {found}. Pass table=... or "
+            f"query=... to say where the data are."
+        )
+    prep = conn.dialect.identifier_preparer
+    quoted = prep.quote(table)
+    return f"{prep.quote_schema(schema)}.{quoted}" if schema else quoted
+
+
+def _engine_for_url(url: str) -> Any:
+    """A SQLAlchemy engine for a database URL; refuses remote-file URLs and absent SQLite files."""
+    sa = _require("sqlalchemy", "Reading from a database URL")
+    scheme = url.split("://", 1)[0]
+    advice = (
+        "Remote files are not fetched: download the file and pass its path, or give a "
+        "database URL such as 'sqlite:///shop.db'."
+    )
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as err:  # ValueError: a port that is not a number
+        raise ValueError(f"'{scheme}://...' is not a valid database URL. {advice}") from err
+    try:
+        parsed.get_dialect()
+    except sa.exc.NoSuchModuleError as err:
+        raise ValueError(
+            f"{_masked(parsed)!r} is not a database URL SQLAlchemy knows (scheme "
+            f"{scheme!r}). {advice}"
+        ) from err
+    db = parsed.database
+    is_file_db = db and db != ":memory:" and not db.startswith("file:")
+    if parsed.get_backend_name() == "sqlite" and is_file_db and not Path(db).is_file():
+        raise FileNotFoundError(
+            f"No SQLite database at {db!r} (from {_masked(parsed)!r}). Check the path: "
+            f"'sqlite:///relative.db' is relative to the working directory, "
+            f"'sqlite:////abs/path.db' is absolute."
+        )
+    try:
+        return sa.create_engine(parsed)
+    except ImportError as err:
+        raise ImportError(
+            f"The database driver for {parsed.drivername!r} is not installed ({err}). "
+            f"Install the driver package for your database (for example psycopg for "
+            f"PostgreSQL); SQLite needs none."
+        ) from err
+
+
+def _connect(source: Any, sa: Any) -> tuple[Any, Callable[[], None], str]:
+    """(connection context, cleanup, masked description) for a URL, Engine or Connection."""
+    if isinstance(source, str):
+        engine = _engine_for_url(source)
+        return engine.connect(), engine.dispose, _masked(engine.url)
+    if isinstance(source, sa.engine.Engine):
+        return source.connect(), lambda: None, _masked(source.url)
+    if isinstance(source, sa.engine.Connection):  # the caller's: leave it open
+        return nullcontext(source), lambda: None, _masked(source.engine.url)
+    raise TypeError(
+        f"Expected a database URL or a SQLAlchemy Engine or Connection; "
+        f"got {type(source).__name__}."
+    )
+
+
+def _read_sql(
+    source: Any, spec: TableSpec, table: str | None, query: str | None, user: dict
+) -> tuple[pd.DataFrame, str]:
+    sa = _require("sqlalchemy", "Reading from a database")
+    if table is not None and query is not None:
+        raise ValueError("Pass either table= or query=, not both.")
+    ctx, cleanup, where = _connect(source, sa)
+    try:
+        with ctx as conn:
+            if query is not None:
+                if not isinstance(query, str):
+                    raise TypeError(f"query must be a SQL string; got {type(query).__name__}.")
+                stmt, what = sa.text(query), f"query on {where}"
+            else:
+                name = table if table is not None else spec.name
+                stmt = sa.text(f"SELECT * FROM {_quoted_table(conn, name)}")
+                what = f"table {name!r} in {where}"
+            return pd.read_sql_query(stmt, conn, **user), what
+    finally:
+        cleanup()
+
+
+# --------------------------------------------------------------------------- one table
+def _load(
+    spec: TableSpec,
+    source: Any,
+    cmap: dict[str, str],
+    *,
+    table: str | None,
+    query: str | None,
+    sheet_name: str | int | None,
+    read_kwargs: dict[str, Any],
+) -> tuple[pd.DataFrame, str]:
+    """The raw frame (before column_map) and a description of where it came from."""
+    if isinstance(source, pd.DataFrame):
+        extra = {"table": table, "query": query, "sheet_name": sheet_name} | read_kwargs
+        given = [k for k, v in extra.items() if v is not None]
+        if given:
+            raise TypeError(f"{given} do not apply to a DataFrame source.")
+        return source, ""
+    if _is_sqlalchemy(source) or _is_url(source):
+        if sheet_name is not None:
+            raise ValueError("sheet_name applies to .xlsx files only, not to a database.")
+        return _read_sql(source, spec, table, query, read_kwargs)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"source must be a file path, a folder, a DataFrame, a database URL or a "
+            f"SQLAlchemy Engine/Connection; got {type(source).__name__}."
+        )
+    if table is not None or query is not None:
+        raise ValueError("table= and query= apply to database sources only, not to files.")
+    path = Path(source)
+    if path.is_dir():
+        found = _find_table_file(path, spec.file_stem)
+        if found is None:
+            raise FileNotFoundError(
+                f"No {spec.file_stem} file in {str(path)!r}: expected {spec.file_stem} with "
+                f"one of {', '.join(SUPPORTED_SUFFIXES)}."
+            )
+        path = found
+    elif not path.is_file():
+        raise FileNotFoundError(f"No such file: {str(path)!r}.")
+    return _read_file(path, spec, cmap, sheet_name, read_kwargs), str(path)
+
+
+def _read_table(
+    name: str,
+    source: Any,
+    *,
+    column_map: Mapping[str, str] | None,
+    table: str | None,
+    query: str | None,
+    sheet_name: str | int | None,
+    read_kwargs: dict[str, Any],
+) -> pd.DataFrame:
+    spec = TABLES[name]
+    cmap = _check_column_map(column_map, spec)
+    raw, where = _load(
+        spec,
+        source,
+        cmap,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+    try:
+        renamed = _apply_column_map(raw, cmap, name)
+        return _validate_table(
+            renamed, name, allow_empty=name in MAY_BE_EMPTY, reader=f"read_{name}"
+        )
+    except SchemaError as err:
+        if not where:
+            raise
+        raise SchemaError(f"{err} Source: {where}.") from err
+
+
+# --------------------------------------------------------------------------- public readers
+_READER_DOC = """Read the {name} table from a file, a folder, a DataFrame or a database.
+
+{doc} Every source passes :func:`~stockout_forecast.validation.validate_table`, so the
+result is in the contract's column names and types whatever the source.
+
+Parameters
+----------
+source : str, os.PathLike, pandas.DataFrame, sqlalchemy Engine or Connection
+    Where the table is: a file (suffix {suffixes}; the format comes from the suffix), a folder
+    holding ``{stem}.<suffix>``, a DataFrame already in memory, a SQLAlchemy database URL
+    (``"sqlite:///shop.db"``) or an open SQLAlchemy Engine / Connection (left open).
+column_map : dict of str to str, optional
+    Renames your columns to the contract's at this edge, e.g. ``{{"SKU": "item_id"}}``.
+    Keys must be columns of the source; values columns of the {name} table: {known}.
+table : str, optional
+    Database sources only: the table to read, default ``"{name}"``. A plain identifier,
+    optionally ``"schema.table"``; it is quoted by the database dialect.
+query : str, optional
+    Database sources only: your own ``SELECT`` statement, run as given instead of ``table``.
+sheet_name : str or int, optional
+    ``.xlsx`` files only: the sheet. Default: the only sheet, or the one named ``"{stem}"``.
+**read_kwargs
+    Passed on to the pandas reader (``read_csv``, ``read_excel``, ``read_parquet`` or
+    ``read_sql_query``), e.g. ``sep=";"``, ``decimal=","``, ``encoding="latin-1"``.
+
+Returns
+-------
+pandas.DataFrame
+    A new frame with ids as ``str``, dates as ``datetime64[ns]``, quantities as ``float64``;
+    columns not in the contract are kept unchanged. Contract columns ({unit_note}):
+
+{columns}
+
+Raises
+------
+SchemaError
+    The table breaks the contract: missing column (the message suggests a ``column_map``),
+    unparseable date, non-numeric quantity, negative quantity where not allowed, missing id,
+    duplicate key {key}{empty}; or the ``column_map`` names a column the source
+    does not have; or the database has no such table. File sources are named in the message.
+FileNotFoundError
+    The file, the ``{stem}`` file in the folder, or the SQLite database does not exist.
+ValueError
+    Unknown file suffix, a ``column_map`` value that is not a {name} column, a table name
+    that is not a plain identifier, a URL that is not a database, or an option that does not
+    apply to the source (``table`` / ``query`` for files, ``sheet_name`` for non-Excel).
+ImportError
+    Parquet, Excel or database sources without ``pyarrow``, ``openpyxl`` or ``SQLAlchemy``;
+    the message names the pip extra (``pip install "stockout_forecast[parquet]"``).
+
+See Also
+--------
+read_dataset : every table at once, with the cross-table checks.
+stockout_forecast.validation.validate_table : the checks applied.
+
+Notes
+-----
+In CSV, TSV and Excel files ids are read as text, so ``"007"`` stays ``"007"``, and only an
+empty cell is a missing id (``"NA"`` is a valid id). In the other columns the usual spellings
+of a missing value (empty, ``NA``, ``N/A``, ``NULL``, ``NaN``, ``None``) are missing. Text
+files are decoded as UTF-8 (a byte-order mark from Excel is skipped); pass ``encoding=``
+otherwise. Rows in messages are numbered from 0, the first row under the header (for a
+DataFrame: its index labels). Nothing is evaluated: a formula in an Excel file is read as the
+value Excel stored with it (missing if the file was never opened in Excel).{empty_note}
+
+Examples
+--------
+{example}
+"""
+
+_EXAMPLES = {
+    "sales": """>>> import pandas as pd
+>>> raw = pd.DataFrame(
+...     {"SKU": ["007", "007"], "day": ["2024-01-01", "2024-01-02"], "Qty": [3, -1]}
+... )
+>>> read_sales(raw, column_map={"SKU": "item_id", "day": "date", "Qty": "units"})
+  item_id       date  units
+0     007 2024-01-01    3.0
+1     007 2024-01-02   -1.0""",
+    "stock_history": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"item_id": ["A", "A"], "date": ["2024-01-01", "2024-01-02"],
+...                     "stock": [4, 0]})
+>>> read_stock_history(raw, column_map={"stock": "on_hand_units"})
+  item_id       date  on_hand_units
+0       A 2024-01-01            4.0
+1       A 2024-01-02            0.0""",
+    "inventory": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"item_id": ["A", "B"], "on_hand_units": [12, 0],
+...                     "backordered_units": [0, 3], "as_of": ["2024-03-31"] * 2})
+>>> read_inventory(raw)
+  item_id  on_hand_units  backordered_units      as_of
+0       A           12.0                0.0 2024-03-31
+1       B            0.0                3.0 2024-03-31""",
+    "purchase_orders": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"po": ["P1"], "item_id": ["A"], "vendor": ["S1"], "units": [100],
+...                     "order_date": ["2024-03-01"], "eta": ["2024-03-15"]})
+>>> po = read_purchase_orders(
+...     raw, column_map={"po": "po_id", "vendor": "supplier_id", "eta": "expected_date"}
+... )
+>>> int((po["expected_date"] - po["order_date"]).dt.days.iloc[0])
+14""",
+    "suppliers": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"item_id": ["A", "A"], "supplier_id": ["S1", "S2"],
+...                     "unit_cost": [2.5, 2.1], "lead_time_days": [7, 21], "moq_units": [0, 500]})
+>>> read_suppliers(raw)
+  item_id supplier_id  unit_cost  lead_time_days  moq_units
+0       A          S1        2.5             7.0        0.0
+1       A          S2        2.1            21.0      500.0""",
+    "items": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"item_id": [7, 8], "service_level": [0.95, 0.9]})
+>>> read_items(raw)
+  item_id  service_level
+0       7           0.95
+1       8           0.90""",
+    "customer_orders": """>>> import pandas as pd
+>>> raw = pd.DataFrame({"order_id": ["C1", "C1"], "line_id": [1, 2], "item_id": ["A", "B"],
+...                     "units": [2, 5], "order_date": ["2024-03-30", "2024-03-30"]})
+>>> read_customer_orders(raw)[["order_id", "line_id", "item_id", "units"]]
+  order_id line_id item_id  units
+0       C1       1       A    2.0
+1       C1       2       B    5.0""",
+}
+
+
+def _column_lines(spec: TableSpec) -> str:
+    kinds = {"id": "str", "date": "datetime64", "number": "float64", "fraction": "float64"}
+    lines = []
+    for col in spec.columns.values():
+        need = "required" if col.name in spec.required_names else "optional"
+        sign = ", >= 0" if col.nonnegative else ""
+        frac = ", in (0, 1]" if col.kind == "fraction" else ""
+        lines.append(
+            f"    - ``{col.name}`` ({kinds.get(col.kind, 'str')}, {need}{sign}{frac}): {col.doc}"
+        )
+    return "\n".join(lines)
+
+
+def _reader_doc(name: str) -> str:
+    spec = TABLES[name]
+    return _READER_DOC.format(
+        name=name,
+        doc=spec.doc,
+        stem=spec.file_stem,
+        suffixes=", ".join(f"``{s}``" for s in SUPPORTED_SUFFIXES),
+        known=", ".join(f"``{c}``" for c in spec.columns),
+        unit_note="optional ones only when present",
+        columns=_column_lines(spec),
+        key=f"``{list(spec.key)}``" if spec.key else "(none for this table)",
+        empty="" if name in MAY_BE_EMPTY else ", empty table",
+        empty_note=(
+            f" An empty {name} table is accepted (nothing open)." if name in MAY_BE_EMPTY else ""
+        ),
+        example=_EXAMPLES[name],
+    )
+
+
+def read_sales(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "sales",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_stock_history(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "stock_history",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_inventory(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "inventory",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_purchase_orders(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "purchase_orders",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_suppliers(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "suppliers",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_items(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "items",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+def read_customer_orders(
+    source: Source,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    sheet_name: str | int | None = None,
+    **read_kwargs: Any,
+) -> pd.DataFrame:
+    # The docstring is generated from the data contract below (see _READER_DOC).
+    return _read_table(
+        "customer_orders",
+        source,
+        column_map=column_map,
+        table=table,
+        query=query,
+        sheet_name=sheet_name,
+        read_kwargs=read_kwargs,
+    )
+
+
+_READERS: dict[str, Callable[..., pd.DataFrame]] = {
+    "sales": read_sales,
+    "stock_history": read_stock_history,
+    "inventory": read_inventory,
+    "purchase_orders": read_purchase_orders,
+    "suppliers": read_suppliers,
+    "items": read_items,
+    "customer_orders": read_customer_orders,
+}
+for _name, _fn in _READERS.items():
+    _fn.__doc__ = _reader_doc(_name)
+del _name, _fn
+
+
+# --------------------------------------------------------------------------- datasets
+def _check_column_maps(
+    column_maps: Mapping[str, Mapping[str, str]] | None,
+) -> dict[str, dict[str, str]]:
+    if column_maps is None:
+        return {}
+    if not isinstance(column_maps, Mapping):
+        raise TypeError(
+            "column_maps must be a dict of table name -> column_map, e.g. "
+            "{'sales': {'SKU': 'item_id'}}; got " + type(column_maps).__name__ + "."
+        )
+    unknown = [k for k in column_maps if k not in TABLES]
+    if unknown:
+        raise ValueError(
+            f"column_maps has keys {unknown} that are not tables; use table names from "
+            f"{list(TABLE_NAMES)}, e.g. {{'sales': {{'SKU': 'item_id'}}}}."
+        )
+    return {k: _check_column_map(v, TABLES[k]) for k, v in column_maps.items()}
+
+
+def _read_folder(
+    folder: Path, maps: dict[str, dict[str, str]]
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    stems = {TABLES[n].file_stem: n for n in TABLE_NAMES}
+    raw, where, notes = {}, {}, []
+    for stem, name in stems.items():
+        path = _find_table_file(folder, stem)
+        if path is not None:
+            raw[name] = _read_file(path, TABLES[name], maps.get(name, {}), None, {})
+            where[name] = str(path)
+    ignored = [p.name for p in files if _table_stem(p) not in (None, *stems)]
+    if ignored:
+        notes.append(
+            f"Ignored files in {folder} not named after a table: {ignored}. Table files are "
+            f"named {sorted(stems)} with a suffix from {list(SUPPORTED_SUFFIXES)}."
+        )
+    if "sales" not in raw:
+        raise SchemaError(
+            f"{str(folder)!r} has no sales file; sales is required. Expected sales with one of "
+            f"{', '.join(SUPPORTED_SUFFIXES)}. Files found: {[p.name for p in files]}."
+        )
+    return raw, where, notes
+
+
+def _read_workbook(
+    path: Path, maps: dict[str, dict[str, str]]
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
+    _require("openpyxl", "Reading Excel files")
+    raw, where, notes = {}, {}, []
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = [str(s) for s in book.sheet_names]
+        by_lower = {s.lower(): s for s in sheets}
+        for name in TABLE_NAMES:
+            sheet = by_lower.get(TABLES[name].file_stem)
+            if sheet is None:
+                continue
+            cmap = maps.get(name, {})
+            header = [str(c) for c in pd.read_excel(book, sheet_name=sheet, nrows=0).columns]
+            ids = _id_columns(header, cmap, TABLES[name])
+            kw = _text_read_kwargs(header, ids, {}, text_ids=ids)
+            raw[name] = pd.read_excel(book, sheet_name=sheet, **kw)
+            where[name] = f"sheet {sheet!r} of {path}"
+    stems = {TABLES[n].file_stem for n in TABLE_NAMES}
+    ignored = [s for s in sheets if s.lower() not in stems]
+    if ignored:
+        notes.append(f"Ignored sheets in {path.name} not named after a table: {ignored}.")
+    if "sales" not in raw:
+        raise SchemaError(
+            f"{path.name} has no 'sales' sheet; sales is required. Sheets found: {sheets}. "
+            f"Name the sheets after the tables: {list(TABLE_NAMES)}."
+        )
+    return raw, where, notes
+
+
+def _read_database(
+    source: Any, maps: dict[str, dict[str, str]]
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str], str]:
+    sa = _require("sqlalchemy", "Reading from a database")
+    ctx, cleanup, desc = _connect(source, sa)
+    raw, where = {}, {}
+    try:
+        with ctx as conn:
+            present = {t.lower(): t for t in sa.inspect(conn).get_table_names()}
+            for name in TABLE_NAMES:
+                actual = present.get(TABLES[name].file_stem)
+                if actual is None:
+                    continue
+                stmt = sa.text(f"SELECT * FROM {_quoted_table(conn, actual)}")
+                raw[name] = pd.read_sql_query(stmt, conn)
+                where[name] = f"table {actual!r} in {desc}"
+    finally:
+        cleanup()
+    if "sales" not in raw:
+        raise SchemaError(
+            f"The database {desc} has no 'sales' table; sales is required. Tables found: "
+            f"{sorted(present.values())}. Name the tables after the contract: "
+            f"{list(TABLE_NAMES)}, or read them one by one with read_sales(..., table=...)."
+        )
+    return raw, where, [], desc
+
+
+def _dataset_map_hint(name: str) -> Callable[[dict[str, str]], str]:
+    """Column-map advice phrased for read_dataset: column_maps={'sales': {...}}."""
+
+    def hint(suggestion: dict[str, str]) -> str:
+        return f"column_maps={{{name!r}: {suggestion!r}}}"
+
+    return hint
+
+
+def read_dataset(
+    path_or_url: DatasetSource,
+    *,
+    column_maps: Mapping[str, Mapping[str, str]] | None = None,
+) -> Dataset:
+    """Read every table of the data contract from one place and check them together.
+
+    Parameters
+    ----------
+    path_or_url : str, os.PathLike, sqlalchemy Engine or Connection
+        One of:
+
+        - a folder holding files named after the tables (``sales.csv``, ``inventory.parquet``,
+          ``purchase_orders.csv.gz``, ``items.xlsx``...; any suffix of
+          :data:`SUPPORTED_SUFFIXES`, any case, one file per table);
+        - an ``.xlsx`` workbook with one sheet per table, named after the table;
+        - a SQLAlchemy database URL (``"sqlite:///shop.db"``) or Engine / Connection with one
+          database table per contract table, named after it.
+
+        Only ``sales`` is required; absent tables are ``None``.
+    column_maps : dict of str to dict, optional
+        One ``column_map`` per table name, e.g. ``{"sales": {"SKU": "item_id", "Qty": "units"}}``.
+
+    Returns
+    -------
+    Dataset
+        The validated tables (see :func:`read_sales` and friends for their columns), ``notes``
+        listing every file or sheet ignored, every warning and every adjustment, and
+        ``source`` (the path, or the database URL without its password).
+
+    Raises
+    ------
+    SchemaError
+        No sales table, a table that breaks the contract (named with its file or database
+        table), two files for one table, or a cross-table error of
+        :func:`~stockout_forecast.validation.validate_dataset`.
+    FileNotFoundError
+        The path or the SQLite database does not exist.
+    ValueError
+        ``column_maps`` names an unknown table or column; a single table file was given.
+
+    Warns
+    -----
+    DataQualityWarning
+        See :func:`~stockout_forecast.validation.validate_dataset`.
+
+    See Also
+    --------
+    write_dataset : the inverse.
+    stockout_forecast.validation.validate_dataset : the cross-table checks.
+
+    Notes
+    -----
+    Files in the folder with a supported suffix but not named after a table are not read;
+    their names go to ``notes`` so a misspelt ``sale.csv`` does not pass unnoticed. Other
+    database tables are not read. ``purchase_orders`` and ``customer_orders`` may be empty
+    (nothing open); any other table present must have rows.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> sales = pd.DataFrame({"item_id": ["007"], "date": ["2024-01-02"], "units": [3]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sales.to_csv(f"{folder}/sales.csv", index=False)
+    ...     ds = read_dataset(folder)
+    >>> ds.sales
+      item_id       date  units
+    0     007 2024-01-02    3.0
+    >>> ds.inventory is None
+    True
+    """
+    maps = _check_column_maps(column_maps)
+    if isinstance(path_or_url, pd.DataFrame):
+        raise TypeError(
+            "read_dataset reads a folder, a workbook or a database; for DataFrames build "
+            "Dataset(sales=..., ...) and pass it to validate_dataset()."
+        )
+    if _is_sqlalchemy(path_or_url) or _is_url(path_or_url):
+        raw, where, notes, source = _read_database(path_or_url, maps)
+    elif isinstance(path_or_url, (str, os.PathLike)):
+        path = Path(path_or_url)
+        source = str(path)
+        if path.is_dir():
+            raw, where, notes = _read_folder(path, maps)
+        elif path.is_file():
+            fmt = _format_of(path)
+            if fmt != "excel":
+                raise ValueError(
+                    f"read_dataset reads a folder, an .xlsx workbook or a database; "
+                    f"{path.name} is a single {fmt} table: pass its folder, or read it with "
+                    f"read_sales() and friends."
+                )
+            raw, where, notes = _read_workbook(path, maps)
+        else:
+            raise FileNotFoundError(f"No such folder or file: {str(path)!r}.")
+    else:
+        raise TypeError(
+            f"path_or_url must be a folder, an .xlsx path, a database URL or a SQLAlchemy "
+            f"Engine/Connection; got {type(path_or_url).__name__}."
+        )
+
+    tables = {}
+    for name, df in raw.items():
+        cmap = maps.get(name, {})
+        try:
+            renamed = _apply_column_map(df, cmap, name)
+            tables[name] = _validate_table(
+                renamed,
+                name,
+                allow_empty=name in MAY_BE_EMPTY,
+                reader="read_dataset",
+                map_hint=_dataset_map_hint(name),
+            )
+        except SchemaError as err:
+            raise SchemaError(f"{err} Source: {where[name]}.") from err
+    return _check_dataset(tables, notes=notes, source=source)
+
+
+# --------------------------------------------------------------------------- writing
+def write_dataset(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    format: str = "csv",
+    overwrite: bool = False,
+) -> Path:
+    """Write the tables of a :class:`Dataset` so that :func:`read_dataset` reads them back.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The tables to write; absent (``None``) tables are not written.
+    path : str or os.PathLike
+        For ``"csv"``, ``"csv.gz"`` and ``"parquet"`` a folder (created if needed) that
+        receives one file per table, ``<table>.csv`` etc.; for ``"excel"`` the ``.xlsx``
+        workbook; for ``"sqlite"`` the SQLite database file.
+    format : {"csv", "csv.gz", "parquet", "excel", "sqlite"}, default "csv"
+        File format. ``"excel"`` writes one sheet per table; ``"sqlite"`` one database table
+        per table, through SQLAlchemy.
+    overwrite : bool, default False
+        Replace existing table files, sheets or database tables. Without it, any existing
+        target is an error and nothing is written.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder or file written.
+
+    Raises
+    ------
+    FileExistsError
+        A target exists and ``overwrite`` is False; or, in a folder, a file for a table in
+        another format (``sales.parquet`` next to a new ``sales.csv``) or for a table that is
+        not being written, which :func:`read_dataset` would otherwise pick up.
+    ValueError
+        Unknown ``format``; a table too long for an Excel sheet (1,048,575 rows).
+    ImportError
+        ``pyarrow``, ``openpyxl`` or ``SQLAlchemy`` missing for their formats.
+
+    Notes
+    -----
+    File, sheet and database-table names come only from the contract's table names
+    (``schema.TABLES[...].file_stem``), never from data, so nothing is written outside
+    ``path``. Text cells written to Excel are always stored as text: a value starting with
+    ``=`` is not turned into a formula. Dates are written as ISO dates (CSV), native dates
+    (Parquet, Excel) or ISO timestamps (SQLite). ``notes`` and ``source`` are not written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from stockout_forecast.io import Dataset, read_dataset, write_dataset
+    >>> ds = Dataset(sales=pd.DataFrame(
+    ...     {"item_id": ["007"], "date": pd.to_datetime(["2024-01-02"]), "units": [3.0]}))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_dataset(ds, f"{folder}/shop.db", format="sqlite")
+    ...     back = read_dataset(f"sqlite:///{out}")
+    >>> back.sales
+      item_id       date  units
+    0     007 2024-01-02    3.0
+    """
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"dataset must be a Dataset; got {type(dataset).__name__}.")
+    if format not in _WRITE_FORMATS:
+        raise ValueError(f"format must be one of {list(_WRITE_FORMATS)}; got {format!r}.")
+    target = Path(path)
+    tables = dataset.tables
+    if format in _WRITE_SUFFIX:
+        return _write_folder(tables, target, format, overwrite)
+    if target.is_dir():
+        raise ValueError(f"{str(target)!r} is a folder; format={format!r} writes one file.")
+    if target.is_symlink():
+        raise FileExistsError(
+            f"{str(target)!r} is a symbolic link; writing through it could land elsewhere. "
+            f"Give the path of a regular file."
+        )
+    if format == "excel":
+        return _write_excel(tables, target, overwrite)
+    return _write_sqlite(tables, target, overwrite)
+
+
+def _write_folder(tables: dict[str, pd.DataFrame], folder: Path, fmt: str, overwrite: bool) -> Path:
+    if fmt == "parquet":
+        _require("pyarrow", "Writing Parquet files")
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{str(folder)!r} exists and is not a folder.")
+    suffix = _WRITE_SUFFIX[fmt]
+    targets = {name: folder / f"{TABLES[name].file_stem}{suffix}" for name in tables}
+    linked = [p.name for p in targets.values() if p.is_symlink()]
+    if linked:
+        raise FileExistsError(
+            f"{linked} in {str(folder)!r} are symbolic links; writing through them could land "
+            f"outside the folder. Remove them or write to another folder."
+        )
+    if folder.is_dir():
+        wanted = set(targets.values())
+        existing = [p for p in folder.iterdir() if p.is_file() and _table_stem(p) is not None]
+        existing = [p for p in existing if _table_stem(p) in {TABLES[n].file_stem for n in TABLES}]
+        blocking = [p.name for p in existing if not (overwrite and p in wanted)]
+        if blocking:
+            raise FileExistsError(
+                f"{str(folder)!r} already holds table files {sorted(blocking)}. "
+                + (
+                    "Pass overwrite=True to replace them, or write to an empty folder."
+                    if not overwrite
+                    else "They would be mixed with the new tables: remove them first, or "
+                    "write to an empty folder."
+                )
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        if fmt == "parquet":
+            df.to_parquet(targets[name], index=False)
+        else:
+            df.to_csv(targets[name], index=False)
+    return folder
+
+
+def _write_excel(tables: dict[str, pd.DataFrame], target: Path, overwrite: bool) -> Path:
+    _require("openpyxl", "Writing Excel files")
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{str(target)!r} exists. Pass overwrite=True to replace it.")
+    too_long = [n for n, df in tables.items() if len(df) > _EXCEL_MAX_ROWS]
+    if too_long:
+        raise ValueError(
+            f"Tables {too_long} have more rows than an Excel sheet holds ({_EXCEL_MAX_ROWS:,}). "
+            f"Use format='parquet' or 'csv'."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            sheet = TABLES[name].file_stem
+            df.to_excel(writer, sheet_name=sheet, index=False)
+            for row in writer.sheets[sheet].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # text that openpyxl took for a formula
+                        cell.data_type = "s"
+    return target
+
+
+def _write_sqlite(tables: dict[str, pd.DataFrame], target: Path, overwrite: bool) -> Path:
+    sa = _require("sqlalchemy", "Writing a SQLite database")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(sa.engine.URL.create("sqlite", database=str(target.resolve())))
+    try:
+        with engine.begin() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+            clash = sorted(present & {TABLES[n].file_stem for n in tables})
+            if clash and not overwrite:
+                raise FileExistsError(
+                    f"{str(target)!r} already has tables {clash}. Pass overwrite=True to "
+                    f"replace them."
+                )
+            for name, df in tables.items():
+                df.to_sql(TABLES[name].file_stem, conn, if_exists="replace", index=False)
+    finally:
+        engine.dispose()
+    return target
