@@ -8,9 +8,13 @@ every model and statistic is a numpy operation over all items at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
 
 __all__ = ["FREQ_ALIASES", "DemandHistory", "period_starts"]
 
@@ -63,6 +67,10 @@ class DemandHistory:
     status : pandas.DataFrame
         Indexed by ``item_id``; columns ``status`` (``"ok"`` or a problem code such as
         ``"no_sales"``, ``"new"``, ``"all_returns"``) and ``reason`` (plain English).
+    revenue : numpy.ndarray of float64, shape (n_items,), optional
+        Net revenue per item over the history (sum of ``units * unit_price`` of its sales
+        lines, currency) when the sales had ``unit_price``; None otherwise. Used by
+        ``classify_demand`` for ABC.
     """
 
     item_ids: np.ndarray
@@ -73,6 +81,7 @@ class DemandHistory:
     suspected: np.ndarray
     as_of: pd.Timestamp
     status: pd.DataFrame = field(default_factory=pd.DataFrame)
+    revenue: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, t = len(self.item_ids), len(self.periods)
@@ -80,6 +89,10 @@ class DemandHistory:
             arr = getattr(self, name)
             if arr.shape != (n, t):
                 raise ValueError(f"DemandHistory.{name} has shape {arr.shape}; expected {(n, t)}.")
+        if self.revenue is not None and np.shape(self.revenue) != (n,):
+            raise ValueError(
+                f"DemandHistory.revenue has shape {np.shape(self.revenue)}; expected {(n,)}."
+            )
         if self.freq not in FREQ_ALIASES:
             raise ValueError(f"freq must be 'D', 'W' or 'M'; got {self.freq!r}.")
 
@@ -116,6 +129,22 @@ class DemandHistory:
         """Nominal days in one period (1, 7 or 30.44)."""
         return DAYS_PER_PERIOD[self.freq]
 
+    @property
+    def period_days(self) -> np.ndarray:
+        """Calendar days in each period, float64 shape (n_periods,); the last is cut at as_of.
+
+        1 for daily periods; 7 for weeks; 28 to 31 for months. The period holding ``as_of``
+        counts only its days up to ``as_of``.
+        """
+        if not self.n_periods:
+            return np.zeros(0)
+        starts = self.periods.to_numpy().astype("datetime64[D]")
+        last = pd.DatetimeIndex([self.periods[-1]])
+        nxt = (last + pd.tseries.frequencies.to_offset(FREQ_ALIASES[self.freq])).to_numpy()
+        ends = np.concatenate([starts[1:], nxt.astype("datetime64[D]")])
+        ends = np.minimum(ends, np.datetime64(self.as_of.date(), "D") + 1)
+        return (ends - starts).astype(np.int64).astype(np.float64)
+
     # ----------------------------------------------------------------- conversions
     def to_frame(self) -> pd.DataFrame:
         """Long format: one row per item and active period.
@@ -151,14 +180,138 @@ class DemandHistory:
             suspected=self.suspected[pos],
             as_of=self.as_of,
             status=status,
+            revenue=None if self.revenue is None else self.revenue[pos],
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict: ids, ISO period starts, freq, as_of, arrays as nested lists.
+
+        NaN (periods before an item's first activity) becomes None; ``status`` is a list of
+        ``{"item_id", "status", "reason"}`` records.
+
+        >>> h = DemandHistory(np.array(["A"], dtype=object), pd.DatetimeIndex(["2024-01-01",
+        ...     "2024-01-02"]), "D", np.array([[np.nan, 2.0]]), np.zeros((1, 2), bool),
+        ...     np.zeros((1, 2), bool), pd.Timestamp("2024-01-02"))
+        >>> h.to_dict()["units"]
+        [[None, 2.0]]
+        """
+        cells = self.units.astype(object)
+        cells[np.isnan(self.units)] = None
+        units = cells.tolist()
+        status = (
+            self.status[["status", "reason"]]
+            .astype(object)
+            .rename_axis("item_id")
+            .reset_index()
+            .to_dict(orient="records")
+            if len(self.status)
+            else []
+        )
+        return {
+            "item_ids": [str(i) for i in self.item_ids],
+            "periods": [d.strftime("%Y-%m-%d") for d in self.periods],
+            "freq": self.freq,
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "units": units,
+            "censored": self.censored.tolist(),
+            "suspected": self.suspected.tolist(),
+            "status": status,
+            "revenue": None
+            if self.revenue is None
+            else [None if np.isnan(r) else float(r) for r in self.revenue],
+        }
+
     # ----------------------------------------------------------------- display
+    def plot(
+        self,
+        items: list[str] | np.ndarray | None = None,
+        *,
+        ax: Axes | None = None,
+        max_items: int = 5,
+    ) -> Axes:
+        """Units per period for a few items, censored and suspected periods marked.
+
+        Parameters
+        ----------
+        items : list of str, optional
+            Items to draw. Default: the ``max_items`` items with the most units.
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure is made when omitted.
+        max_items : int, default 5
+            How many items to draw when ``items`` is omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One line per item; censored periods marked with a cross and suspected stock-outs
+            with an open circle at the recorded units. With a single item, censored and
+            suspected periods are also shaded.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 3.5))
+        if items is None:
+            totals = np.where(np.isnan(self.units), 0.0, self.units).sum(axis=1)
+            order = np.argsort(-totals, kind="stable")[:max_items]
+            items = [str(self.item_ids[i]) for i in order]
+        pos = pd.Index(self.item_ids, dtype="str").get_indexer([str(i) for i in items])
+        if (pos < 0).any():
+            missing = [str(i) for i, p in zip(items, pos, strict=True) if p < 0][:5]
+            raise KeyError(f"Items not in the history: {missing}.")
+        x = self.periods
+        for p in pos:
+            y = self.units[p]
+            (line,) = ax.plot(x, y, lw=1.2, label=str(self.item_ids[p]))
+            c = self.censored[p] & ~np.isnan(y)
+            sp = self.suspected[p] & ~np.isnan(y)
+            if c.any():
+                ax.scatter(x[c], y[c], marker="x", color=line.get_color(), zorder=3)
+            if sp.any():
+                ax.scatter(
+                    x[sp],
+                    y[sp],
+                    marker="o",
+                    facecolors="none",
+                    edgecolors=line.get_color(),
+                    zorder=3,
+                )
+            if len(pos) == 1:
+                trans = ax.get_xaxis_transform()
+                ax.fill_between(
+                    x,
+                    0,
+                    1,
+                    where=c,
+                    transform=trans,
+                    color="tab:red",
+                    alpha=0.15,
+                    step="mid",
+                    label="censored (no stock)",
+                )
+                ax.fill_between(
+                    x,
+                    0,
+                    1,
+                    where=sp,
+                    transform=trans,
+                    color="tab:orange",
+                    alpha=0.15,
+                    step="mid",
+                    label="suspected stock-out",
+                )
+        word = {"D": "day", "W": "week", "M": "month"}[self.freq]
+        ax.set_ylabel(f"units per {word}")
+        ax.set_title(f"Demand history ({self.censored_share:.1%} item-periods unobserved)")
+        if len(pos):
+            ax.legend(loc="upper left", fontsize="small")
+        return ax
+
     def __repr__(self) -> str:
         return (
             f"<DemandHistory: {self.n_items:,} items x {self.n_periods:,} periods "
             f"(freq={self.freq!r}, {self.periods[0]:%Y-%m-%d} to {self.as_of:%Y-%m-%d}), "
-            f"{self.censored_share:.1%} item-periods censored>"
+            f"{self.censored_share:.1%} item-periods censored or suspected>"
             if self.n_periods
             else f"<DemandHistory: {self.n_items:,} items, no periods>"
         )

@@ -1,0 +1,200 @@
+"""The ``stockout-forecast`` command line.
+
+Subcommands
+-----------
+``validate DATA``          check every table of a dataset against the data contract
+``velocity DATA``          item velocity (units/day over in-stock days) as CSV or JSON
+``report DATA --out DIR``  run the planner and write the HTML report and its CSV
+
+Exit codes: 0 success; 2 bad command-line usage; 3 the data break the contract (the message
+says which table, column and rows, and what to do); 4 an input path does not exist;
+1 an unexpected internal error (run with ``--debug`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_DATA = 3
+EXIT_NOT_FOUND = 4
+
+
+class Progress:
+    """A one-line progress bar on stderr (silent when ``enabled`` is False)."""
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool = True, width: int = 24):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.width = width
+        self.t0 = time.perf_counter()
+
+    def __call__(self, stage: str, i: int, n: int) -> None:
+        """Show that stage ``i`` of ``n`` has started."""
+        if not self.enabled:
+            return
+        done = int(self.width * (i - 1) / max(n, 1))
+        bar = "#" * done + "-" * (self.width - done)
+        elapsed = time.perf_counter() - self.t0
+        self.stream.write(f"\r[{bar}] {i}/{n} {stage:<24} {elapsed:6.1f}s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Finish the bar line."""
+        if self.enabled:
+            elapsed = time.perf_counter() - self.t0
+            self.stream.write(f"\r[{'#' * self.width}] done{' ' * 24} {elapsed:6.1f}s\n")
+            self.stream.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="stockout-forecast",
+        description=(
+            "Item velocity, stockout dates and reorder reports from sales, stock and "
+            "purchase-order files. DATA is a folder with standard file names (sales.csv, "
+            "inventory.csv, purchase_orders.csv, suppliers.csv, items.csv, stock_history.csv, "
+            "customer_orders.csv; .csv.gz, .parquet or .xlsx also work), an Excel workbook with "
+            "one sheet per table, or a database URL such as sqlite:///shop.db."
+        ),
+        epilog="Exit codes: 0 ok, 2 usage, 3 invalid data, 4 input not found, 1 internal error.",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser(
+        "validate",
+        help="check a dataset against the data contract",
+        description="Read every table, check it against the data contract and print a summary. "
+        "Exits with 3 and a message naming the table, column and rows when the data are invalid.",
+    )
+    v.add_argument("data", help="dataset folder, Excel workbook or database URL")
+
+    vel = sub.add_parser(
+        "velocity",
+        help="item velocity (units/day over in-stock days)",
+        description="Compute item velocity over 7/28/90 days and exponentially weighted, "
+        "counting only in-stock days, with a trend ratio and a status per item.",
+    )
+    vel.add_argument("data", help="dataset folder, Excel workbook or database URL")
+    vel.add_argument("--freq", choices=["D", "W", "M"], default="D", help="history period")
+    vel.add_argument("--out", help="write to this file instead of standard output")
+    vel.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
+
+    r = sub.add_parser(
+        "report",
+        help="write the planner report (HTML + CSV)",
+        description="Run the planner on DATA and write reorder_report.html (self-contained, "
+        "opens offline) and stockout_items.csv into --out.",
+    )
+    r.add_argument("data", help="dataset folder, Excel workbook or database URL")
+    r.add_argument("--out", required=True, help="output folder (created if missing)")
+    r.add_argument("--freq", choices=["D", "W", "M"], default="D", help="history period")
+    r.add_argument("--as-of", help="planning date YYYY-MM-DD (default: inventory as_of)")
+    r.add_argument("--title", default="Reorder report", help="report title")
+    r.add_argument("--excel", action="store_true", help="also write reorder_plan.xlsx")
+    r.add_argument("--max-rows", type=int, default=500, help="rows per table in the HTML")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _load(data: str):  # type: ignore[no-untyped-def]
+    from .io import read_dataset
+
+    if "://" not in data and not Path(data).exists():
+        raise FileNotFoundError(data)
+    return read_dataset(data)
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    ds = _load(args.data)
+    out.write(f"{ds!r}\n")
+    out.write(ds.summary().to_string(index=False) + "\n")
+    for note in ds.notes:
+        out.write(f"note: {note}\n")
+    out.write("OK: every table follows the data contract.\n")
+    return EXIT_OK
+
+
+def _cmd_velocity(args: argparse.Namespace, out: TextIO) -> int:
+    from ._export import jsonable, safe_spreadsheet_frame
+    from .history import demand_history, item_velocity
+
+    ds = _load(args.data)
+    items = ds.items["item_id"] if ds.items is not None else None
+    hist = demand_history(ds.sales, ds.stock_history, freq=args.freq, items=items)
+    vel = item_velocity(hist)
+    if args.format == "json":
+        text = json.dumps(jsonable(vel), indent=1)
+    else:
+        text = safe_spreadsheet_frame(vel).to_csv(index=False, date_format="%Y-%m-%d")
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        out.write(f"wrote {args.out} ({len(vel):,} items)\n")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    from .planner import ReorderPlanner
+    from .report import write_report
+
+    progress = Progress(enabled=not args.quiet)
+    progress("reading data", 1, 3)
+    ds = _load(args.data)
+    progress("planning", 2, 3)
+    plan = ReorderPlanner(freq=args.freq, as_of=args.as_of).run(ds)
+    progress("writing report", 3, 3)
+    paths = write_report(plan, args.out, title=args.title, max_rows=args.max_rows)
+    if args.excel:
+        paths["excel"] = plan.to_excel(Path(args.out) / "reorder_plan.xlsx")
+    progress.close()
+    out.write(f"{plan!r}\n")
+    for kind, path in paths.items():
+        out.write(f"wrote {kind}: {path}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
+    """Entry point of the ``stockout-forecast`` command; returns the exit code."""
+    from .exceptions import SchemaError
+
+    out = stdout or sys.stdout
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    handlers = {"validate": _cmd_validate, "velocity": _cmd_velocity, "report": _cmd_report}
+    try:
+        return handlers[args.command](args, out)
+    except FileNotFoundError as err:
+        sys.stderr.write(
+            f"error: input not found: {err}. Give a dataset folder, workbook or database URL.\n"
+        )
+        return EXIT_NOT_FOUND
+    except (SchemaError, ValueError) as err:
+        if args.debug:
+            raise
+        sys.stderr.write(f"error: {type(err).__name__}: {err}\n")
+        return EXIT_DATA
+    except Exception as err:  # last resort: report, do not dump a traceback on planners
+        if args.debug:
+            raise
+        sys.stderr.write(
+            f"internal error: {type(err).__name__}: {err}\nRe-run with --debug and report it.\n"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The planner, the HTML/CSV/Excel report and the command line, end to end."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from stockout_forecast import cli
+from stockout_forecast.datasets import make_demo_dataset
+from stockout_forecast.history import classify_demand, demand_history, item_velocity, stock_cover
+from stockout_forecast.io import write_dataset
+from stockout_forecast.planner import ReorderPlanner
+from stockout_forecast.report import write_report
+
+HOSTILE_DESC = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
+HOSTILE_ID = '=HYPERLINK("http://evil")'
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_demo_dataset(n_items=24, n_days=200, seed=7)
+
+
+@pytest.fixture
+def hostile():
+    """A tiny shop whose data try HTML and spreadsheet-formula injection."""
+    sales = pd.DataFrame(
+        {
+            "item_id": [HOSTILE_ID] * 10 + ["B"] * 10,
+            "date": list(pd.date_range("2024-01-01", periods=10)) * 2,
+            "units": [2.0] * 10 + [1.0] * 10,
+        }
+    )
+    inventory = pd.DataFrame({"item_id": [HOSTILE_ID, "B"], "on_hand_units": [6.0, 100.0]})
+    items = pd.DataFrame({"item_id": [HOSTILE_ID, "B"], "description": [HOSTILE_DESC, "+SUM(A1)"]})
+    from stockout_forecast import Dataset
+
+    return Dataset(sales=sales, inventory=inventory, items=items, source="<b>src</b>")
+
+
+def test_planner_equals_the_functions_called_by_hand(small):
+    plan = ReorderPlanner().run(small)
+    as_of = plan.as_of
+    assert as_of == small.inventory["as_of"].max()
+    hist = demand_history(
+        small.sales, small.stock_history, freq="D", as_of=as_of, items=small.items["item_id"]
+    )
+    vel = item_velocity(hist)
+    cover = stock_cover(small.inventory, vel, small.purchase_orders, as_of=as_of)
+    pd.testing.assert_frame_equal(plan.velocity, vel)
+    pd.testing.assert_frame_equal(plan.cover, cover)
+    s = plan.summary().set_index("item_id")
+    c = cover.set_index("item_id")
+    pd.testing.assert_series_equal(
+        s["stockout_date"], c["stockout_date"].reindex(s.index), check_names=False
+    )
+    assert classify_demand(hist).shape[0] == plan.demand_classes.shape[0]
+
+
+def test_every_item_is_in_the_summary(small):
+    plan = ReorderPlanner().run(small)
+    s = plan.summary()
+    assert set(small.items["item_id"]) <= set(s["item_id"])
+    assert s["item_id"].is_unique
+    assert (s.loc[s["status"] != "ok", "reason"].str.len() > 0).all()
+
+
+def test_report_escapes_every_input_string_and_is_self_contained(hostile, tmp_path):
+    plan = ReorderPlanner().run(hostile)
+    paths = write_report(plan, tmp_path)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;src&lt;/b&gt;" in html
+    # opens offline: no external resource is referenced, images are embedded
+    assert not re.search(r"(src|href)=['\"]?(https?:|//)", html)
+    assert "data:image/png;base64," in html
+    csv = pd.read_csv(paths["csv"], dtype=str)
+    assert csv.loc[csv["item_id"].str.contains("HYPERLINK"), "item_id"].iloc[0].startswith("'=")
+    assert "'+SUM(A1)" in set(csv["description"])
+
+
+def test_hand_checked_stockout_in_report(hostile, tmp_path):
+    # item B: 100 on hand, 1/day -> runs out after 100 days; the hostile item: 6 on hand at
+    # 2/day (28-day velocity over its 10 in-stock days = 2.0) -> stockout on day 4
+    plan = ReorderPlanner(as_of="2024-01-10").run(hostile)
+    s = plan.summary().set_index("item_id")
+    assert s.loc[HOSTILE_ID, "stockout_date"] == pd.Timestamp("2024-01-14")
+    assert s.loc[HOSTILE_ID, "days_of_cover"] == pytest.approx(3.0)
+    assert s.loc["B", "days_of_cover"] == pytest.approx(100.0)
+
+
+def test_excel_export_neutralises_formulas(hostile, tmp_path):
+    pytest.importorskip("openpyxl")
+    plan = ReorderPlanner().run(hostile)
+    path = plan.to_excel(tmp_path / "plan.xlsx")
+    summary = pd.read_excel(path, sheet_name="summary", dtype=str)
+    assert summary["item_id"].str.startswith("'=").any()
+    with pd.ExcelFile(path) as xf:
+        assert set(xf.sheet_names) >= {"summary", "velocity", "stock_cover"}
+
+
+def test_plan_to_dict_is_json_serialisable(small):
+    d = ReorderPlanner().run(small).to_dict()
+    text = json.dumps(d)
+    assert json.loads(text)["items"][0]["item_id"].startswith("SKU-")
+
+
+def _run(argv):
+    buf = io.StringIO()
+    code = cli.main(argv, stdout=buf)
+    return code, buf.getvalue()
+
+
+@pytest.mark.parametrize("sub", ["validate", "velocity", "report"])
+def test_cli_help_for_each_subcommand(sub, capsys):
+    assert cli.main([sub, "--help"]) == 0
+    assert "DATA" in capsys.readouterr().out.upper()
+
+
+def test_cli_report_writes_files(small, tmp_path):
+    data = write_dataset(small, tmp_path / "data")
+    code, out = _run(["report", str(data), "--out", str(tmp_path / "rep"), "--quiet"])
+    assert code == cli.EXIT_OK, out
+    assert (tmp_path / "rep" / "reorder_report.html").stat().st_size > 1000
+    csv = pd.read_csv(tmp_path / "rep" / "stockout_items.csv")
+    assert set(small.items["item_id"]) == set(csv["item_id"])
+
+
+def test_cli_velocity_json(small, tmp_path):
+    data = write_dataset(small, tmp_path / "data")
+    code, out = _run(["velocity", str(data), "--format", "json"])
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["item_id"] for r in rows} >= set(small.sales["item_id"])
+
+
+def test_cli_exit_codes_and_messages(tmp_path, capsys):
+    assert cli.main(["validate", str(tmp_path / "nope")]) == cli.EXIT_NOT_FOUND
+    assert "not found" in capsys.readouterr().err
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    pd.DataFrame({"SKU": ["A"], "date": ["2024-01-01"], "Qty": [1]}).to_csv(
+        folder / "sales.csv", index=False
+    )
+    assert cli.main(["validate", str(folder)]) == cli.EXIT_DATA
+    err = capsys.readouterr().err
+    assert "sales is missing columns ['item_id', 'units']" in err
+    assert "column_map" in err
+    assert cli.main(["frobnicate"]) == cli.EXIT_USAGE
