@@ -1,0 +1,611 @@
+"""The :class:`DemandForecast` result: mean, quantiles and sample paths of future demand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._export import escape_html, jsonable
+from .._panel import FREQ_ALIASES, DemandHistory
+from .._utils import RandomStateLike, check_fraction, check_fractions, check_random_state
+from . import _calibration as cal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["DemandForecast", "quantile_column"]
+
+
+def quantile_column(level: float, prefix: str = "demand") -> str:
+    """Column name of a quantile level: ``demand_p10`` for 0.1, ``demand_p97.5`` for 0.975.
+
+    >>> quantile_column(0.1), quantile_column(0.975), quantile_column(0.5, "cum_demand")
+    ('demand_p10', 'demand_p97.5', 'cum_demand_p50')
+    """
+    return f"{prefix}_p{round(100.0 * float(level), 6):g}"
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class DemandForecast:
+    """Probabilistic demand forecast for many items over the same future periods.
+
+    Attributes
+    ----------
+    item_ids : numpy.ndarray of str, shape (n_items,)
+        Item identifiers; every item of the input, forecastable or not.
+    dates : pandas.DatetimeIndex, shape (horizon,)
+        Start date of each forecast period (day; Monday of the week; 1st of the month).
+    freq : {"D", "W", "M"}
+        Period length.
+    mean : numpy.ndarray of float64, shape (n_items, horizon)
+        Expected demand per period, units. NaN for items that could not be forecast (see
+        ``status``).
+    quantile_levels : tuple of float
+        Sorted fractions in (0, 1) held in ``quantiles``.
+    quantiles : numpy.ndarray of float64, shape (n_items, n_levels, horizon)
+        Quantiles of demand per period, units (integers for count demand).
+    model : numpy.ndarray of str, shape (n_items,)
+        Alias of the model that produced each item's mean (``"none"`` when not forecast).
+    status : pandas.DataFrame
+        Indexed by ``item_id``, columns ``status`` (``"ok"``, ``"fallback"``,
+        ``"no_history"``, ``"fully_censored"``, ...) and ``reason`` (plain English).
+    history : DemandHistory or None
+        The history the forecast was made from (for plots), if kept.
+    dispersion : numpy.ndarray of float64, shape (n_items,)
+        Negative-binomial dispersion ``phi``: ``Var = mean + phi * mean**2`` per period
+        (0 = Poisson); for non-count items ``Var = phi * mean**2`` (gamma).
+    level_correlation : numpy.ndarray of float64, shape (n_items,)
+        Share ``rho`` in [0, 0.95] of the extra-Poisson variance that persists over the
+        horizon (correlation of the gamma rates of two periods of one path).
+    count : numpy.ndarray of bool, shape (n_items,)
+        Integer-valued (count) demand: quantiles and paths are integers.
+    calibration : str
+        How ``dispersion`` and ``level_correlation`` were obtained (``"backtest"``,
+        ``"insample"``, ``"given"``).
+    n_paths : int
+        Default number of paths drawn by :meth:`sample_paths`.
+
+    Notes
+    -----
+    Demand in period ``t`` is negative binomial with mean ``m_t`` and dispersion ``phi``
+    (gamma-Poisson mixture). Sample paths draw the gamma rates of one path as
+    ``phi * m_t * B * E_t`` with a path-level ``B ~ Beta(1/phi, b)`` and per-period
+    ``E_t ~ Gamma(1/phi + b)``: each period's marginal is exactly negative binomial (the
+    beta-gamma algebra), while cumulative demand carries the level correlation
+    ``rho = b / (1/phi + b + 1)``::
+
+        Var[sum_t D_t] = M + phi * (1 - rho) * sum_t m_t**2 + rho * phi * M**2,  M = sum_t m_t
+
+    References
+    ----------
+    Kolassa, S. (2016). Evaluating predictive count data distributions in retail sales
+    forecasting. *International Journal of Forecasting* 32(3), 788-803.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fc = DemandForecast.from_mean(
+    ...     ["A", "B"], pd.date_range("2024-01-01", periods=3), [[2.0, 2.0, 2.0], [0.5, 0.5, 0.5]]
+    ... )
+    >>> fc
+    <DemandForecast: 2 items, horizon 3 D, models: given 2>
+    >>> fc.quantiles[0, :, 0]   # Poisson(2): P10, P50, P90
+    array([0., 2., 4.])
+    >>> fc.sample_paths(4, random_state=0).shape
+    (2, 4, 3)
+    """
+
+    item_ids: np.ndarray
+    dates: pd.DatetimeIndex
+    freq: str
+    mean: np.ndarray
+    quantile_levels: tuple[float, ...]
+    quantiles: np.ndarray
+    model: np.ndarray
+    status: pd.DataFrame
+    history: DemandHistory | None = None
+    dispersion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    level_correlation: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    calibration: str = "given"
+    n_paths: int = 1000
+
+    def __post_init__(self) -> None:
+        n, h = len(self.item_ids), len(self.dates)
+        if self.freq not in FREQ_ALIASES:
+            raise ValueError(f"freq must be 'D', 'W' or 'M'; got {self.freq!r}.")
+        if np.shape(self.mean) != (n, h):
+            raise ValueError(
+                f"DemandForecast.mean has shape {np.shape(self.mean)}; expected {(n, h)}."
+            )
+        nq = len(self.quantile_levels)
+        if np.shape(self.quantiles) != (n, nq, h):
+            raise ValueError(
+                f"DemandForecast.quantiles has shape {np.shape(self.quantiles)}; "
+                f"expected {(n, nq, h)} (items, quantile levels, horizon)."
+            )
+        defaults = {
+            "dispersion": np.zeros(n),
+            "level_correlation": np.zeros(n),
+            "count": np.ones(n, dtype=bool),
+        }
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            arr = np.asarray(value, dtype=default.dtype) if value is not None else default
+            if arr.size == 0 and n > 0:
+                arr = default
+            if arr.shape != (n,):
+                raise ValueError(f"DemandForecast.{name} has shape {arr.shape}; expected {(n,)}.")
+            object.__setattr__(self, name, arr)
+        if len(self.model) != n:
+            raise ValueError(f"DemandForecast.model has {len(self.model)} entries; expected {n}.")
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_items(self) -> int:
+        """Number of items."""
+        return len(self.item_ids)
+
+    @property
+    def horizon(self) -> int:
+        """Number of forecast periods."""
+        return len(self.dates)
+
+    def _index(self, items: slice | np.ndarray | Sequence[Any] | None) -> np.ndarray:
+        """Positions of ``items`` (None, slice, int positions, bool mask or item ids)."""
+        n = self.n_items
+        if items is None:
+            return np.arange(n)
+        if isinstance(items, slice):
+            return np.arange(n)[items]
+        arr = np.asarray(items)
+        if arr.dtype == bool:
+            if arr.shape != (n,):
+                raise ValueError(f"items mask has shape {arr.shape}; expected {(n,)}.")
+            return np.flatnonzero(arr)
+        if np.issubdtype(arr.dtype, np.integer):
+            if arr.size and (arr.min() < -n or arr.max() >= n):
+                raise IndexError(f"items positions out of range for {n} items.")
+            return np.arange(n)[arr]
+        pos = pd.Index(self.item_ids).get_indexer(arr.astype(str))
+        if (pos < 0).any():
+            from .._utils import format_ids
+
+            missing = arr[pos < 0]
+            raise ValueError(
+                f"items not in the forecast: {format_ids(missing)}. "
+                f"Use ids from DemandForecast.item_ids."
+            )
+        return pos
+
+    # ------------------------------------------------------------------ distribution
+    def quantile(self, levels: float | Sequence[float]) -> np.ndarray:
+        """Quantiles of demand per period at any fractions in (0, 1).
+
+        Parameters
+        ----------
+        levels : float or sequence of float
+            Fractions in (0, 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_items, horizon) for a single level, (n_items, n_levels, horizon) for a
+            sequence (levels sorted), units per period.
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], pd.date_range("2024-01-01", periods=2), [[2.0, 8.0]])
+        >>> fc.quantile(0.95)
+        array([[ 5., 13.]])
+        """
+        if isinstance(levels, (int, float, np.number)):
+            one = (check_fraction(levels, "levels"),)
+            return cal.marginal_quantiles(self.mean, self.dispersion, self.count, one)[:, 0, :]
+        lv = check_fractions(levels, "levels")
+        return cal.marginal_quantiles(self.mean, self.dispersion, self.count, lv)
+
+    def sample_paths(
+        self,
+        n_paths: int | None = None,
+        *,
+        random_state: RandomStateLike = None,
+        items: slice | np.ndarray | Sequence[Any] | None = None,
+    ) -> np.ndarray:
+        """Draw demand paths with the dependence over time that cumulative demand needs.
+
+        Parameters
+        ----------
+        n_paths : int or None
+            Paths per item, >= 1 (default the ``n_paths`` attribute).
+        random_state : int, numpy Generator, SeedSequence or None
+            Seed; the same ``(random_state, items)`` gives the same paths. Pass one
+            Generator to successive calls (e.g. item chunks) for independent draws.
+        items : slice, array of positions, bool mask, array of item ids, or None
+            Items to draw (default all), in the order given.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (n_selected_items, n_paths, horizon)
+            Units per period; non-negative; integer-valued for count items; NaN for items
+            without a forecast (``status`` explains).
+
+        Notes
+        -----
+        See the class Notes: exact negative-binomial marginals per period, rate
+        correlation ``level_correlation`` between periods of a path.
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], pd.date_range("2024-01-01", periods=2), [[3.0, 3.0]])
+        >>> p = fc.sample_paths(1000, random_state=1)
+        >>> bool((p >= 0).all() and (p == p.round()).all()), round(float(p.mean()), 1)
+        (True, 3.0)
+        """
+        if n_paths is None:
+            n_paths = self.n_paths
+        if isinstance(n_paths, bool) or int(n_paths) != n_paths or n_paths < 1:
+            raise ValueError(f"n_paths must be a positive integer; got {n_paths!r}.")
+        rng = check_random_state(random_state)
+        pos = self._index(items)
+        return cal.sample_paths(
+            self.mean[pos],
+            self.dispersion[pos],
+            self.level_correlation[pos],
+            self.count[pos],
+            int(n_paths),
+            rng,
+        )
+
+    def cumulative_quantiles(
+        self,
+        levels: Sequence[float] = (0.1, 0.5, 0.9),
+        *,
+        n_paths: int = 2000,
+        random_state: RandomStateLike = 0,
+        chunk_size: int = 2000,
+    ) -> np.ndarray:
+        """Quantiles of cumulative demand from the first forecast period through each period.
+
+        Parameters
+        ----------
+        levels : sequence of float
+            Fractions in (0, 1).
+        n_paths : int
+            Monte Carlo paths per item (default 2000: the standard error of a P90 is about
+            ``sqrt(0.9 * 0.1 / 2000) = 0.7`` percentage points of probability).
+        random_state : int, Generator or None
+            Seed (default 0: the same numbers every call).
+        chunk_size : int
+            Items simulated at once (memory ``chunk_size * n_paths * horizon * 8`` bytes).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_items, n_levels, horizon)
+            ``out[i, j, t]``: the ``levels[j]`` quantile of ``sum(D_0..D_t)`` for item
+            ``i``, units (the quantile of the path sums, ``numpy.quantile`` method
+            "inverted_cdf", so integer for count demand). NaN for items without a forecast.
+
+        Notes
+        -----
+        The sum of negative binomials with a shared level factor has no closed form, so the
+        quantiles are read off :meth:`sample_paths`; the exact mean and variance are
+        :meth:`cumulative_moments`.
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], pd.date_range("2024-01-01", periods=2), [[3.0, 3.0]])
+        >>> fc.cumulative_quantiles([0.5], n_paths=4000)[0, 0]   # Poisson(3), Poisson(6)
+        array([3., 6.])
+        """
+        lv = np.asarray(check_fractions(levels, "levels"))
+        rng = check_random_state(random_state)
+        out = np.full((self.n_items, lv.size, self.horizon), np.nan)
+        for start in range(0, self.n_items, max(int(chunk_size), 1)):
+            sl = slice(start, min(start + int(chunk_size), self.n_items))
+            paths = self.sample_paths(n_paths, random_state=rng, items=sl)
+            cum = np.cumsum(paths, axis=2)
+            q = np.quantile(cum, lv, axis=1, method="inverted_cdf")  # (n_q, items, h)
+            out[sl] = q.transpose(1, 0, 2)
+        return out
+
+    def cumulative_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exact mean and variance of cumulative demand through each period.
+
+        Returns
+        -------
+        (mean, variance) : tuple of numpy.ndarray, each shape (n_items, horizon)
+            Units and units squared.
+
+        Notes
+        -----
+        ``E[S_t] = M_t = sum_{s<=t} m_s`` and
+        ``Var[S_t] = M_t + phi * (1 - rho) * sum_{s<=t} m_s**2 + rho * phi * M_t**2``
+        (without the first ``M_t`` for non-count demand).
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], pd.date_range("2024-01-01", periods=2), [[3.0, 3.0]],
+        ...                               dispersion=0.5)
+        >>> m, v = fc.cumulative_moments()
+        >>> m[0].tolist(), v[0].tolist()   # 3 + 0.5*9 = 7.5; 6 + 0.5*18 = 15
+        ([3.0, 6.0], [7.5, 15.0])
+        """
+        return cal.cumulative_moments(
+            self.mean, self.dispersion, self.level_correlation, self.count
+        )
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_mean(
+        cls,
+        item_ids: Sequence[Any] | np.ndarray,
+        dates: Sequence[Any] | pd.DatetimeIndex,
+        mean: Any,
+        *,
+        dispersion: float | Sequence[float] | np.ndarray | None = None,
+        freq: str = "D",
+        quantile_levels: Sequence[float] = (0.1, 0.5, 0.9),
+    ) -> DemandForecast:
+        """A forecast from given means: Poisson, or negative binomial with a dispersion.
+
+        Parameters
+        ----------
+        item_ids : sequence of str, length n_items
+        dates : sequence of dates, length horizon
+            Period start dates.
+        mean : array-like, shape (n_items, horizon)
+            Expected demand per period, units, >= 0.
+        dispersion : float, array of shape (n_items,), or None
+            ``None``: Poisson. Otherwise ``phi >= 0`` with ``Var = mean + phi * mean**2``.
+        freq : {"D", "W", "M"}
+        quantile_levels : sequence of float
+            Fractions in (0, 1) to hold in ``quantiles``.
+
+        Returns
+        -------
+        DemandForecast
+            Model ``"given"``, status ``"ok"``, independent periods (``level_correlation``
+            0), count demand.
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], ["2024-01-01"], [[4.0]], dispersion=0.25)
+        >>> fc.quantiles[0, :, 0]
+        array([1., 4., 7.])
+        """
+        ids = np.asarray([str(i) for i in item_ids], dtype=object)
+        idx = pd.DatetimeIndex(
+            pd.to_datetime(list(dates)) if not isinstance(dates, pd.DatetimeIndex) else dates
+        )
+        m = np.asarray(mean, dtype=float)
+        if m.shape != (len(ids), len(idx)):
+            raise ValueError(
+                f"mean has shape {m.shape}; expected (n_items, horizon) = {(len(ids), len(idx))}."
+            )
+        finite = m[np.isfinite(m)]
+        if (finite < 0).any():
+            raise ValueError("mean must be >= 0 (units per period); found negative values.")
+        if dispersion is None:
+            phi = np.zeros(len(ids))
+        else:
+            phi = np.broadcast_to(np.asarray(dispersion, dtype=float), (len(ids),)).copy()
+            if not np.isfinite(phi).all() or (phi < 0).any():
+                raise ValueError(f"dispersion must be finite and >= 0; got {dispersion!r}.")
+        levels = check_fractions(quantile_levels, "quantile_levels")
+        count = np.ones(len(ids), dtype=bool)
+        q = cal.marginal_quantiles(m, phi, count, levels)
+        status = pd.DataFrame(
+            {"status": "ok", "reason": "mean given by the caller"},
+            index=pd.Index(ids, name="item_id", dtype="str"),
+        )
+        return cls(
+            item_ids=ids,
+            dates=idx,
+            freq=freq,
+            mean=m,
+            quantile_levels=levels,
+            quantiles=q,
+            model=np.full(len(ids), "given", dtype=object),
+            status=status,
+            history=None,
+            dispersion=phi,
+            level_correlation=np.zeros(len(ids)),
+            count=count,
+            calibration="given",
+        )
+
+    # ------------------------------------------------------------------ conversions
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: one row per item and forecast period.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``item_id``, ``date`` (period start), ``model``, ``demand_mean``
+            (units), one ``demand_pNN`` column per quantile level (units), ``status``.
+
+        Examples
+        --------
+        >>> df = DemandForecast.from_mean(["A"], ["2024-01-01"], [[2.0]]).to_frame()
+        >>> df.columns.tolist()
+        ['item_id', 'date', 'model', 'demand_mean', 'demand_p10', 'demand_p50', 'demand_p90', 'status']
+        >>> df.iloc[0, 3:7].tolist()
+        [2.0, 0.0, 2.0, 4.0]
+        """
+        n, h = self.n_items, self.horizon
+        status = self.status["status"].reindex(pd.Index(self.item_ids, dtype="str"))
+        out = pd.DataFrame(
+            {
+                "item_id": pd.array(np.repeat(self.item_ids, h), dtype="str"),
+                "date": np.tile(self.dates.values, n),
+                "model": pd.array(np.repeat(self.model, h), dtype="str"),
+                "demand_mean": self.mean.ravel(),
+            }
+        )
+        for j, q in enumerate(self.quantile_levels):
+            out[quantile_column(q)] = self.quantiles[:, j, :].ravel()
+        out["status"] = pd.array(np.repeat(status.to_numpy(), h), dtype="str")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary: per item its model, status, mean and quantile paths.
+
+        Returns
+        -------
+        dict
+            ``freq``, ``dates`` (ISO strings), ``quantile_levels``, ``calibration`` and
+            ``items``: a list of dicts with ``item_id``, ``model``, ``status``, ``reason``,
+            ``dispersion``, ``level_correlation``, ``demand_mean`` (list) and one
+            ``demand_pNN`` list per level. NaN becomes None.
+
+        Examples
+        --------
+        >>> d = DemandForecast.from_mean(["A"], ["2024-01-01"], [[2.0]]).to_dict()
+        >>> d["dates"], d["items"][0]["demand_p90"]
+        (['2024-01-01'], [4.0])
+        """
+        st = self.status.reindex(pd.Index(self.item_ids, dtype="str"))
+        items = []
+        for i, iid in enumerate(self.item_ids):
+            rec: dict[str, Any] = {
+                "item_id": str(iid),
+                "model": str(self.model[i]),
+                "status": st["status"].iloc[i],
+                "reason": st["reason"].iloc[i],
+                "dispersion": self.dispersion[i],
+                "level_correlation": self.level_correlation[i],
+                "demand_mean": self.mean[i],
+            }
+            for j, q in enumerate(self.quantile_levels):
+                rec[quantile_column(q)] = self.quantiles[i, j]
+            items.append(rec)
+        return jsonable(
+            {
+                "freq": self.freq,
+                "dates": list(self.dates),
+                "quantile_levels": list(self.quantile_levels),
+                "calibration": self.calibration,
+                "items": items,
+            }
+        )
+
+    # ------------------------------------------------------------------ display
+    def plot(
+        self,
+        item: Any = None,
+        *,
+        ax: Axes | None = None,
+        n_history: int | None = None,
+    ) -> Axes:
+        """Fan chart of one item: recent history, mean, quantile bands, censored periods shaded.
+
+        Parameters
+        ----------
+        item : str or None
+            Item id (default: the first item with status ``"ok"``).
+        ax : matplotlib Axes or None
+            Axes to draw on (a new figure when None).
+        n_history : int or None
+            History periods shown (default ``3 * horizon``, at least 30).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], pd.date_range("2024-01-01", periods=3), [[2.0] * 3])
+        >>> fc.plot("A").get_title()
+        'Demand forecast for A (model given)'
+        """
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
+
+        if item is None:
+            ok = np.flatnonzero(self.status["status"].reindex(self.item_ids).to_numpy() == "ok")
+            pos = int(ok[0]) if ok.size else 0
+        else:
+            pos = int(self._index(np.asarray([str(item)]))[0])
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 3.5))
+        iid = str(self.item_ids[pos])
+        if self.history is not None:
+            hpos = pd.Index(self.history.item_ids).get_indexer([iid])[0]
+            if hpos >= 0:
+                n_hist = n_history or max(3 * self.horizon, 30)
+                per = self.history.periods[-n_hist:]
+                y = self.history.units[hpos, -n_hist:]
+                unobs = (self.history.censored | self.history.suspected)[hpos, -n_hist:]
+                ax.plot(per, y, color="0.3", lw=1, label="history (units)")
+                step = per[1] - per[0] if len(per) > 1 else pd.Timedelta(days=1)
+                shaded = False
+                starts = np.flatnonzero(unobs & ~np.r_[False, unobs[:-1]])
+                ends = np.flatnonzero(unobs & ~np.r_[unobs[1:], False])
+                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                    ax.axvspan(
+                        mdates.date2num(per[s]),
+                        mdates.date2num(per[e] + step),
+                        color="tab:red",
+                        alpha=0.15,
+                        lw=0,
+                        label=None if shaded else "censored (stockout)",
+                    )
+                    shaded = True
+        levels = np.asarray(self.quantile_levels)
+        for j, lo in enumerate(levels):
+            hi_j = np.flatnonzero(np.isclose(levels, 1.0 - lo))
+            if lo >= 0.5 or not hi_j.size:
+                continue
+            k = int(hi_j[0])
+            ax.fill_between(
+                self.dates,
+                self.quantiles[pos, j],
+                self.quantiles[pos, k],
+                color="tab:blue",
+                alpha=0.15 + 0.25 * lo,
+                lw=0,
+                step=None,
+                label=f"{round(100 * (1 - 2 * lo))}% interval",
+            )
+        ax.plot(self.dates, self.mean[pos], color="tab:blue", lw=1.5, label="mean forecast")
+        ax.set_title(f"Demand forecast for {iid} (model {self.model[pos]})")
+        ax.set_ylabel("units per period")
+        ax.legend(loc="upper left", fontsize="small")
+        return ax
+
+    def _model_counts(self) -> pd.Series:
+        return pd.Series(self.model, dtype="str").value_counts()
+
+    def __repr__(self) -> str:
+        counts = self._model_counts()
+        shown = ", ".join(f"{k} {v:,}" for k, v in counts.head(5).items())
+        more = ", ..." if len(counts) > 5 else ""
+        st = self.status["status"] if "status" in self.status else pd.Series(dtype="str")
+        flagged = int((st != "ok").sum())
+        flag = f", {flagged:,} flagged" if flagged else ""
+        return (
+            f"<DemandForecast: {self.n_items:,} items, horizon {self.horizon} {self.freq}, "
+            f"models: {shown}{more}{flag}>"
+        )
+
+    def _repr_html_(self) -> str:
+        counts = self._model_counts()
+        st = self.status["status"].value_counts() if len(self.status) else pd.Series(dtype=int)
+        rows = "".join(
+            f"<tr><td>{escape_html(k)}</td><td>{v:,}</td></tr>" for k, v in counts.items()
+        )
+        srows = "".join(f"<tr><td>{escape_html(k)}</td><td>{v:,}</td></tr>" for k, v in st.items())
+        first = self.dates[0].strftime("%Y-%m-%d") if self.horizon else "—"
+        return (
+            f"<div><b>DemandForecast</b>: {self.n_items:,} items, horizon {self.horizon} "
+            f"{escape_html(self.freq)} from {first}; quantiles "
+            f"{escape_html(', '.join(quantile_column(q) for q in self.quantile_levels))}; "
+            f"calibration {escape_html(self.calibration)}"
+            f"<table><tr><th>model</th><th>items</th></tr>{rows}</table>"
+            f"<table><tr><th>status</th><th>items</th></tr>{srows}</table></div>"
+        )

@@ -1,0 +1,309 @@
+"""DemandForecast, the predictive distribution and forecast_demand."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from stockout_forecast.forecast import SES, TSB, history_from_array
+from stockout_forecast.forecast import _calibration as cal
+from stockout_forecast.forecast.core import candidate_models, forecast_demand
+from stockout_forecast.forecast.result import DemandForecast, quantile_column
+
+DATES = pd.date_range("2024-03-01", periods=5)
+
+
+def mc_tol(p: float, n: int, z: float = 4.5) -> float:
+    """Monte Carlo tolerance of an estimated probability: z standard errors."""
+    return z * np.sqrt(p * (1 - p) / n)
+
+
+# ------------------------------------------------------------------------ distribution maths
+@settings(max_examples=40, deadline=None)
+@given(
+    m=st.floats(0.0, 300.0),
+    phi=st.sampled_from([0.0, 0.01, 0.3, 1.0, 4.0]),
+    q=st.floats(0.001, 0.999),
+)
+def test_nb_quantile_equals_scipy(m, phi, q):
+    ours = cal.nb_quantile(np.array([m]), np.array([phi]), np.array([q]))[0, 0]
+    if phi == 0:
+        ref = stats.poisson.ppf(q, m)
+    else:
+        ref = stats.nbinom.ppf(q, 1 / phi, 1 / (1 + phi * m))
+    assert ours == ref
+
+
+def test_dispersion_from_residuals_hand_computed():
+    # one item, errors e = y - f over f = (2, 2, 4): y = (0, 4, 8)
+    # sum(e^2 - f) = (4 - 2) + (4 - 2) + (16 - 4) = 16; sum(f^2) = 4 + 4 + 16 = 24 -> 2/3
+    y = np.array([[0.0, 4.0, 8.0]])
+    f = np.array([[2.0, 2.0, 4.0]])
+    m = np.ones_like(y, dtype=bool)
+    phi = cal.dispersion_from_residuals(y, f, m, np.array([True]), prior_weight=0.0)
+    assert phi[0] == pytest.approx(2 / 3)
+    # continuous demand has no Poisson term: 24 / 24 = 1
+    phi_c = cal.dispersion_from_residuals(y, f, m, np.array([False]), prior_weight=0.0)
+    assert phi_c[0] == pytest.approx(1.0)
+
+
+def test_pit_coverage_is_nominal_for_the_true_distribution():
+    rng = np.random.default_rng(5)
+    m = np.full((400, 50), 0.7)
+    phi = np.full(400, 0.5)
+    y = rng.negative_binomial(1 / 0.5, 1 / (1 + 0.5 * 0.7), size=m.shape).astype(float)
+    cov = np.mean(cal.pit_coverage(y, m, phi, np.ones(400, bool), 0.1, 0.9))
+    assert cov == pytest.approx(0.8, abs=mc_tol(0.8, y.size))
+    # plain interval coverage of the same discrete forecast is far above nominal
+    q = cal.nb_quantile(np.array([0.7]), np.array([0.5]), np.array([0.1, 0.9]))[0]
+    assert np.mean((q[0] <= y) & (y <= q[1])) > 0.9
+
+
+# ------------------------------------------------------------------------ DemandForecast
+def test_from_mean_poisson_paths_match_poisson_moments():
+    mean = np.array([[0.5, 0.5, 2.0, 2.0, 8.0], [3.0] * 5])
+    fc = DemandForecast.from_mean(["A", "B"], DATES, mean)
+    n = 20000
+    p = fc.sample_paths(n, random_state=1)
+    assert p.shape == (2, n, 5)
+    assert (p >= 0).all()
+    assert (p == np.round(p)).all()
+    # Poisson: mean = var = m; standard error of the sample mean sqrt(m / n)
+    np.testing.assert_allclose(p.mean(axis=1), mean, atol=4.5 * np.sqrt(mean.max() / n))
+    np.testing.assert_allclose(p.var(axis=1), mean, rtol=0.08)
+    # independent periods: the variance of the sum is the sum of the variances
+    assert p[1].sum(axis=1).var() == pytest.approx(15.0, rel=0.06)
+
+
+def test_from_mean_negative_binomial_moments_and_quantiles():
+    fc = DemandForecast.from_mean(["A"], DATES[:2], [[4.0, 10.0]], dispersion=0.25)
+    # Var = m + 0.25 m^2: 4 + 4 = 8 and 10 + 25 = 35
+    p = fc.sample_paths(40000, random_state=2)
+    np.testing.assert_allclose(p[0].var(axis=0), [8.0, 35.0], rtol=0.06)
+    for j, lv in enumerate(fc.quantile_levels):
+        for t in range(2):
+            qv = fc.quantiles[0, j, t]
+            # sample CDF at the reported quantile reaches the level, one below does not
+            assert np.mean(p[0, :, t] <= qv) >= lv - mc_tol(lv, 40000)
+            assert np.mean(p[0, :, t] <= qv - 1) <= lv + mc_tol(lv, 40000)
+
+
+def _correlated_forecast() -> DemandForecast:
+    base = DemandForecast.from_mean(["A", "B"], DATES, np.full((2, 5), 3.0), dispersion=0.5)
+    return DemandForecast(
+        item_ids=base.item_ids,
+        dates=base.dates,
+        freq="D",
+        mean=base.mean,
+        quantile_levels=base.quantile_levels,
+        quantiles=base.quantiles,
+        model=base.model,
+        status=base.status,
+        dispersion=np.array([0.5, 0.5]),
+        level_correlation=np.array([0.0, 0.6]),
+        count=np.array([True, True]),
+    )
+
+
+def test_level_correlation_carries_over_to_cumulative_demand():
+    fc = _correlated_forecast()
+    n = 40000
+    p = fc.sample_paths(n, random_state=3)
+    # marginals are unchanged by the correlation: Var = 3 + 0.5 * 9 = 7.5 for both items
+    np.testing.assert_allclose(p.var(axis=1), 7.5, rtol=0.06)
+    # covariance of two periods = rho * phi * m_s * m_t = 0.6 * 0.5 * 9 = 2.7 (0 for A)
+    cov_b = np.cov(p[1, :, 0], p[1, :, 4])[0, 1]
+    cov_a = np.cov(p[0, :, 0], p[0, :, 4])[0, 1]
+    assert cov_b == pytest.approx(2.7, abs=0.35)
+    assert cov_a == pytest.approx(0.0, abs=0.35)
+    # Var[sum of 5] = 15 + 0.5 * 0.4 * 45 + 0.6 * 0.5 * 225 = 15 + 9 + 67.5 = 91.5
+    _, v = fc.cumulative_moments()
+    assert v[1, -1] == pytest.approx(91.5)
+    assert v[0, -1] == pytest.approx(15 + 0.5 * 45)
+    assert p[1].sum(axis=1).var() == pytest.approx(91.5, rel=0.06)
+    cq = fc.cumulative_quantiles([0.1, 0.9], n_paths=4000)
+    s = p[1].sum(axis=1)
+    assert np.mean(s <= cq[1, 1, -1]) == pytest.approx(0.9, abs=0.03)
+
+
+def test_sample_paths_deterministic_and_item_selection():
+    fc = _correlated_forecast()
+    a = fc.sample_paths(50, random_state=7)
+    np.testing.assert_array_equal(a, fc.sample_paths(50, random_state=7))
+    assert not np.array_equal(a, fc.sample_paths(50, random_state=8))
+    by_id = fc.sample_paths(50, random_state=7, items=np.array(["B"]))
+    np.testing.assert_array_equal(by_id, fc.sample_paths(50, random_state=7, items=slice(1, 2)))
+    np.testing.assert_array_equal(by_id, fc.sample_paths(50, random_state=7, items=[False, True]))
+    assert fc.sample_paths(random_state=0).shape == (2, 1000, 5)
+    with pytest.raises(ValueError, match="items not in the forecast: 1 \\('Z'\\)"):
+        fc.sample_paths(5, items=np.array(["Z"]))
+    with pytest.raises(ValueError, match="n_paths must be a positive integer"):
+        fc.sample_paths(0)
+
+
+def test_quantile_any_level_and_errors():
+    fc = DemandForecast.from_mean(["A"], DATES[:1], [[2.0]])
+    # Poisson(2): F(4) = 0.947, F(5) = 0.983 -> q0.95 = 5
+    assert fc.quantile(0.95)[0, 0] == 5.0
+    assert fc.quantile([0.95, 0.5])[0, :, 0].tolist() == [2.0, 5.0]
+    with pytest.raises(ValueError, match=r"Did you mean 0\.95"):
+        fc.quantile(95)
+    with pytest.raises(ValueError, match=r"mean has shape \(1, 2\); expected"):
+        DemandForecast.from_mean(["A"], DATES[:1], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="mean must be >= 0"):
+        DemandForecast.from_mean(["A"], DATES[:1], [[-1.0]])
+    with pytest.raises(ValueError, match="dispersion must be finite and >= 0"):
+        DemandForecast.from_mean(["A"], DATES[:1], [[1.0]], dispersion=-0.1)
+
+
+def test_to_frame_to_dict_repr_html():
+    fc = DemandForecast.from_mean(
+        ["A", "<b>"], DATES[:2], [[1.0, np.nan], [2.0, 2.0]], quantile_levels=(0.975, 0.5)
+    )
+    df = fc.to_frame()
+    assert df.columns.tolist() == [
+        "item_id",
+        "date",
+        "model",
+        "demand_mean",
+        "demand_p50",
+        "demand_p97.5",
+        "status",
+    ]
+    assert len(df) == 4
+    d = fc.to_dict()
+    text = json.dumps(d)  # JSON-able
+    assert d["items"][0]["demand_mean"] == [1.0, None]
+    assert d["dates"] == ["2024-03-01", "2024-03-02"]
+    assert "NaN" not in text
+    assert repr(fc) == "<DemandForecast: 2 items, horizon 2 D, models: given 2>"
+    html = fc._repr_html_()
+    assert "<b>" not in html.replace("<b>DemandForecast</b>", "")
+    assert quantile_column(0.025) == "demand_p2.5"
+
+
+def test_plot_fan_chart_shades_censored_periods():
+    units = np.tile([3.0, 4.0, 5.0, 0.0, 0.0, 4.0, 3.0], 6)
+    cens = np.zeros_like(units, dtype=bool)
+    cens[[24, 25]] = True
+    hist = history_from_array(units, censored=cens, item_ids=["SKU-1"])
+    fc = forecast_demand(hist, SES(alpha=0.2), horizon=7, quantiles=(0.1, 0.5, 0.9))
+    ax = fc.plot("SKU-1")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "censored (stockout)" in labels
+    assert "80% interval" in labels
+    assert ax.get_title() == "Demand forecast for SKU-1 (model ses)"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+# ------------------------------------------------------------------------ forecast_demand
+def test_forecast_demand_statuses_and_nothing_lost():
+    rng = np.random.default_rng(0)
+    units = rng.poisson(3.0, size=(5, 90)).astype(float)
+    units[1] = np.nan  # never active
+    units[3, :85] = np.nan  # new item: 5 days of history, too short for the backtest
+    cens = np.zeros(units.shape, bool)
+    cens[2] = True  # always out of stock
+    ids = ["ok", "never", "censored", "new", "zero"]
+    units[4] = 0.0
+    hist = history_from_array(units, censored=cens, item_ids=ids)
+    before = hist.units.copy()
+    fc = forecast_demand(hist, [SES(), TSB()], horizon=14, random_state=0)
+    np.testing.assert_array_equal(hist.units, before)  # input not mutated
+    st_ = fc.status["status"]
+    assert st_.to_dict() == {
+        "ok": "ok",
+        "never": "no_history",
+        "censored": "fully_censored",
+        "new": "fallback",
+        "zero": "ok",
+    }
+    assert "too short for a backtest" in fc.status.loc["new", "reason"]
+    assert "No positive demand observed" in fc.status.loc["zero", "reason"]
+    assert np.isnan(fc.mean[[1, 2]]).all()
+    assert (fc.model[[1, 2]] == "none").all()
+    assert (fc.mean[4] == 0).all()
+    assert (fc.sample_paths(10, random_state=0)[4] == 0).all()
+    assert np.isfinite(fc.mean[[0, 3]]).all()
+    assert fc.to_frame()["item_id"].nunique() == 5
+    # deterministic given random_state
+    fc2 = forecast_demand(hist, [SES(), TSB()], horizon=14, random_state=0)
+    np.testing.assert_array_equal(fc.mean, fc2.mean)
+    np.testing.assert_array_equal(
+        fc.sample_paths(20, random_state=1), fc2.sample_paths(20, random_state=1)
+    )
+
+
+def test_forecast_demand_errors():
+    hist = history_from_array(np.ones((1, 30)))
+    with pytest.raises(TypeError, match="history must be a DemandHistory"):
+        forecast_demand(pd.DataFrame(), horizon=7)
+    with pytest.raises(ValueError, match="horizon must be an int >= 1"):
+        forecast_demand(hist, horizon=0)
+    with pytest.raises(ValueError, match="model must be 'auto'"):
+        forecast_demand(hist, "best", horizon=7)
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        forecast_demand(hist, horizon=7, calibration="conformal")
+    with pytest.raises(ValueError, match="quantiles must be a fraction"):
+        forecast_demand(hist, horizon=7, quantiles=(0.5, 1.5))
+
+
+def test_auto_has_seasonal_and_intermittent_candidates():
+    aliases = [m.alias for m in candidate_models("D")]
+    assert len(aliases) >= 6
+    assert len(set(aliases)) == len(aliases)
+    assert any("winters" in a or "seasonal" in a for a in aliases)
+    assert {"sba", "tsb", "imapa"} <= set(aliases)
+
+
+def test_too_short_history_falls_back_with_reason():
+    hist = history_from_array(np.full((2, 10), 2.0))
+    fc = forecast_demand(hist, "auto", horizon=7, fallback="ses")
+    assert (fc.status["status"] == "fallback").all()
+    assert fc.status["reason"].str.contains("no backtest possible").all()
+    assert fc.calibration == "insample"
+    assert (fc.model == "ses").all()
+
+
+def test_coverage_on_simulated_negative_binomial_demand():
+    # 300 items, NB demand with dispersion 0.5 around item rates 0.2 .. 8 per day;
+    # fit on 300 days, score the next 28: PIT coverage within 4 points of nominal
+    rng = np.random.default_rng(11)
+    n, t_len, h = 300, 300, 28
+    rate = np.exp(rng.uniform(np.log(0.2), np.log(8.0), size=(n, 1)))
+    lam = rate * rng.gamma(2.0, 0.5, size=(n, t_len + h))
+    y = rng.poisson(lam).astype(float)
+    hist = history_from_array(y[:, :t_len])
+    fc = forecast_demand(hist, "auto", horizon=h, quantiles=(0.025, 0.1, 0.9, 0.975))
+    test = y[:, t_len:]
+    c80 = np.mean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.1, 0.9))
+    c95 = np.mean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.025, 0.975))
+    assert c80 == pytest.approx(0.80, abs=0.04)
+    assert c95 == pytest.approx(0.95, abs=0.03)
+    # cumulative 28-day demand: the 80 % interval of the path sums covers about 80 %
+    cq = fc.cumulative_quantiles([0.1, 0.9], n_paths=1000, random_state=0)
+    tot = test.sum(axis=1)
+    inside = (cq[:, 0, -1] <= tot) & (tot <= cq[:, 1, -1])
+    assert inside.mean() == pytest.approx(0.80, abs=0.08)
+
+
+def test_combination_mean_is_the_average_of_its_members():
+    rng = np.random.default_rng(4)
+    hist = history_from_array(rng.poisson(2.0, size=(3, 100)).astype(float))
+    both = forecast_demand(hist, [SES(alpha=0.1), TSB()], horizon=5, combine=2, shrinkage=0)
+    assert set(both.model) <= {"ses+tsb", "tsb+ses"}
+    ses = forecast_demand(hist, SES(alpha=0.1), horizon=5).mean
+    tsb = forecast_demand(hist, TSB(), horizon=5).mean
+    np.testing.assert_allclose(both.mean, (ses + tsb) / 2)
+    assert both.status["reason"].str.startswith("mean of the 2 models").all()
+    insample = forecast_demand(hist, SES(alpha=0.1), horizon=5, calibration="insample")
+    assert insample.calibration == "insample"
+    assert (insample.level_correlation == 0).all()
