@@ -6,7 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: report test lint typecheck bench bench-peer clean data
+.PHONY: report test lint typecheck bench bench-history bench-forecast bench-accuracy \
+	bench-policy bench-stockout bench-suppliers bench-peer clean data
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,36 @@ typecheck: $(STAMP)
 data: $(STAMP)
 	$(PY) -m stockout_forecast.datasets data/sample --n-items 300 --n-days 730 --seed 20261126
 
-bench: $(STAMP)
+# Benchmarks (not part of `make test`; figures in benchmarks/README.md).
+bench: bench-history bench-forecast bench-accuracy bench-policy bench-stockout bench-suppliers
+
+bench-history: $(STAMP)
 	$(PY) benchmarks/bench_history.py
+
+# statsforecast needs pandas < 3: it gets its own virtualenv, used only by the benchmarks.
+PEER_STAMP := benchmarks/.venv-peer/.installed-stamp
+$(PEER_STAMP): benchmarks/peer/requirements.txt
+	$(PYTHON) -m venv benchmarks/.venv-peer
+	benchmarks/.venv-peer/bin/pip install --quiet --disable-pip-version-check \
+		-r benchmarks/peer/requirements.txt
+	touch $(PEER_STAMP)
+
+bench-peer: $(PEER_STAMP)
+
+bench-forecast: $(STAMP) $(PEER_STAMP)
+	$(PY) benchmarks/bench_forecast.py
+
+bench-accuracy: $(STAMP) $(PEER_STAMP)
+	$(PY) benchmarks/bench_accuracy.py --variants
+
+bench-policy: $(STAMP)
+	$(PY) benchmarks/bench_policy.py
+
+bench-stockout: $(STAMP)
+	$(PY) benchmarks/bench_stockout.py
+
+bench-suppliers: $(STAMP)
+	$(PY) benchmarks/bench_suppliers.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -307,3 +307,22 @@ def test_combination_mean_is_the_average_of_its_members():
     insample = forecast_demand(hist, SES(alpha=0.1), horizon=5, calibration="insample")
     assert insample.calibration == "insample"
     assert (insample.level_correlation == 0).all()
+
+
+def test_interval_coverage_of_a_calibrated_poisson_forecast_is_nominal():
+    # Poisson(2) data scored against the true Poisson(2) forecast: the PIT coverage of the
+    # central 80 % interval averages 0.8; Monte-Carlo standard error over 200 x 50 cells
+    # is at most sqrt(0.25 / 10_000) = 0.005, so 0.02 is 4 standard errors.
+    import stockout_forecast as sof
+
+    rng = np.random.default_rng(1)
+    dates = pd.date_range("2025-01-01", periods=50)
+    ids = np.array([f"I{i}" for i in range(200)])
+    f = sof.DemandForecast.from_mean(ids, dates, np.full((200, 50), 2.0))
+    y = rng.poisson(2.0, size=(200, 50)).astype(float)
+    assert np.nanmean(f.interval_coverage(y, 0.8)) == pytest.approx(0.8, abs=0.02)
+    # a forecast twice too high is not calibrated
+    g = sof.DemandForecast.from_mean(ids, dates, np.full((200, 50), 4.0))
+    assert np.nanmean(g.interval_coverage(y, 0.8)) < 0.7
+    y[0, 0] = np.nan
+    assert np.isnan(f.interval_coverage(y, 0.8)[0, 0])

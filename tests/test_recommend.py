@@ -355,3 +355,19 @@ def test_weekly_forecast_works_in_weeks():
     assert out["order_by_date"] == pd.Timestamp("2024-03-06")
     assert out["velocity_units_per_day"] == 4.0
     assert out["order_units"] == 50  # 48 + 28 - 36 = 40 -> pack 10: 40 -> MOQ 50
+
+
+def test_order_is_capped_at_the_suppliers_combined_capacity():
+    # 4/day, nothing on hand: the policy wants well over 20 units, but S1 can deliver
+    # 10 (capacity 12 rounded down to its pack of 5) and S2 15: the order is 25 units,
+    # and the reason says the cap bound.
+    sup = suppliers([("A", "S1", 2.0, 5, None, 5), ("A", "S2", 2.5, 5, None, 1)])
+    sup["capacity_units"] = [12.0, 15.0]
+    r = recommend_orders(four_a_day(["A"]), inv(A=0), sup, n_paths=4).set_index("item_id")
+    assert r.loc["A", "order_now"]
+    assert r.loc["A", "order_units"] == 25.0
+    assert "capped at the suppliers' combined capacity of 25 units" in r.loc["A", "reason"]
+    # without capacities the same item orders more than 25
+    r2 = recommend_orders(four_a_day(["A"]), inv(A=0), sup.drop(columns="capacity_units"),
+                          n_paths=4).set_index("item_id")  # fmt: skip
+    assert r2.loc["A", "order_units"] > 25.0

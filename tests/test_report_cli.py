@@ -61,6 +61,54 @@ def test_planner_equals_the_functions_called_by_hand(small):
     assert classify_demand(hist).shape[0] == plan.demand_classes.shape[0]
 
 
+def test_probabilistic_stages_equal_the_functions_called_by_hand(small):
+    import numpy as np
+
+    from stockout_forecast.forecast import forecast_demand
+    from stockout_forecast.leadtime import lead_time_history
+    from stockout_forecast.recommend import recommend_orders
+    from stockout_forecast.simulation import stockout_dates
+
+    plan = ReorderPlanner(n_paths=200, random_state=3).run(small)
+    seeds = np.random.SeedSequence(3).spawn(3)  # documented seeding of the random stages
+    hist = demand_history(
+        small.sales, small.stock_history, as_of=plan.as_of, items=small.items["item_id"]
+    )
+    lt = lead_time_history(small.purchase_orders, small.suppliers, as_of=plan.as_of)
+    fc = forecast_demand(hist, horizon=90, n_paths=200, random_state=seeds[0])
+    np.testing.assert_array_equal(fc.mean, plan.forecast.mean)
+    so = stockout_dates(
+        fc,
+        small.inventory,
+        small.purchase_orders,
+        n_paths=200,
+        lead_time_uncertainty=lt,
+        random_state=seeds[1],
+    )
+    pd.testing.assert_frame_equal(so.to_frame(), plan.stockouts.to_frame())
+    orders = recommend_orders(
+        so,
+        small.inventory,
+        small.suppliers,
+        small.purchase_orders,
+        small.items,
+        as_of=plan.as_of,
+        lead_times=lt,
+        n_paths=200,
+        random_state=seeds[2],
+        review_period_days=7.0,
+    )
+    pd.testing.assert_frame_equal(orders, plan.orders)
+
+
+def test_velocity_only_plan_skips_the_probabilistic_stages(small):
+    plan = ReorderPlanner(forecast=False).run(small)
+    assert plan.forecast is None
+    assert plan.orders is None
+    assert plan.notices is None
+    assert "order_now" not in plan.summary().columns
+
+
 def test_every_item_is_in_the_summary(small):
     plan = ReorderPlanner().run(small)
     s = plan.summary()
@@ -83,6 +131,33 @@ def test_report_escapes_every_input_string_and_is_self_contained(hostile, tmp_pa
     csv = pd.read_csv(paths["csv"], dtype=str)
     assert csv.loc[csv["item_id"].str.contains("HYPERLINK"), "item_id"].iloc[0].startswith("'=")
     assert "'+SUM(A1)" in set(csv["description"])
+
+
+def test_supplier_po_files_stay_inside_the_output_folder(hostile, tmp_path):
+    from stockout_forecast import Dataset
+
+    suppliers = pd.DataFrame(
+        {
+            "item_id": [HOSTILE_ID, "B"],
+            "supplier_id": ["../../escape", "<b>S2</b>"],
+            "unit_cost": [1.0, 2.0],
+            "lead_time_days": [5.0, 5.0],
+        }
+    )
+    ds = Dataset(
+        sales=hostile.sales, inventory=hostile.inventory, items=hostile.items, suppliers=suppliers
+    )
+    plan = ReorderPlanner(n_paths=100).run(ds)
+    assert plan.purchase_plan is not None
+    paths = write_report(plan, tmp_path / "out")
+    po_files = [p for k, p in paths.items() if k.startswith("po:")]
+    assert po_files
+    root = (tmp_path / "out").resolve()
+    for p in po_files:
+        assert p.resolve().parent == root / "purchase_orders"
+    assert not (tmp_path / "escape.csv").exists()
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "<b>S2</b>" not in html
 
 
 def test_hand_checked_stockout_in_report(hostile, tmp_path):
@@ -108,7 +183,9 @@ def test_excel_export_neutralises_formulas(hostile, tmp_path):
 def test_plan_to_dict_is_json_serialisable(small):
     d = ReorderPlanner().run(small).to_dict()
     text = json.dumps(d)
-    assert json.loads(text)["items"][0]["item_id"].startswith("SKU-")
+    back = json.loads(text)
+    assert back["tables"]["summary"][0]["item_id"].startswith("SKU-")
+    assert {"orders", "stockouts", "lead_times"} <= set(back["tables"])
 
 
 def _run(argv):

@@ -164,6 +164,36 @@ class DemandHistory:
             }
         )
 
+    def truncate(self, end: int) -> DemandHistory:
+        """The first ``end`` periods: the history as it was known at a forecast cut-off.
+
+        ``as_of`` becomes the day before period ``end`` starts; statuses and revenue are
+        kept as they were computed on the whole history.
+
+        >>> import numpy as np, pandas as pd
+        >>> h = DemandHistory(np.array(["A"]), pd.date_range("2024-01-01", periods=4), "D",
+        ...                   np.ones((1, 4)), np.zeros((1, 4), bool), np.zeros((1, 4), bool),
+        ...                   pd.Timestamp("2024-01-04"))
+        >>> t = h.truncate(2)
+        >>> t.n_periods, f"{t.as_of:%Y-%m-%d}"
+        (2, '2024-01-02')
+        """
+        if end >= self.n_periods:
+            return self
+        if end < 1:
+            raise ValueError(f"truncate needs at least one period; got end={end}.")
+        return DemandHistory(
+            item_ids=self.item_ids,
+            periods=self.periods[:end],
+            freq=self.freq,
+            units=self.units[:, :end],
+            censored=self.censored[:, :end],
+            suspected=self.suspected[:, :end],
+            as_of=self.periods[end] - pd.Timedelta(days=1),
+            status=self.status,
+            revenue=self.revenue,
+        )
+
     def subset(self, items: list[str] | np.ndarray) -> DemandHistory:
         """The same history restricted to ``items`` (in the given order)."""
         pos = pd.Index(self.item_ids).get_indexer(list(items))

@@ -101,6 +101,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", help="planning date YYYY-MM-DD (default: inventory as_of)")
     r.add_argument("--title", default="Reorder report", help="report title")
     r.add_argument("--excel", action="store_true", help="also write reorder_plan.xlsx")
+    r.add_argument(
+        "--velocity-only",
+        action="store_true",
+        help="skip the forecast, orders, supplier splits and promise dates (fast)",
+    )
+    r.add_argument(
+        "--service-level", type=float, default=0.95, help="target service level in (0, 1)"
+    )
+    r.add_argument("--n-paths", type=int, default=500, help="simulated demand paths per item")
+    r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same report)")
     r.add_argument("--max-rows", type=int, default=500, help="rows per table in the HTML")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
@@ -149,18 +159,38 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from .report import write_report
 
     progress = Progress(enabled=not args.quiet)
+    planner = ReorderPlanner(
+        freq=args.freq,
+        as_of=args.as_of,
+        forecast=not args.velocity_only,
+        service_level=args.service_level,
+        n_paths=args.n_paths,
+        random_state=args.seed,
+    )
     progress("reading data", 1, 3)
     ds = _load(args.data)
-    progress("planning", 2, 3)
-    plan = ReorderPlanner(freq=args.freq, as_of=args.as_of).run(ds)
-    progress("writing report", 3, 3)
+
+    total = [3]
+
+    def stage(name: str, i: int, n: int) -> None:
+        total[0] = n + 2
+        progress(name, i + 1, n + 2)
+
+    plan = planner.run(ds, progress=stage)
+    progress("writing report", total[0], total[0])
     paths = write_report(plan, args.out, title=args.title, max_rows=args.max_rows)
     if args.excel:
         paths["excel"] = plan.to_excel(Path(args.out) / "reorder_plan.xlsx")
     progress.close()
     out.write(f"{plan!r}\n")
+    n_po = sum(1 for k in paths if k.startswith("po:"))
     for kind, path in paths.items():
-        out.write(f"wrote {kind}: {path}\n")
+        if not kind.startswith("po:"):
+            out.write(f"wrote {kind}: {path}\n")
+    if n_po:
+        out.write(
+            f"wrote {n_po} supplier purchase-order CSVs in {Path(args.out) / 'purchase_orders'}\n"
+        )
     return EXIT_OK
 
 

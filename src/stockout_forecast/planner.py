@@ -17,7 +17,14 @@ import pandas as pd
 from ._dataset import Dataset
 from ._export import jsonable, safe_spreadsheet_frame
 from ._panel import DemandHistory
+from ._utils import RandomStateLike, check_fraction
+from .backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
+from .forecast import DemandForecast, forecast_demand
 from .history import classify_demand, demand_history, item_velocity, stock_cover
+from .leadtime import lead_time_history
+from .recommend import recommend_orders
+from .simulation import StockoutForecast, stockout_dates
+from .suppliers import PurchasePlan, plan_purchase_orders
 
 __all__ = ["ReorderPlan", "ReorderPlanner"]
 
@@ -31,7 +38,7 @@ class ReorderPlan:
     Attributes
     ----------
     as_of : pandas.Timestamp
-        Planning date (the last day of the sales history unless given).
+        Planning date (the inventory snapshot's ``as_of``, else the last sales date).
     history : DemandHistory
         Demand per item and period, censored (stock-out) periods marked.
     velocity : pandas.DataFrame
@@ -39,13 +46,32 @@ class ReorderPlan:
     demand_classes : pandas.DataFrame
         :func:`~stockout_forecast.history.classify_demand` output, one row per item.
     cover : pandas.DataFrame
-        :func:`~stockout_forecast.history.stock_cover` output, one row per item.
+        :func:`~stockout_forecast.history.stock_cover` output (velocity-based), one row per item.
     items : pandas.DataFrame or None
         The items table as read (descriptions, planning parameters).
+    lead_times : pandas.DataFrame or None
+        :func:`~stockout_forecast.leadtime.lead_time_history` per item x supplier.
+    forecast : DemandForecast or None
+        Probabilistic demand forecast (:func:`~stockout_forecast.forecast.forecast_demand`).
+    stockouts : StockoutForecast or None
+        Stockout-date distributions (:func:`~stockout_forecast.simulation.stockout_dates`).
+    orders : pandas.DataFrame or None
+        :func:`~stockout_forecast.recommend.recommend_orders`, one row per item.
+    purchase_plan : PurchasePlan or None
+        Supplier splits and draft purchase orders
+        (:func:`~stockout_forecast.suppliers.plan_purchase_orders`) for the items to order now.
+    backorders : BackorderPlan or None
+        Promise dates for open customer lines (:func:`~stockout_forecast.backorders.promise_dates`).
+    notices : pandas.DataFrame or None
+        Customers to contact (:func:`~stockout_forecast.backorders.backorder_notices`).
+    availability : pandas.DataFrame or None
+        Web-shop availability per item (:func:`~stockout_forecast.backorders.availability_feed`).
     notes : list of str
-        Data notes: what was excluded or adjusted while reading, and why.
+        Data notes: what was excluded, adjusted or skipped, and why.
     source : str
         Where the data came from.
+    version : str
+        Library version that made the plan.
     """
 
     as_of: pd.Timestamp
@@ -54,19 +80,32 @@ class ReorderPlan:
     demand_classes: pd.DataFrame
     cover: pd.DataFrame
     items: pd.DataFrame | None = None
+    lead_times: pd.DataFrame | None = None
+    forecast: DemandForecast | None = None
+    stockouts: StockoutForecast | None = None
     orders: pd.DataFrame | None = None
+    purchase_plan: PurchasePlan | None = None
+    backorders: BackorderPlan | None = None
+    notices: pd.DataFrame | None = None
+    availability: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     source: str = ""
     version: str = ""
 
     def summary(self) -> pd.DataFrame:
-        """One row per item: the planner's table (stockout date, cover, velocity, class...).
+        """One row per item: the planner's table.
 
         Columns: ``item_id``, ``description`` (when the items table has one),
-        ``stockout_date``, ``days_of_cover``, ``velocity_7d``, ``velocity_28d``,
-        ``velocity_90d``, ``trend_ratio``, ``demand_class``, ``abc``, ``xyz``,
-        ``on_hand_units``, ``backordered_units``, ``open_po_units``, ``next_receipt_date``,
-        ``status`` and ``reason`` (the first problem found for the item, if any).
+        ``stockout_date`` and ``days_of_cover`` (at the current velocity), ``velocity_7d``,
+        ``velocity_28d``, ``velocity_90d``, ``trend_ratio``, ``demand_class``, ``abc``,
+        ``xyz``, ``on_hand_units``, ``backordered_units``, ``open_po_units``,
+        ``next_receipt_date``, ``fastest_lead_time_days``; with a forecast also
+        ``forecast_model``, ``stockout_date_p10``, ``stockout_date_p50``,
+        ``stockout_date_p90``, ``p_stockout_in_horizon``, ``p_stockout_before_next_receipt``,
+        ``expected_units_short``; with suppliers also ``order_now``, ``order_units``,
+        ``order_by_date``, ``expected_arrival_date``, ``reorder_point_units``,
+        ``supplier_split`` (e.g. ``"S1 80, S2 40"``) and ``order_reason``; and ``status``
+        and ``reason`` (the first problem found for the item, if any).
         """
         vel = self.velocity.set_index("item_id")
         cls = self.demand_classes.set_index("item_id")
@@ -77,32 +116,78 @@ class ReorderPlan:
         out = pd.DataFrame(index=pd.Index(ids, name="item_id"))
         if self.items is not None and "description" in self.items.columns:
             out["description"] = self.items.set_index("item_id")["description"]
-        for col in ("stockout_date", "days_of_cover"):
-            out[col] = cov[col]
-        for col in ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"):
-            if col in vel.columns:
-                out[col] = vel[col]
-        for col in ("demand_class", "abc", "xyz"):
-            if col in cls.columns:
-                out[col] = cls[col]
-        for col in ("on_hand_units", "backordered_units", "open_po_units", "next_receipt_date"):
-            if col in cov.columns:
-                out[col] = cov[col]
+
+        def take(frame: pd.DataFrame | None, cols: tuple[str, ...], rename: dict | None = None):
+            if frame is None:
+                return
+            for col in cols:
+                if col in frame.columns:
+                    out[(rename or {}).get(col, col)] = frame[col].reindex(out.index)
+
+        take(cov, ("stockout_date", "days_of_cover"))
+        take(vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
+        take(cls, ("demand_class", "abc", "xyz"))
+        take(cov, ("on_hand_units", "backordered_units", "open_po_units", "next_receipt_date"))
+        if self.lead_times is not None and len(self.lead_times):
+            lt = self.lead_times.groupby("item_id")["lead_time_mean_days"].min()
+            out["fastest_lead_time_days"] = lt.reindex(out.index)
+        if self.forecast is not None:
+            model = pd.Series(self.forecast.model, index=self.forecast.item_ids)
+            out["forecast_model"] = model.reindex(out.index)
+        if self.stockouts is not None:
+            take(
+                self.stockouts.summary.set_index("item_id"),
+                (
+                    "stockout_date_p10",
+                    "stockout_date_p50",
+                    "stockout_date_p90",
+                    "p_stockout_in_horizon",
+                    "p_stockout_before_next_receipt",
+                    "expected_units_short",
+                ),
+            )
+        if self.orders is not None:
+            take(
+                self.orders.set_index("item_id"),
+                (
+                    "order_now",
+                    "order_units",
+                    "order_by_date",
+                    "expected_arrival_date",
+                    "reorder_point_units",
+                    "reason",
+                ),
+                rename={"reason": "order_reason"},
+            )
+        if self.purchase_plan is not None and len(self.purchase_plan.lines):
+            lines = self.purchase_plan.lines
+            text = (lines["supplier_id"] + " " + lines["units"].map("{:g}".format)).groupby(
+                lines["item_id"]
+            )
+            out["supplier_split"] = text.agg(", ".join).reindex(out.index)
         status = pd.Series("ok", index=out.index, dtype="str")
         reason = pd.Series("", index=out.index, dtype="str")
-        # first non-ok stage wins: cover, then velocity, then history
-        for frame in (self.history.status, vel, cov):
+        # the first stage that could not compute the item explains why
+        frames = [self.history.status, vel, cov]
+        if self.stockouts is not None:
+            frames.append(self.stockouts.summary.set_index("item_id"))
+        for frame in frames:
             if "status" not in frame.columns:
                 continue
             st = frame["status"].reindex(out.index)
             rs = frame["reason"].reindex(out.index) if "reason" in frame.columns else st
-            take = (status == "ok") & st.notna() & (st != "ok")
-            status[take] = st[take].astype(str)
-            reason[take] = rs[take].fillna("").astype(str)
+            bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short"])
+            status[bad] = st[bad].astype(str)
+            reason[bad] = rs[bad].fillna("").astype(str)
         missing = ~out.index.isin(self.history.item_ids)
-        take = missing & (status == "ok")
-        status[take] = "no_sales"
-        reason[take] = "item is listed but has no sales history"
+        bad = missing & (status == "ok")
+        status[bad] = "no_sales"
+        reason[bad] = "item is listed but has no sales history"
+        if self.items is not None and "status" in self.items.columns:
+            disc = self.items.set_index("item_id")["status"].reindex(out.index) == "discontinued"
+            flag = disc.fillna(False).to_numpy() & (status == "ok").to_numpy()
+            status[flag] = "discontinued"
+            reason[flag] = "discontinued in the items table: not reordered"
         out["status"] = status
         out["reason"] = reason
         return out.reset_index()
@@ -111,13 +196,40 @@ class ReorderPlan:
         """Alias of :meth:`summary`."""
         return self.summary()
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the plan by name (what ``to_excel`` writes, one sheet each)."""
+        t: dict[str, pd.DataFrame] = {
+            "summary": self.summary(),
+            "velocity": self.velocity,
+            "demand_classes": self.demand_classes,
+            "stock_cover": self.cover,
+        }
+        if self.lead_times is not None:
+            t["lead_times"] = self.lead_times
+        if self.stockouts is not None:
+            t["stockouts"] = self.stockouts.to_frame()
+        if self.orders is not None:
+            t["orders"] = self.orders
+        if self.purchase_plan is not None:
+            t["purchase_orders"] = self.purchase_plan.purchase_orders
+            t["purchase_order_lines"] = self.purchase_plan.lines
+        if self.backorders is not None:
+            t["promise_dates"] = self.backorders.lines
+        if self.notices is not None:
+            t["customer_notices"] = self.notices
+        if self.availability is not None:
+            t["availability"] = self.availability
+        t["notes"] = pd.DataFrame({"note": self.notes or [""]})
+        return t
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: as_of, source, notes and the per-item summary records."""
+        """JSON-able dict: as_of, source, notes and every table as a list of records."""
         return {
             "as_of": jsonable(self.as_of),
             "source": self.source,
+            "version": self.version,
             "notes": list(self.notes),
-            "items": jsonable(self.summary()),
+            "tables": {name: jsonable(df) for name, df in self.tables().items() if name != "notes"},
         }
 
     def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
@@ -130,7 +242,7 @@ class ReorderPlan:
         return html
 
     def to_excel(self, path: str | Path) -> Path:
-        """Excel workbook, one sheet per table (summary, velocity, classes, cover, notes)."""
+        """Excel workbook, one sheet per table of :meth:`tables`; formulas neutralised."""
         try:
             import openpyxl  # noqa: F401
         except ImportError as err:  # pragma: no cover - depends on the environment
@@ -138,36 +250,42 @@ class ReorderPlan:
                 'to_excel needs openpyxl: pip install "stockout_forecast[excel]"'
             ) from err
         path = Path(path)
-        sheets = {
-            "summary": self.summary(),
-            "velocity": self.velocity,
-            "demand_classes": self.demand_classes,
-            "stock_cover": self.cover,
-            "notes": pd.DataFrame({"note": self.notes or [""]}),
-        }
-        if self.orders is not None:
-            sheets["orders"] = self.orders
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name, df in sheets.items():
-                safe_spreadsheet_frame(df).to_excel(xw, sheet_name=name, index=False)
+            for name, df in self.tables().items():
+                safe_spreadsheet_frame(_excel_ready(df)).to_excel(
+                    xw, sheet_name=name[:31], index=False
+                )
         return path
 
     def __repr__(self) -> str:
         s = self.summary()
-        soon = s["stockout_date"].notna() & (
-            s["stockout_date"] <= self.as_of + pd.Timedelta(14, "D")
-        )
+        col = "stockout_date_p50" if "stockout_date_p50" in s.columns else "stockout_date"
+        soon = s[col].notna() & (s[col] <= self.as_of + pd.Timedelta(14, "D"))
+        orders = ""
+        if "order_now" in s.columns:
+            orders = f", {int(s['order_now'].fillna(False).astype(bool).sum()):,} to order now"
         return (
             f"<ReorderPlan as of {self.as_of:%Y-%m-%d}: {len(s):,} items, "
-            f"{int(soon.sum()):,} run out within 14 days, "
-            f"{self.history.censored_share:.1%} item-days censored>"
+            f"{int(soon.sum()):,} run out within 14 days{orders}, "
+            f"{self.history.censored_share:.1%} item-periods censored>"
         )
 
     def _repr_html_(self) -> str:
         from ._export import escape_html
 
-        s = self.summary().sort_values("stockout_date", na_position="last").head(10)
-        return f"<div><b>{escape_html(repr(self))}</b>{s.to_html(index=False)}</div>"
+        s = self.summary()
+        col = "stockout_date_p50" if "stockout_date_p50" in s.columns else "stockout_date"
+        head = s.sort_values(col, na_position="last").head(10)
+        return f"<div><b>{escape_html(repr(self))}</b>{head.to_html(index=False)}</div>"
+
+
+def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Excel cannot store timezone-aware datetimes or Python objects; make them plain."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if isinstance(v, (str, int, float, bool)) else str(v))
+    return out
 
 
 class ReorderPlanner:
@@ -176,18 +294,45 @@ class ReorderPlanner:
     Parameters
     ----------
     freq : {"D", "W", "M"}, default "D"
-        Period of the demand history.
+        Period of the demand history and forecast.
     as_of : str or Timestamp, optional
         Planning date; default: the inventory snapshot's ``as_of`` or the last sales date.
     velocity_column : str, default "velocity_28d"
         Which velocity consumes stock in :func:`stock_cover`.
     horizon_days : int, default 365
-        How far ahead to look for a stockout.
+        How far ahead :func:`stock_cover` looks for a stockout.
+    forecast : bool, default True
+        Run the probabilistic stages (forecast, stockout dates, orders, supplier splits,
+        promise dates). False stops after stock cover (fast, velocity only).
+    forecast_horizon : int, optional
+        Forecast periods; default 90 days, 13 weeks or 4 months.
+    model : str, model or list, default "auto"
+        Passed to :func:`forecast_demand`.
+    n_paths : int, default 500
+        Demand sample paths per item for the stockout-date simulation.
+    service_level : float, default 0.95
+        Target cycle service level for items without one in the items table.
+    review_period_days : float, default 7
+        Days between planning runs (the protection interval is lead time + review period).
+    promise : {"p50", "p90"}, default "p90"
+        Which date customers are promised.
+    allocation_rule : {"fifo", "priority"}, default "fifo"
+        Order in which open customer lines get stock and receipts.
+    random_state : int, Generator or None, default 0
+        Seed for the forecast paths and simulations; the same seed gives the same plan.
 
     Notes
     -----
-    Stages (each a public function, result kept on the plan): ``demand_history`` →
-    ``item_velocity`` → ``classify_demand`` → ``stock_cover``.
+    Stages (each one public function; its result is kept on the plan):
+    ``demand_history`` -> ``item_velocity`` -> ``classify_demand`` -> ``stock_cover`` ->
+    ``lead_time_history`` -> ``forecast_demand`` -> ``stockout_dates`` ->
+    ``recommend_orders`` -> ``plan_purchase_orders`` -> ``promise_dates`` ->
+    ``backorder_notices`` -> ``availability_feed``. A stage whose input table is absent is
+    skipped and the plan's ``notes`` say so.
+
+    Randomness: ``numpy.random.SeedSequence(random_state).spawn(3)`` gives the seeds of
+    ``forecast_demand``, ``stockout_dates`` and ``recommend_orders``, in that order; calling
+    those functions with the same seeds reproduces the plan exactly.
     """
 
     def __init__(
@@ -197,47 +342,72 @@ class ReorderPlanner:
         as_of: str | pd.Timestamp | None = None,
         velocity_column: str = "velocity_28d",
         horizon_days: int = 365,
+        forecast: bool = True,
+        forecast_horizon: int | None = None,
+        model: Any = "auto",
+        n_paths: int = 500,
+        service_level: float = 0.95,
+        review_period_days: float = 7.0,
+        promise: str = "p90",
+        allocation_rule: str = "fifo",
+        random_state: RandomStateLike = 0,
     ) -> None:
         self.freq = freq
         self.as_of = as_of
         self.velocity_column = velocity_column
         self.horizon_days = horizon_days
+        self.forecast = forecast
+        self.forecast_horizon = forecast_horizon
+        self.model = model
+        self.n_paths = n_paths
+        self.service_level = service_level
+        self.review_period_days = review_period_days
+        self.promise = promise
+        self.allocation_rule = allocation_rule
+        self.random_state = random_state
 
     def __repr__(self) -> str:
-        return (
-            f"ReorderPlanner(freq={self.freq!r}, as_of={self.as_of!r}, "
-            f"velocity_column={self.velocity_column!r}, horizon_days={self.horizon_days})"
-        )
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"ReorderPlanner({args})"
 
     def run(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> ReorderPlan:
         """Run every stage and return the :class:`ReorderPlan`."""
+        import numpy as np
+
         from . import __version__
 
         if dataset.sales is None:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
-        stages = 4
+        check_fraction(self.service_level, "service_level")
+        n_stages = 12 if self.forecast else 4
         tick = progress or (lambda name, i, n: None)
+        notes = list(dataset.notes)
         as_of = self._as_of(dataset)
-        item_ids = None
-        if dataset.items is not None:
-            item_ids = dataset.items["item_id"]
-        tick("demand history", 1, stages)
+        item_ids = dataset.items["item_id"] if dataset.items is not None else None
+        # seeds for the random stages, drawn from one SeedSequence: same seed, same plan
+        seeds = np.random.SeedSequence(
+            self.random_state if isinstance(self.random_state, int) else None
+        ).spawn(3)
+        if isinstance(self.random_state, np.random.Generator):
+            seeds = [
+                np.random.SeedSequence(int(self.random_state.integers(2**63))) for _ in range(3)
+            ]
+
+        tick("demand history", 1, n_stages)
         history = demand_history(
             dataset.sales, dataset.stock_history, freq=self.freq, as_of=as_of, items=item_ids
         )
-        tick("item velocity", 2, stages)
+        tick("item velocity", 2, n_stages)
         velocity = item_velocity(history)
-        tick("demand classes", 3, stages)
-        classes = classify_demand(history, revenue=_revenue(dataset))
-        tick("stock cover", 4, stages)
+        tick("demand classes", 3, n_stages)
+        classes = classify_demand(history)
+        tick("stock cover", 4, n_stages)
         inventory = dataset.inventory
         if inventory is None:
             inventory = pd.DataFrame(
                 {"item_id": pd.Series(history.item_ids, dtype="str"), "on_hand_units": 0.0}
             )
-            notes_extra = ["No inventory snapshot given: on-hand taken as 0 for every item."]
-        else:
-            notes_extra = []
+            notes.append("No inventory snapshot given: on-hand taken as 0 for every item.")
         cover = stock_cover(
             inventory,
             velocity,
@@ -246,6 +416,11 @@ class ReorderPlanner:
             horizon_days=self.horizon_days,
             velocity_column=self.velocity_column,
         )
+        parts: dict[str, Any] = {}
+        if self.forecast:
+            parts = self._probabilistic(
+                dataset, history, inventory, as_of, seeds, tick, n_stages, notes
+            )
         return ReorderPlan(
             as_of=as_of,
             history=history,
@@ -253,10 +428,114 @@ class ReorderPlanner:
             demand_classes=classes,
             cover=cover,
             items=dataset.items,
-            notes=[*dataset.notes, *notes_extra],
+            notes=notes,
             source=dataset.source,
             version=__version__,
+            **parts,
         )
+
+    def _probabilistic(
+        self,
+        dataset: Dataset,
+        history: DemandHistory,
+        inventory: pd.DataFrame,
+        as_of: pd.Timestamp,
+        seeds: list[Any],
+        tick: ProgressCallback,
+        n_stages: int,
+        notes: list[str],
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        tick("lead times", 5, n_stages)
+        lead_times = None
+        if dataset.purchase_orders is not None or dataset.suppliers is not None:
+            po = dataset.purchase_orders
+            if po is None:
+                po = pd.DataFrame(
+                    columns=[
+                        "po_id",
+                        "item_id",
+                        "supplier_id",
+                        "units",
+                        "order_date",
+                        "expected_date",
+                    ]
+                )
+            lead_times = lead_time_history(po, dataset.suppliers, as_of=as_of)
+        out["lead_times"] = lead_times
+        horizon = self.forecast_horizon or {"D": 90, "W": 13, "M": 4}[self.freq]
+        tick("demand forecast", 6, n_stages)
+        fc = forecast_demand(
+            history,
+            self.model,
+            horizon=horizon,
+            n_paths=self.n_paths,
+            random_state=seeds[0],
+        )
+        out["forecast"] = fc
+        tick("stockout dates", 7, n_stages)
+        open_po = dataset.purchase_orders
+        so = stockout_dates(
+            fc,
+            inventory,
+            open_po,
+            n_paths=self.n_paths,
+            lead_time_uncertainty=lead_times,
+            random_state=seeds[1],
+        )
+        out["stockouts"] = so
+        orders = None
+        tick("order recommendations", 8, n_stages)
+        if dataset.suppliers is None:
+            notes.append("No suppliers table: no order recommendations or supplier splits.")
+        else:
+            orders = recommend_orders(
+                so,
+                inventory,
+                dataset.suppliers,
+                dataset.purchase_orders,
+                dataset.items,
+                service_level=self.service_level,
+                review_period_days=self.review_period_days,
+                as_of=as_of,
+                lead_times=lead_times,
+                n_paths=self.n_paths,
+                random_state=seeds[2],
+            )
+            out["orders"] = orders
+            tick("supplier splits", 9, n_stages)
+            to_order = orders[orders["order_now"].fillna(False).astype(bool)]
+            if len(to_order):
+                out["purchase_plan"] = plan_purchase_orders(
+                    to_order,
+                    dataset.suppliers,
+                    stockouts=so,
+                    lead_times=lead_times,
+                    items=dataset.items,
+                    as_of=as_of,
+                )
+        tick("promise dates", 10, n_stages)
+        if dataset.customer_orders is None or len(dataset.customer_orders) == 0:
+            notes.append("No open customer orders: no promise dates or customer notices.")
+        else:
+            plan_lines = out["purchase_plan"].lines if "purchase_plan" in out else None
+            bo = promise_dates(
+                dataset.customer_orders,
+                inventory,
+                dataset.purchase_orders,
+                plan_lines,
+                rule=self.allocation_rule,  # type: ignore[arg-type]
+                as_of=as_of,
+                promise=self.promise,  # type: ignore[arg-type]
+                lead_times=lead_times,
+                suppliers=dataset.suppliers,
+            )
+            out["backorders"] = bo
+            tick("customer notices", 11, n_stages)
+            out["notices"] = backorder_notices(bo)
+            tick("availability feed", 12, n_stages)
+            out["availability"] = availability_feed(bo)
+        return out
 
     def _as_of(self, dataset: Dataset) -> pd.Timestamp:
         if self.as_of is not None:
@@ -266,17 +545,3 @@ class ReorderPlanner:
             return pd.Timestamp(inv["as_of"].max()).normalize()
         assert dataset.sales is not None
         return pd.Timestamp(dataset.sales["date"].max()).normalize()
-
-
-def _revenue(dataset: Dataset) -> pd.Series | None:
-    """Revenue per item from sales x unit price (sales price, else the items table's price)."""
-    sales = dataset.sales
-    assert sales is not None
-    if "unit_price" in sales.columns:
-        rev = (sales["units"] * sales["unit_price"]).groupby(sales["item_id"]).sum()
-        return rev
-    if dataset.items is not None and "unit_price" in dataset.items.columns:
-        price = dataset.items.set_index("item_id")["unit_price"]
-        units = sales.groupby("item_id")["units"].sum()
-        return units * price.reindex(units.index)
-    return None

@@ -291,7 +291,9 @@ def recommend_orders(
       ``sqrt(2 K 365 d / (h c))`` when the supplier's ``order_cost`` K and the item's
       ``holding_cost_rate`` h are known, else the demand of one review period ``d R``; the
       quantity is rounded *up* to the pack multiple and lifted to the MOQ
-      (:func:`~stockout_forecast.policy.round_order_quantity`).
+      (:func:`~stockout_forecast.policy.round_order_quantity`), then capped at what the
+      item's suppliers can deliver on one order together (each supplier's
+      ``capacity_units`` rounded down to its pack); the reason says when the cap binds.
     * Order-by date: :func:`~stockout_forecast.policy.order_by_date` with receipts at the
       start of the day and the *planning* lead time: ``lead_time_p90_days`` when known, else
       ``L + 1.2816 σ_L``. For weekly/monthly forecasts each day takes its period's
@@ -465,6 +467,16 @@ def recommend_orders(
     in_time = sc.po_offset <= arr_off[po_rec]
     ip_in_time = np.where(comp, s_sum["available_units"].to_numpy(dtype=float), np.nan)
     np.add.at(ip_in_time, po_rec[in_time], sc.po_units[in_time])
+    # most units all the item's suppliers together can deliver on one order: each supplier's
+    # capacity_units rounded down to its pack (missing capacity = no limit)
+    if "capacity_units" in sup.columns:
+        cap_pack = sup["pack_units"] if "pack_units" in sup.columns else 1.0
+        cap_pack = pd.Series(cap_pack, index=sup.index).fillna(1.0).clip(lower=1.0)
+        per_sup = np.floor(sup["capacity_units"].fillna(np.inf) / cap_pack) * cap_pack
+        max_units = per_sup.groupby(sup["item_id"].astype(str)).sum().reindex(rec.index).to_numpy()
+        max_units = np.where(np.isnan(max_units), np.inf, max_units)
+    else:
+        max_units = np.full(n, np.inf)
     moq = chosen["moq_units"].to_numpy(dtype=float) if "moq_units" in chosen else None
     pack = chosen["pack_units"].to_numpy(dtype=float) if "pack_units" in chosen else None
     if pack is not None:
@@ -513,6 +525,7 @@ def recommend_orders(
     # empirical reorder points, quantities, and the what-if run with the order in place,
     # all on the same demand paths as the stockout forecast (drawn once here)
     units = np.zeros(n)
+    wanted = np.zeros(n)
     by_rop = np.zeros(n, dtype=bool)
     by_date = np.zeros(n, dtype=bool)
     p_with = np.full(n, np.nan)
@@ -529,12 +542,16 @@ def recommend_orders(
         by_rop[k] = ip[k] <= s_pt[k]
         by_date[k] = ~by_rop[k] & pd.notna(obd[k]) & (obd[k] < next_review[k])
         raw = np.where(by_rop[k], s_up_k - ip[k], np.where(by_date[k], s_up_k - ip_in_time[k], 0.0))
-        units[k] = round_order_quantity(
-            raw,
-            None if moq is None else moq[k],
-            None if pack is None else pack[k],
-            rounding="up",
+        units[k] = np.minimum(
+            round_order_quantity(
+                raw,
+                None if moq is None else moq[k],
+                None if pack is None else pack[k],
+                rounding="up",
+            ),
+            max_units[k],
         )
+        wanted[k] = np.where(raw > 0, raw, 0.0)
         sel = np.flatnonzero(units[k] > 0)
         if sel.size:
             ko = k[sel]
@@ -592,6 +609,15 @@ def recommend_orders(
     rec["status"] = status
     rec["reason"] = reason
     line = _reasons(rec, as_of_ts, capped)
+    at_cap = ok & (units > 0) & (units >= max_units) & (wanted > max_units)
+    line[at_cap] = (
+        line[at_cap]
+        + "; capped at the suppliers' combined capacity of "
+        + pd.Series(max_units[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
+        + " units (the policy wanted "
+        + pd.Series(wanted[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
+        + "): order the rest in the next review"
+    )
     rec.loc[ok, "reason"] = line[ok]
     extra_note = np.where(ok & (sim_reason != "") & pd.notna(sim_reason), sim_reason, "")
     has_note = ok & (extra_note != "")

@@ -45,19 +45,8 @@ def clone_model(model: Any) -> Any:
 
 
 def truncate_history(history: DemandHistory, end: int) -> DemandHistory:
-    """The first ``end`` periods of ``history`` (the information available at a cutoff)."""
-    if end >= history.n_periods:
-        return history
-    return DemandHistory(
-        item_ids=history.item_ids,
-        periods=history.periods[:end],
-        freq=history.freq,
-        units=history.units[:, :end],
-        censored=history.censored[:, :end],
-        suspected=history.suspected[:, :end],
-        as_of=history.periods[end] - pd.Timedelta(days=1),
-        status=history.status,
-    )
+    """The first ``end`` periods of ``history`` (see :meth:`DemandHistory.truncate`)."""
+    return history.truncate(end)
 
 
 def count_items(history: DemandHistory) -> np.ndarray:
