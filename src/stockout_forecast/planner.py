@@ -98,7 +98,8 @@ class ReorderPlan:
         Columns: ``item_id``, ``description`` (when the items table has one),
         ``stockout_date`` and ``days_of_cover`` (at the current velocity), ``velocity_7d``,
         ``velocity_28d``, ``velocity_90d``, ``trend_ratio``, ``demand_class``, ``abc``,
-        ``xyz``, ``on_hand_units``, ``backordered_units``, ``open_po_units``,
+        ``xyz``, ``on_hand_units``, ``backordered_units``, ``available_units`` (on hand −
+        backordered − allocated), ``open_po_units``,
         ``next_receipt_date``, ``fastest_lead_time_days``; with a forecast also
         ``forecast_model``, ``stockout_date_p10``, ``stockout_date_p50``,
         ``stockout_date_p90``, ``p_stockout_in_horizon``, ``p_stockout_before_next_receipt``,
@@ -127,7 +128,16 @@ class ReorderPlan:
         take(cov, ("stockout_date", "days_of_cover"))
         take(vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
         take(cls, ("demand_class", "abc", "xyz"))
-        take(cov, ("on_hand_units", "backordered_units", "open_po_units", "next_receipt_date"))
+        take(
+            cov,
+            (
+                "on_hand_units",
+                "backordered_units",
+                "available_units",
+                "open_po_units",
+                "next_receipt_date",
+            ),
+        )
         if self.lead_times is not None and len(self.lead_times):
             lt = self.lead_times.groupby("item_id")["lead_time_mean_days"].min()
             out["fastest_lead_time_days"] = lt.reindex(out.index)

@@ -48,6 +48,10 @@ def stockout_timeline(
     ax.set_xticks(np.arange(0, weeks, 2))
     ax.set_xticklabels([f"{s:%d %b}" for s in starts[::2]], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("items running out")
-    ax.set_title("Items running out per week (week 0 includes items already out)", fontsize=10)
+    ax.set_title(
+        "Items by week of their stockout date (first bar: the next 7 days, items already out "
+        "included)",
+        fontsize=10,
+    )
     ax.spines[["top", "right"]].set_visible(False)
     return fig

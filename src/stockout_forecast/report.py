@@ -138,7 +138,10 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
     col = _stockout_col(s)
     n = len(s)
     date = s[col]
-    out_now = date.notna() & (date <= as_of)
+    if "available_units" in s.columns:  # on hand - backordered - allocated, now
+        out_now = s["available_units"].fillna(np.inf) <= 0
+    else:
+        out_now = date.notna() & (date <= as_of)
     days = (date - as_of).dt.days
     within14 = date.notna() & (days <= 14) & ~out_now
     if "fastest_lead_time_days" in s.columns:
@@ -148,7 +151,7 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
     backordered = float(s["backordered_units"].fillna(0).sum()) if "backordered_units" in s else 0
     kpis = [
         _kpi(f"{n:,}", "items planned"),
-        _kpi(f"{int(out_now.sum()):,}", "out of stock now", "red"),
+        _kpi(f"{int(out_now.sum()):,}", "out of stock now (nothing available)", "red"),
         _kpi(f"{int(within14.sum()):,}", "run out within 14 days (P50)", "amber"),
         _kpi(f"{int(within_lt.sum()):,}", "run out before the fastest supplier delivers", "amber"),
         _kpi(f"{backordered:,.0f}", "units on backorder"),
