@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,8 +239,14 @@ def test_bench_forecast_smoke(tmp_path):
     rc = bench.main(["--n-items", "40", "--n-days", "120", "--no-peer", "--results", str(tmp_path)])
     assert rc == 0
     text = (tmp_path / "forecast.md").read_text()
-    assert "| ours auto" in text
+    assert "| ours auto, mean" in text
+    assert "| ours auto, median (same run)" in text
     assert "40 daily series" in text
+    ours = json.loads((tmp_path / "forecast.json").read_text())["ours"]
+    # the all-zero forecast misses every unit: bias = sum(0 - y) / sum(y) = -1 exactly
+    assert ours["bias_zero"] == pytest.approx(-1.0)
+    assert np.isfinite(ours["mase_p50"])
+    assert ours["mase_p50"] != ours["mase"]  # scored on demand_p50, not on the mean again
 
 
 def test_bench_accuracy_score_hand_computed():
@@ -265,4 +273,15 @@ def test_bench_accuracy_runs_on_carparts(tmp_path):
     if not bench.DATA.is_dir():
         pytest.skip("../shared/data not present")
     assert bench.main(["--datasets", "carparts", "--no-peer", "--results", str(tmp_path)]) == 0
-    assert "stockout_forecast auto" in (tmp_path / "accuracy.md").read_text()
+    text = (tmp_path / "accuracy.md").read_text()
+    assert "stockout_forecast auto, mean" in text
+    assert "stockout_forecast auto, median (demand_p50, same run)" in text
+    rows = json.loads((tmp_path / "accuracy.json").read_text())["carparts"]["rows"]
+    zero = rows["all-zero forecast (reference)"]
+    assert zero["bias"] == pytest.approx(-1.0)  # sum(0 - y) / sum(y)
+    med = rows["stockout_forecast auto, median (demand_p50, same run)"]
+    mean = rows["stockout_forecast auto, mean"]
+    # carparts is mostly zeros: the median is 0 for most item-months, so it sits near the
+    # all-zero forecast, far below the (unbiased) mean on MASE
+    assert med["mase"] < mean["mase"]
+    assert abs(med["mase"] - zero["mase"]) < 0.05

@@ -371,3 +371,15 @@ def test_order_is_capped_at_the_suppliers_combined_capacity():
     r2 = recommend_orders(four_a_day(["A"]), inv(A=0), sup.drop(columns="capacity_units"),
                           n_paths=4).set_index("item_id")  # fmt: skip
     assert r2.loc["A", "order_units"] > 25.0
+
+
+def test_discontinued_items_are_never_reordered():
+    # B is out of stock and would order, but the items table says it is discontinued
+    fc = four_a_day(["A", "B"])
+    sup = suppliers([("A", "S1", 2.0, 5, None, None), ("B", "S1", 2.0, 5, None, None)])
+    items = pd.DataFrame({"item_id": ["A", "B"], "status": ["active", "Discontinued "]})
+    r = recommend_orders(fc, inv(A=0, B=0), sup, items=items, n_paths=4).set_index("item_id")
+    assert r.loc["A", "order_now"]
+    assert not r.loc["B", "order_now"]
+    assert r.loc["B", "status"] == "discontinued"
+    assert r.loc["B", "reason"] == "discontinued in the items table: not reordered"

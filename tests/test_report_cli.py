@@ -230,3 +230,11 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert "sales is missing columns ['item_id', 'units']" in err
     assert "column_map" in err
     assert cli.main(["frobnicate"]) == cli.EXIT_USAGE
+
+
+def test_cli_rejects_a_percentage_service_level(small, tmp_path, capsys):
+    data = write_dataset(small, tmp_path / "data")
+    code = cli.main(["report", str(data), "--out", str(tmp_path / "r"), "--service-level", "95"])
+    assert code == cli.EXIT_DATA
+    assert "Did you mean 0.95?" in capsys.readouterr().err
+    assert not (tmp_path / "r" / "reorder_report.html").exists()

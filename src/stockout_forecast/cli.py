@@ -31,6 +31,9 @@ EXIT_NOT_FOUND = 4
 class Progress:
     """A one-line progress bar on stderr (silent when ``enabled`` is False)."""
 
+    #: True while a bar line is on screen without its newline (errors start a new line)
+    line_open = False
+
     def __init__(self, stream: TextIO | None = None, *, enabled: bool = True, width: int = 24):
         self.stream = stream or sys.stderr
         self.enabled = enabled
@@ -46,6 +49,7 @@ class Progress:
         elapsed = time.perf_counter() - self.t0
         self.stream.write(f"\r[{bar}] {i}/{n} {stage:<24} {elapsed:6.1f}s")
         self.stream.flush()
+        Progress.line_open = True
 
     def close(self) -> None:
         """Finish the bar line."""
@@ -53,6 +57,7 @@ class Progress:
             elapsed = time.perf_counter() - self.t0
             self.stream.write(f"\r[{'#' * self.width}] done{' ' * 24} {elapsed:6.1f}s\n")
             self.stream.flush()
+            Progress.line_open = False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,8 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "report",
         help="write the planner report (HTML + CSV)",
-        description="Run the planner on DATA and write reorder_report.html (self-contained, "
-        "opens offline) and stockout_items.csv into --out.",
+        description="Run the planner on DATA and write into --out: reorder_report.html "
+        "(self-contained, opens offline), stockout_items.csv (one row per item), orders.csv, "
+        "purchase_orders/po_<supplier>.csv (draft POs), customer_notices.csv and "
+        "availability.csv (the last four need suppliers and customer orders in DATA).",
     )
     r.add_argument("data", help="dataset folder, Excel workbook or database URL")
     r.add_argument("--out", required=True, help="output folder (created if missing)")
@@ -158,6 +165,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from .planner import ReorderPlanner
     from .report import write_report
 
+    ds = _load(args.data)  # before the progress bar, so a bad path prints a clean error
     progress = Progress(enabled=not args.quiet)
     planner = ReorderPlanner(
         freq=args.freq,
@@ -168,7 +176,6 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         random_state=args.seed,
     )
     progress("reading data", 1, 3)
-    ds = _load(args.data)
 
     total = [3]
 
@@ -206,7 +213,18 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return int(exc.code or 0)
     handlers = {"validate": _cmd_validate, "velocity": _cmd_velocity, "report": _cmd_report}
     try:
-        return handlers[args.command](args, out)
+        try:
+            return handlers[args.command](args, out)
+        finally:
+            if Progress.line_open:  # end the bar's line so a message starts on its own
+                sys.stderr.write("\n")
+                Progress.line_open = False
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except FileNotFoundError as err:
         sys.stderr.write(
             f"error: input not found: {err}. Give a dataset folder, workbook or database URL.\n"

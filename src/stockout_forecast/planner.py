@@ -177,10 +177,17 @@ class ReorderPlan:
             out["supplier_split"] = text.agg(", ".join).reindex(out.index)
         status = pd.Series("ok", index=out.index, dtype="str")
         reason = pd.Series("", index=out.index, dtype="str")
+        if self.items is not None and "status" in self.items.columns:
+            item_status = self.items.set_index("item_id")["status"].astype(str).str.strip()
+            disc = (item_status.str.lower().reindex(out.index) == "discontinued").to_numpy(bool)
+            status[disc] = "discontinued"
+            reason[disc] = "discontinued in the items table: not reordered"
         # the first stage that could not compute the item explains why
         frames = [self.history.status, vel, cov]
         if self.stockouts is not None:
             frames.append(self.stockouts.summary.set_index("item_id"))
+        if self.orders is not None:
+            frames.append(self.orders.set_index("item_id"))
         for frame in frames:
             if "status" not in frame.columns:
                 continue
@@ -193,11 +200,6 @@ class ReorderPlan:
         bad = missing & (status == "ok")
         status[bad] = "no_sales"
         reason[bad] = "item is listed but has no sales history"
-        if self.items is not None and "status" in self.items.columns:
-            disc = self.items.set_index("item_id")["status"].reindex(out.index) == "discontinued"
-            flag = disc.fillna(False).to_numpy() & (status == "ok").to_numpy()
-            status[flag] = "discontinued"
-            reason[flag] = "discontinued in the items table: not reordered"
         out["status"] = status
         out["reason"] = reason
         return out.reset_index()

@@ -253,7 +253,8 @@ def recommend_orders(
           before the next order could arrive, i.e. over days ``as_of`` to
           ``as_of + ceil(L + R) - 1``), with this order in place when ordering
         - ``stockout_date_p50_without_order``, ``stockout_date_p50_with_order``
-        - ``status`` (``"ok"``, ``"no_forecast"``, ``"no_inventory"``, ``"no_supplier"``)
+        - ``status`` (``"ok"``, ``"no_forecast"``, ``"no_inventory"``, ``"no_supplier"``,
+          ``"discontinued"``: ``items.status`` says so, never reordered)
           and ``reason``: one plain line, e.g. ``"velocity 4.1/day, 9 days of cover,
           supplier S1 lead time 14±3 days → order 120 by 3 Dec"``.
 
@@ -430,7 +431,12 @@ def recommend_orders(
     lt_sd = np.nan_to_num(chosen["lead_time_sd_days"].to_numpy(dtype=float))
     rec["lead_time_days"] = lt_mean
     rec["lead_time_sd_days"] = np.where(has_sup, lt_sd, np.nan)
-    ok = comp & has_sup
+    # items marked discontinued in the items table are never reordered
+    discontinued = np.zeros(n, dtype=bool)
+    if itm is not None and "status" in itm.columns:
+        item_status = itm.set_index("item_id")["status"].astype(str).str.strip().str.lower()
+        discontinued = (item_status.reindex(rec.index) == "discontinued").to_numpy(dtype=bool)
+    ok = comp & has_sup & ~discontinued
 
     # ------------------------------------------------------------ order-by date
     sl_arr = sl.to_numpy(dtype=float)
@@ -606,6 +612,9 @@ def recommend_orders(
     no_sup = comp & ~has_sup
     status[no_sup] = "no_supplier"
     reason[no_sup] = "no supplier in the suppliers table; add one with unit_cost and lead_time_days"
+    stop = comp & discontinued
+    status[stop] = "discontinued"
+    reason[stop] = "discontinued in the items table: not reordered"
     rec["status"] = status
     rec["reason"] = reason
     line = _reasons(rec, as_of_ts, capped)

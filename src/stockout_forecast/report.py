@@ -284,9 +284,17 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
         )
 
     # ------------------------------------------------------------ items by stockout date
-    sorted_s = s.sort_values([col, "days_of_cover"], na_position="last")
+    # discontinued items last: they will not be reordered, the planner reads them last
+    sorted_s = (
+        s.assign(_disc=s["status"].eq("discontinued"))
+        .sort_values(["_disc", col, "days_of_cover"], na_position="last")
+        .drop(columns="_disc")
+    )
 
     def row_class(row: pd.Series) -> str:
+        avail = row.get("available_units", np.nan)
+        if pd.notna(avail) and avail <= 0:
+            return "out"
         d = row[col]
         if pd.isna(d):
             return ""
@@ -301,7 +309,7 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
         "purchase orders on their expected dates (empty: not within the forecast horizon). "
         "Cover (days) consumes the same stock at the current 28-day velocity, which counts "
         "only in-stock days, so past stockouts do not drag it down. Red: out of stock now; "
-        "amber: P50 within 14 days.</p>"
+        "amber: P50 within 14 days. Discontinued items are listed but never reordered.</p>"
     )
     parts.append(
         table_html(

@@ -209,6 +209,124 @@ def cumulative_moments(
 
 
 # --------------------------------------------------------------------------- sample paths
+#: cells (items x paths x periods) drawn per pass of the vectorised sampler (bounds memory)
+_PATH_CELLS = 1 << 18
+#: marginal quantile up to which every cell walks the CDF in one dense sweep; the few
+#: cells beyond it continue on a compacted set (see :func:`_count_draws`)
+_DENSE_LEVEL = 0.98
+
+
+def _level_factor(
+    f: np.ndarray, r: np.ndarray, n_paths: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beta level factor ``B`` (k, n_paths) and the gamma shape ``a + b`` (k,) per item.
+
+    ``B = 1`` where there is no shared level (``phi == 0`` or ``rho == 0``).
+    """
+    noisy = f > 0
+    a = 1.0 / np.where(noisy, f, 1.0)
+    b = np.where(noisy, r * (a + 1.0) / (1.0 - r), 0.0)
+    bfac = np.ones((f.size, n_paths))
+    shared = noisy & (b > 0)
+    if shared.any():
+        bfac[shared] = rng.beta(a[shared, None], b[shared, None], size=(int(shared.sum()), n_paths))
+    return bfac, a + b
+
+
+def _walk_tail(
+    u: np.ndarray,
+    q: np.ndarray,
+    s: np.ndarray,
+    pois: np.ndarray,
+    k: np.ndarray,
+    p: np.ndarray,
+    cdf: np.ndarray,
+) -> np.ndarray:
+    """Finish the CDF walk of flat cells in float64: the first ``k`` with ``F(k) >= u``.
+
+    ``p`` and ``cdf`` are ``P(D = k)`` and ``P(D <= k)`` at the cell's current ``k``; the
+    pmf ratio is ``q * (s + k - 1) / k`` (negative binomial) or ``q / k`` (Poisson).
+    """
+    k = k.astype(float)
+    p = p.astype(float)
+    cdf = cdf.astype(float)
+    res = np.empty(u.size)
+    act = np.arange(u.size)
+    while act.size:
+        done = cdf[act] >= u[act]
+        res[act[done]] = k[act[done]]
+        act = act[~done]
+        if act.size == 0:
+            break
+        kk = k[act] + 1.0
+        step = q[act] * np.where(pois[act], 1.0 / kk, (s[act] + kk - 1.0) / kk)
+        pa = p[act] * step
+        p[act] = pa
+        cdf[act] += pa
+        k[act] = kk
+        # the pmf has underflowed: the CDF cannot move any more (u within rounding of 1)
+        flat = (pa < 1e-300) & (kk > 1.0)
+        res[act[flat]] = kk[flat]
+        act = act[~flat]
+    return res
+
+
+def _count_draws(
+    m: np.ndarray, f: np.ndarray, bfac: np.ndarray, s: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Negative-binomial / Poisson draws (k, P, H) by inversion, given the level factor.
+
+    Cell ``(i, j, t)`` is ``NB(shape s_i, mean s_i * phi_i * m_it * B_ij)`` (``phi_i > 0``) or
+    ``Poisson(m_it)``: with ``x = phi * m * B``, ``P(0) = (1 + x)**-s`` and ``P(k) = P(k - 1)
+    * q * (s + k - 1) / k`` with ``q = x / (1 + x)`` (Poisson: ``P(0) = exp(-m)``, ratio
+    ``m / k``). The draw is the number of ``k`` with ``F(k) < u`` for one float64 uniform
+    ``u``. All cells walk together (float64) up to the item's marginal ``_DENSE_LEVEL``
+    quantile, items sorted by that length so each step works on a leading slice; the cells
+    left (about 2 %) continue on a compacted set.
+    """
+    k_items, n_paths = bfac.shape
+    h = m.shape[1]
+    pois = ~(f > 0)
+    steps = nb_quantile(m.max(axis=1), f, np.array([_DENSE_LEVEL]))[:, 0]
+    steps = np.maximum(np.nan_to_num(steps), 0.0).astype(np.int64)
+    order = np.argsort(-steps, kind="stable")
+    steps, f, s, pois = steps[order], f[order], s[order], pois[order]
+    scale = np.where(pois, 1.0, f)[:, None, None]
+    x = scale * m[order][:, None, :] * bfac[order][:, :, None]
+    u = rng.random(x.shape)
+    with np.errstate(divide="ignore"):
+        logp0 = np.where(pois[:, None, None], -x, -s[:, None, None] * np.log1p(x))
+    q = np.where(pois[:, None, None], x, x / (1.0 + x))
+    p = np.exp(logp0)
+    cdf = p.copy()
+    draws = np.less(cdf, u).astype(np.int32)
+    neg = -steps
+    for k in range(1, int(steps[0]) + 1 if k_items else 1):
+        j = int(np.searchsorted(neg, -k, side="right"))  # items that walk at least k steps
+        coef = np.where(pois[:j], 1.0 / k, (s[:j] + k - 1.0) / k)[:, None, None]
+        pj = p[:j]
+        np.multiply(pj, q[:j], out=pj)
+        np.multiply(pj, coef, out=pj)
+        cj = cdf[:j]
+        np.add(cj, pj, out=cj)
+        draws[:j] += cj < u[:j]
+    left = np.flatnonzero(cdf < u)
+    if left.size:
+        item = left // (n_paths * h)
+        draws.ravel()[left] = _walk_tail(
+            u.ravel()[left],
+            q.ravel()[left],
+            s[item],
+            pois[item],
+            steps[item],
+            p.ravel()[left],
+            cdf.ravel()[left],
+        )
+    out = np.empty((k_items, n_paths, h))
+    out[order] = draws
+    return out
+
+
 def sample_paths(
     mean: np.ndarray,
     phi: np.ndarray,
@@ -217,36 +335,41 @@ def sample_paths(
     n_paths: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Draw (n_items, n_paths, horizon) demand paths (see the module notes for the model)."""
+    """Draw (n_items, n_paths, horizon) demand paths (see the module notes for the model).
+
+    Count items: a beta level factor ``B`` per path, then every period by inversion of its
+    conditional negative binomial given ``B`` (:func:`_count_draws`), the same distribution
+    as gamma-Poisson mixing with ``lambda_t = phi * m_t * B * E_t`` (given ``B``, ``lambda_t``
+    is ``Gamma(a + b, scale=phi * m_t * B)``, so ``D_t`` is negative binomial with shape
+    ``a + b``). Non-count items: the gamma rates themselves. Items are drawn in passes of
+    about ``_PATH_CELLS`` cells; the result depends only on ``rng`` and the items given.
+    """
     n, h = mean.shape
     out = np.full((n, n_paths, h), np.nan)
-    valid = np.isfinite(mean).all(axis=1)
-    if not valid.any():
+    valid = np.flatnonzero(np.isfinite(mean).all(axis=1))
+    if valid.size == 0:
         return out
-    m = np.maximum(mean[valid], 0.0)[:, None, :]
-    f = np.maximum(np.asarray(phi, dtype=float)[valid], 0.0)
-    r = np.clip(np.asarray(rho, dtype=float)[valid], 0.0, MAX_RHO)
-    cnt = np.asarray(count, dtype=bool)[valid]
-    nv = m.shape[0]
-    noisy = f > 0
-    lam = np.broadcast_to(m, (nv, n_paths, h)).copy()
-    if noisy.any():
-        a = 1.0 / f[noisy]
-        b = r[noisy] * (a + 1.0) / (1.0 - r[noisy])
-        shared = b > 0
-        bfac = np.ones((a.size, n_paths, 1))
-        if shared.any():
-            bfac[shared] = rng.beta(
-                a[shared, None, None],
-                np.where(shared, b, 1.0)[shared, None, None],
-                size=(int(shared.sum()), n_paths, 1),
-            )
-        e = rng.gamma((a + b)[:, None, None], 1.0, size=(a.size, n_paths, h))
-        lam[noisy] = (f[noisy, None, None] * m[noisy]) * bfac * e
-    draws = lam
-    if cnt.any():
-        draws[cnt] = rng.poisson(lam[cnt]).astype(float)
-    out[valid] = draws
+    per = max(1, _PATH_CELLS // max(1, n_paths * h))
+    for lo in range(0, valid.size, per):
+        idx = valid[lo : lo + per]
+        m = np.maximum(mean[idx], 0.0)
+        f = np.maximum(np.asarray(phi, dtype=float)[idx], 0.0)
+        r = np.clip(np.asarray(rho, dtype=float)[idx], 0.0, MAX_RHO)
+        cnt = np.asarray(count, dtype=bool)[idx]
+        bfac, s = _level_factor(f, r, n_paths, rng)
+        if cnt.any():
+            c = np.flatnonzero(cnt)
+            out[idx[c]] = _count_draws(m[c], f[c], bfac[c], s[c], rng)
+        if not cnt.all():
+            g = np.flatnonzero(~cnt)
+            lam = np.broadcast_to(m[g][:, None, :], (g.size, n_paths, h)).copy()
+            noisy = f[g] > 0
+            if noisy.any():
+                e = rng.gamma(s[g][noisy, None, None], 1.0, size=(int(noisy.sum()), n_paths, h))
+                lam[noisy] = (f[g][noisy, None, None] * m[g][noisy][:, None, :]) * (
+                    bfac[g][noisy][:, :, None] * e
+                )
+            out[idx[g]] = lam
     return out
 
 
