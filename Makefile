@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
 #   make report   create .venv, install, run the main job on data/sample, write reports/
-#   make test     create .venv if needed, run ruff, the tests, the doctests and every notebook
+#   make test     create .venv if needed, run ruff, mypy, the tests, the doctests and every notebook
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -20,6 +20,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
 	MPLBACKEND=Agg $(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -19,7 +19,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._dataset import Dataset
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -123,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(data: str):  # type: ignore[no-untyped-def]
+def _load(data: str) -> Dataset:
     from .io import read_dataset
 
     if "://" not in data and not Path(data).exists():
@@ -146,6 +149,7 @@ def _cmd_velocity(args: argparse.Namespace, out: TextIO) -> int:
     from .history import demand_history, item_velocity
 
     ds = _load(args.data)
+    assert ds.sales is not None  # read_dataset refuses a dataset without sales
     items = ds.items["item_id"] if ds.items is not None else None
     hist = demand_history(ds.sales, ds.stock_history, freq=args.freq, items=items)
     vel = item_velocity(hist)

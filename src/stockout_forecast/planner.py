@@ -196,10 +196,9 @@ class ReorderPlan:
             bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short"])
             status[bad] = st[bad].astype(str)
             reason[bad] = rs[bad].fillna("").astype(str)
-        missing = ~out.index.isin(self.history.item_ids)
-        bad = missing & (status == "ok")
-        status[bad] = "no_sales"
-        reason[bad] = "item is listed but has no sales history"
+        no_sales = ~out.index.isin(self.history.item_ids) & (status == "ok").to_numpy()
+        status[no_sales] = "no_sales"
+        reason[no_sales] = "item is listed but has no sales history"
         out["status"] = status
         out["reason"] = reason
         return out.reset_index()
