@@ -34,6 +34,14 @@ scale is 0 are left out of the scaled means, and counted):
   80 %/95 % interval of the totals of 1,000 sample paths (the dependence over time that
   stock-out dates need; statsforecast gives no interval for a sum).
 
+Ours is scored with two point forecasts from the same run: the *mean* (``demand_mean``, the
+default point forecast, unbiased for cumulative demand) and the *median* (``demand_p50``): the
+point that minimises expected absolute error, so the one MASE rewards (Kolassa 2016).
+statsforecast's models give mean forecasts. The *all-zero forecast* is scored as a reference:
+on mostly-zero data it beats every mean forecast on MASE, and a median near 0 does the same,
+which says nothing about skill. Probabilistic scores (SPL, coverage) belong to the predictive
+distribution, not to either point, and are given once.
+
 ``--variants`` adds two other ways of getting the predictive distribution around the same
 mean forecasts: the negative binomial with the in-sample one-step dispersion (periods
 independent) and empirical per-horizon quantiles of standardised backtest residuals.
@@ -44,6 +52,10 @@ can only help them.
 Usage::
 
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets carparts,raf,...] [--no-peer]
+        [--variants] [--metric mae] [--combine 3] [--results DIR]
+
+``--metric`` and ``--combine`` pass the selection metric and the number of models averaged
+per item to ``forecast_demand`` (benchmark options; the library defaults are unchanged).
 
 The statsforecast side runs in ``benchmarks/.venv-peer`` (see benchmarks/README.md).
 """

@@ -288,6 +288,13 @@ def forecast_demand(
     Items without any observed period get NaN forecasts and a status; items too short for a
     backtest get the fallback model and the pooled dispersion.
 
+    Which point forecast: ``mean`` (``demand_mean``) is unbiased, so sums over periods (the
+    cumulative demand that stock-out dates depend on) are right on average. For an
+    absolute-error measure (MAE, MASE) the best point is the median of the predictive
+    distribution, ``demand_p50`` (Kolassa 2016); on mostly-zero demand that median is 0
+    and scores as well as the all-zero forecast, which is no sign of skill
+    (``benchmarks/README.md`` reports both).
+
     References
     ----------
     Kolassa, S. (2016). Evaluating predictive count data distributions in retail sales
