@@ -10,11 +10,13 @@ then times
   chunked over items (default memory budget), median of ``--repeat`` runs, for each
   ``--n-jobs`` value;
 * **baseline 1 — path generation alone**: the same ``forecast.sample_paths`` calls that
-  ``stockout_dates`` makes (one per 64-item seed block), nothing else: the floor for any
-  implementation that uses the forecast's paths. It is timed after each run of ours
-  (alternating, so that both see the same machine load); in addition the forecast is
-  wrapped so that the time spent inside ``sample_paths`` *during* our runs is measured
-  ("in paths"); the rest of our time is the simulation proper;
+  ``stockout_dates`` makes (one per 64-item seed block, each into a new array), nothing
+  else: the floor for any implementation that uses the forecast's paths. It is timed after
+  each run of ours (alternating, so that both see the same machine load); in addition the
+  forecast is wrapped so that the time spent inside ``sample_paths`` *during* our runs is
+  measured ("in paths"; the wrapper keeps ``sample_paths``'s ``out`` argument, so
+  ``stockout_dates`` still draws straight into its chunk buffers); the rest of our time is
+  the simulation proper;
 * **baseline 2 — per-item loop**: a straightforward implementation that loops over items
   (``sample_paths(items=[i])``, then numpy over paths x days for that item), timed on
   ``--reference-items`` items and scaled linearly to the full size (marked "extrapolated").
@@ -123,11 +125,19 @@ class TimedForecast:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._forecast, name)
 
-    def sample_paths(self, *args: Any, **kwargs: Any) -> np.ndarray:
+    def sample_paths(
+        self,
+        n_paths: int | None = None,
+        *,
+        random_state: Any = None,
+        items: Any = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        # same signature as DemandForecast.sample_paths, so that stockout_dates sees ``out``
         t0 = time.perf_counter()
-        out = self._forecast.sample_paths(*args, **kwargs)
+        res = self._forecast.sample_paths(n_paths, random_state=random_state, items=items, out=out)
         self.seconds += time.perf_counter() - t0
-        return out
+        return res
 
 
 def paths_alone(fc: Any, n_paths: int, horizon: int, seed: int = 0) -> float:

@@ -326,3 +326,159 @@ def test_interval_coverage_of_a_calibrated_poisson_forecast_is_nominal():
     assert np.nanmean(g.interval_coverage(y, 0.8)) < 0.7
     y[0, 0] = np.nan
     assert np.isnan(f.interval_coverage(y, 0.8)[0, 0])
+
+
+# ------------------------------------------------------------------------ path sampler (HB)
+def _chi_square_pvalue(draws: np.ndarray, pmf: np.ndarray) -> float:
+    """Pearson chi-square p-value of integer draws against a pmf over 0..len(pmf)-1.
+
+    Cells are pooled (left to right, the rest into the last) so that every expected count is
+    at least 5, the usual condition for the chi-square approximation.
+    """
+    d = draws.astype(np.int64).ravel()
+    obs = np.bincount(np.minimum(d, pmf.size - 1), minlength=pmf.size).astype(float)
+    exp = pmf * d.size
+    exp[-1] = d.size - exp[:-1].sum()  # the last cell takes the whole upper tail
+    o_cells, e_cells, o_acc, e_acc = [], [], 0.0, 0.0
+    for o, e in zip(obs, exp, strict=True):
+        o_acc, e_acc = o_acc + o, e_acc + e
+        if e_acc >= 5:
+            o_cells.append(o_acc)
+            e_cells.append(e_acc)
+            o_acc = e_acc = 0.0
+    o_cells[-1] += o_acc
+    e_cells[-1] += e_acc
+    o_arr, e_arr = np.array(o_cells), np.array(e_cells)
+    chi2 = float(((o_arr - e_arr) ** 2 / e_arr).sum())
+    return float(stats.chi2.sf(chi2, o_arr.size - 1))
+
+
+@pytest.mark.parametrize(
+    ("m", "phi", "rho"),
+    [
+        (3.0, 0.0, 0.0),  # Poisson
+        (0.05, 1.0, 0.0),  # intermittent: 95 % zeros
+        (2.0, 0.5, 0.6),  # strong shared level
+        (8.0, 0.3, 0.2),
+        (1.0, 4.0, 0.5),  # very long tail
+        (60.0, 0.1, 0.3),  # long dense walk
+        (75.0, 0.001, 0.0),  # near-Poisson, P(0) = e^-72: float32 near its normal limit
+        (400.0, 0.3, 0.2),  # past _MAX_DENSE_STEPS: gamma-Poisson branch
+    ],
+)
+def test_sampler_marginal_matches_negative_binomial_pmf(m, phi, rho):
+    # Each period's marginal is NB(shape 1/phi, mean m) (Poisson at phi = 0) whatever the
+    # level correlation. One period per path (periods of a path share the level factor, so
+    # only one of them is an independent draw) and 20,000 paths x 3 items: a Pearson
+    # chi-square test at the 0.1 % level (seeded, so deterministic); a sample drawn with a
+    # mean 20 % off must be rejected by the same test, so the test has the power to fail.
+    n_items, n = 3, 20000
+    mean = np.full((n_items, 4), m)
+    d = cal.sample_paths(
+        mean,
+        np.full(n_items, phi),
+        np.full(n_items, rho),
+        np.ones(n_items, bool),
+        n,
+        np.random.default_rng(11),
+    )[:, :, 2]
+    assert d.shape == (n_items, n)
+    assert (d >= 0).all()
+    assert (d == np.round(d)).all()
+    k = np.arange(int(d.max()) + 50)
+    if phi == 0:
+        pmf = stats.poisson.pmf(k, m)
+    else:
+        pmf = stats.nbinom.pmf(k, 1 / phi, 1 / (1 + phi * m))
+    assert _chi_square_pvalue(d, pmf) > 1e-3
+    off = cal.sample_paths(
+        mean * 1.2,
+        np.full(n_items, phi),
+        np.full(n_items, rho),
+        np.ones(n_items, bool),
+        n,
+        np.random.default_rng(11),
+    )[:, :, 2]
+    assert _chi_square_pvalue(off, pmf) < 1e-3
+
+
+def test_sampler_tail_uniforms_next_to_one_are_inverted(monkeypatch):
+    # Uniforms within float32 rounding of 1: the float32 CDF walk stalls below some of them
+    # and those cells are redone in float64. Every draw must be scipy's inverse CDF at u, up
+    # to the float32 rounding of the CDF (at most 1e-6): ppf(u - 1e-6) <= draw <= ppf(u).
+    class NearOne:
+        def random(self, size, dtype=np.float64, out=None):
+            out[...] = np.float32(1.0) - np.float32(2.0**-24)  # largest float32 below 1
+            return out
+
+    precisions = []
+    walk = cal._walk
+
+    def spy(u, *args):
+        precisions.append(args[4].dtype)  # dtype of the pmf carried by the walk
+        return walk(u, *args)
+
+    monkeypatch.setattr(cal, "_walk", spy)
+    m = np.array([[2.0, 30.0], [0.5, 5.0]])
+    f = np.array([0.5, 0.0])  # one NB item (shape 2), one Poisson item
+    s = np.array([2.0, 1.0])  # shape a + b = 1 / phi (no shared level)
+    out = np.zeros((2, 3, 2))
+    steps = np.array([5, 3])
+    work = {}
+    cal._count_draws(m, f, np.ones((2, 3)), s, steps, NearOne(), out, np.arange(2), work)
+    cal._finish_tail(out, work)  # the walks beyond the dense sweep
+    assert precisions == [np.float32, np.float64]  # the float64 redo ran
+    u = float(np.float32(1.0) - np.float32(2.0**-24))
+    for q in (u, u - 1e-6):
+        hi = q == u
+        want = np.stack(
+            [stats.nbinom.ppf(q, 2.0, 1 / (1 + 0.5 * m[0])), stats.poisson.ppf(q, m[1])]
+        )[:, None, :]
+        assert (out <= want).all() if hi else (out >= want).all()
+    # the NB item with mean 30, redone in float64, is exact: scipy gives 304 at this u
+    assert out[0, 0, 1] == stats.nbinom.ppf(u, 2.0, 1 / (1 + 0.5 * 30.0))
+
+
+def test_sampler_cells_with_p0_below_float32_range_are_drawn_in_float64(monkeypatch):
+    # Poisson(95): P(0) = e^-95 and NB(shape 1000, mean 95): P(0) = 1.095^-1000 = e^-90.8
+    # are below float32's normal range (e^-87.3); their cells are redone in float64 and,
+    # with every uniform at 0.5, equal scipy's medians exactly.
+    class Half:
+        def random(self, size, dtype=np.float64, out=None):
+            out[...] = 0.5
+            return out
+
+    precisions = []
+    walk = cal._walk
+
+    def spy(u, *args):
+        precisions.append(args[4].dtype)
+        return walk(u, *args)
+
+    monkeypatch.setattr(cal, "_walk", spy)
+    m = np.array([[95.0, 95.0], [95.0, 95.0], [2.0, 2.0]])
+    f = np.array([0.0, 0.001, 0.5])
+    s = np.array([1.0, 1000.0, 2.0])
+    out = np.zeros((3, 4, 2))
+    work = {}
+    cal._count_draws(
+        m, f, np.ones((3, 4)), s, np.array([100, 100, 8]), Half(), out, np.arange(3), work
+    )
+    cal._finish_tail(out, work)
+    assert np.float64 in precisions
+    assert (out[0] == stats.poisson.ppf(0.5, 95.0)).all()
+    assert (out[1] == stats.nbinom.ppf(0.5, 1000.0, 1 / (1 + 0.001 * 95.0))).all()
+    assert (out[2] == stats.nbinom.ppf(0.5, 2.0, 1 / (1 + 0.5 * 2.0))).all()  # float32 cells
+
+
+def test_sample_paths_into_out_gives_the_same_paths():
+    fc = _correlated_forecast()
+    want = fc.sample_paths(30, random_state=4)
+    buf = np.full((2, 30, 5), -1.0)
+    got = fc.sample_paths(30, random_state=4, out=buf)
+    assert got is buf
+    np.testing.assert_array_equal(buf, want)
+    with pytest.raises(
+        ValueError, match=r"out must be a C-ordered float64 array of shape \(2, 30, 5\)"
+    ):
+        fc.sample_paths(30, random_state=4, out=np.zeros((2, 5, 30)))

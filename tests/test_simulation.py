@@ -516,3 +516,33 @@ def test_projected_inventory_standalone_matches_result_paths():
     np.testing.assert_allclose(a["p_stockout"], so.p_stockout[1])
     assert (a["on_hand_p10"] <= a["on_hand_p50"]).all()
     assert (a["on_hand_p50"] <= a["on_hand_p90"]).all()
+
+
+def test_paths_drawn_into_the_chunk_buffer_equal_paths_copied_into_it():
+    # DemandForecast.sample_paths accepts ``out``: whole seed blocks are drawn straight into
+    # the chunk's buffer. A wrapper without ``out`` goes through the copy; same results.
+    class NoOut:
+        def __init__(self, fc):
+            self._fc = fc
+
+        def __getattr__(self, name):
+            return getattr(self._fc, name)
+
+        def sample_paths(self, n_paths, *, random_state=None, items=None):
+            self.calls = getattr(self, "calls", 0) + 1
+            return self._fc.sample_paths(n_paths, random_state=random_state, items=items)
+
+    rng = np.random.default_rng(3)
+    n, h = 130, 10  # blocks of 64, 64 and 2 items
+    ids = [f"S{i:03d}" for i in range(n)]
+    fc = DemandForecast.from_mean(
+        ids, pd.date_range(START, periods=h), rng.uniform(0.1, 6, (n, h)), dispersion=0.4
+    )
+    stock = pd.DataFrame({"item_id": ids, "on_hand_units": rng.integers(0, 40, n)})
+    wrapped = NoOut(fc)
+    kw = {"n_paths": 50, "random_state": 9, "chunk_size": 128}
+    direct = stockout_dates(fc, stock, **kw)
+    copied = stockout_dates(wrapped, stock, **kw)
+    assert wrapped.calls == 3
+    np.testing.assert_array_equal(direct.p_stockout, copied.p_stockout)
+    pd.testing.assert_frame_equal(direct.summary, copied.summary)

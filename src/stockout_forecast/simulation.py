@@ -16,6 +16,7 @@ a few hundred.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -407,12 +408,28 @@ def _lateness_params(
 
 
 # ----------------------------------------------------------------------------- kernels
-def _block_paths(sc: _Scenario, block: int) -> np.ndarray:
-    """Demand paths for every forecast row of seed block ``block``: (rows, paths, horizon)."""
+def _accepts_out(forecast: Any) -> bool:
+    """Whether ``forecast.sample_paths`` takes an ``out`` array to fill (DemandForecast does)."""
+    try:
+        params = inspect.signature(forecast.sample_paths).parameters
+    except (TypeError, ValueError):  # builtins or C callables without a signature
+        return False
+    return "out" in params
+
+
+def _block_paths(sc: _Scenario, block: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Demand paths for every forecast row of seed block ``block``: (rows, paths, horizon).
+
+    ``out`` (rows, paths, horizon), when given, is passed on to a forecast whose
+    ``sample_paths`` accepts it, so the paths are drawn straight into the caller's buffer.
+    """
     n_f = len(sc.forecast.item_ids)
     lo, hi = block * SEED_BLOCK_ITEMS, min((block + 1) * SEED_BLOCK_ITEMS, n_f)
     rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(0, block)))
-    paths = np.asarray(sc.forecast.sample_paths(sc.n_paths, random_state=rng, items=slice(lo, hi)))
+    kw = {} if out is None else {"out": out}
+    paths = np.asarray(
+        sc.forecast.sample_paths(sc.n_paths, random_state=rng, items=slice(lo, hi), **kw)
+    )
     if paths.shape[:2] != (hi - lo, sc.n_paths) or paths.shape[2] < sc.horizon:
         raise ValueError(
             f"forecast.sample_paths({sc.n_paths}, items=slice({lo}, {hi})) returned shape "
@@ -534,11 +551,20 @@ def _chunk_paths(
     """Demand paths (c, P, H) of forecast rows ``fp`` (sorted), generated block by block."""
     shape = (len(fp), sc.n_paths, sc.horizon)
     paths = np.empty(shape) if out is None else out
+    n_f = len(sc.forecast.item_ids)
+    # a whole block wanted in order is drawn straight into ``paths`` when the forecast can
+    direct = len(sc.forecast.dates) == sc.horizon and _accepts_out(sc.forecast)
     pos = 0
     for b in blocks:
         want = fp[fp // SEED_BLOCK_ITEMS == b] - b * SEED_BLOCK_ITEMS
-        bp = _block_paths(sc, int(b))
-        np.take(bp, want, axis=0, out=paths[pos : pos + len(want)])
+        dest = paths[pos : pos + len(want)]
+        size = min(SEED_BLOCK_ITEMS, n_f - int(b) * SEED_BLOCK_ITEMS)
+        if direct and len(want) == size and (want == np.arange(size)).all():
+            bp = _block_paths(sc, int(b), out=dest)
+            if bp is not dest and not np.shares_memory(bp, dest):
+                np.copyto(dest, bp)
+        else:
+            np.take(_block_paths(sc, int(b)), want, axis=0, out=dest)
         pos += len(want)
     return paths
 
@@ -836,7 +862,7 @@ class StockoutForecast:
                 d50 = _timestamp(summ.at[iid, "stockout_date_p50"])
                 if pd.notna(d50):
                     ax.plot([mdates.date2num(d50)], [0.5], "o", color=line.get_color())
-            ax.set_ylim(0, 1)
+            ax.set_ylim(-0.02, 1.04)  # a curve at 0 or 1 stays visible off the frame
             ax.set_ylabel("P(stockout by date)")
             ax.set_title("Stockout probability" + (f": {item}" if item is not None else ""))
             if chosen:
