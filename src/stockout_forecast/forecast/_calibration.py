@@ -263,7 +263,7 @@ def _walk(
     k = k.astype(float)
     res = np.empty(u.size)
     stalled = np.zeros(u.size, dtype=bool)
-    act = np.arange(u.size)
+    act: np.ndarray = np.arange(u.size)
     while act.size:  # every array is compacted to the cells still walking
         done = cdf >= u
         if done.any():
