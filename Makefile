@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(VENV)/bin/stockout-forecast report data/sample --out reports
+	$(VENV)/bin/stockout-forecast report data/sample --out reports --jobs 2
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

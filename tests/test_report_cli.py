@@ -238,3 +238,10 @@ def test_cli_rejects_a_percentage_service_level(small, tmp_path, capsys):
     assert code == cli.EXIT_DATA
     assert "Did you mean 0.95?" in capsys.readouterr().err
     assert not (tmp_path / "r" / "reorder_report.html").exists()
+
+
+def test_threads_do_not_change_the_plan(small):
+    a = ReorderPlanner(n_paths=100).run(small)
+    b = ReorderPlanner(n_paths=100, n_jobs=2).run(small)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.orders, b.orders)

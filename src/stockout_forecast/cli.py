@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--n-paths", type=int, default=500, help="simulated demand paths per item")
     r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same report)")
+    r.add_argument(
+        "--jobs", type=int, default=1, help="threads for the stockout simulation (same result)"
+    )
     r.add_argument("--max-rows", type=int, default=500, help="rows per table in the HTML")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
@@ -178,6 +181,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         service_level=args.service_level,
         n_paths=args.n_paths,
         random_state=args.seed,
+        n_jobs=args.jobs,
     )
     progress("reading data", 1, 3)
 

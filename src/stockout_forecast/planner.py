@@ -331,6 +331,8 @@ class ReorderPlanner:
         Order in which open customer lines get stock and receipts.
     random_state : int, Generator or None, default 0
         Seed for the forecast paths and simulations; the same seed gives the same plan.
+    n_jobs : int, default 1
+        Threads for the stockout-date simulation (results do not depend on it).
 
     Notes
     -----
@@ -362,6 +364,7 @@ class ReorderPlanner:
         promise: str = "p90",
         allocation_rule: str = "fifo",
         random_state: RandomStateLike = 0,
+        n_jobs: int = 1,
     ) -> None:
         self.freq = freq
         self.as_of = as_of
@@ -376,6 +379,7 @@ class ReorderPlanner:
         self.promise = promise
         self.allocation_rule = allocation_rule
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -492,6 +496,7 @@ class ReorderPlanner:
             open_po,
             n_paths=self.n_paths,
             lead_time_uncertainty=lead_times,
+            n_jobs=self.n_jobs,
             random_state=seeds[1],
         )
         out["stockouts"] = so
