@@ -245,3 +245,14 @@ def test_threads_do_not_change_the_plan(small):
     b = ReorderPlanner(n_paths=100, n_jobs=2).run(small)
     pd.testing.assert_frame_equal(a.summary(), b.summary())
     pd.testing.assert_frame_equal(a.orders, b.orders)
+
+
+def test_cli_reports_from_a_sqlite_database(small, tmp_path):
+    pytest.importorskip("sqlalchemy")
+    db = write_dataset(small, tmp_path / "shop.db", format="sqlite")
+    code, out = _run(
+        ["report", f"sqlite:///{db}", "--out", str(tmp_path / "rep"), "--quiet", "--n-paths", "50"]
+    )
+    assert code == cli.EXIT_OK, out
+    csv = pd.read_csv(tmp_path / "rep" / "stockout_items.csv")
+    assert set(small.items["item_id"]) == set(csv["item_id"])
