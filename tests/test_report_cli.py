@@ -107,6 +107,9 @@ def test_velocity_only_plan_skips_the_probabilistic_stages(small):
     assert plan.orders is None
     assert plan.notices is None
     assert "order_now" not in plan.summary().columns
+    html = plan.to_html()
+    assert "velocity-only plan (no forecast), so no orders are proposed" in html
+    assert "No suppliers table" not in html
 
 
 def test_every_item_is_in_the_summary(small):

@@ -177,7 +177,12 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
     # ------------------------------------------------------------ orders to place
     parts.append("<h2>Orders to place</h2>")
     if plan.orders is None:
-        parts.append("<p class=note>No suppliers table was given, so no orders are proposed.</p>")
+        why = (
+            "This is a velocity-only plan (no forecast), so no orders are proposed."
+            if plan.forecast is None
+            else "No suppliers table was given, so no orders are proposed."
+        )
+        parts.append(f"<p class=note>{why}</p>")
     else:
         o = s[s["order_now"].fillna(False).astype(bool)].sort_values(
             ["order_by_date", col], na_position="last"
@@ -254,7 +259,12 @@ def render_html(plan: ReorderPlan, *, title: str = "Reorder report", max_rows: i
     # ------------------------------------------------------------ customers
     parts.append("<h2>Customers to notify</h2>")
     if plan.notices is None:
-        parts.append("<p class=note>No open customer orders were given.</p>")
+        why = (
+            "This is a velocity-only plan: promise dates need the forecast stages."
+            if plan.forecast is None
+            else "No open customer orders were given."
+        )
+        parts.append(f"<p class=note>{why}</p>")
     elif len(plan.notices) == 0:
         parts.append("<p class=note>No promised date moved: nobody needs a new date.</p>")
     else:
