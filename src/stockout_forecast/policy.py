@@ -409,6 +409,51 @@ def _safety_stock_core(
     return mean, ss
 
 
+def _normal_policy(
+    demand_mean: ArrayLike,
+    demand_sd: ArrayLike,
+    lead_time: ArrayLike,
+    service_level: ArrayLike,
+    measure: str,
+    lead_time_sd: ArrayLike,
+    review_period: ArrayLike,
+    order_quantity: ArrayLike | None,
+    loss: str,
+) -> tuple[np.ndarray, np.ndarray, pd.Index | None, bool]:
+    """Check and broadcast the arguments of :func:`safety_stock` / :func:`reorder_point`.
+
+    Returns the protection-interval mean demand, the safety stock, and what ``_finish``
+    needs to give the caller back a scalar, array or Series.
+    """
+    _check_choice(measure, "measure", ("cycle", "fill_rate"))
+    _check_choice(loss, "loss", ("one-term", "two-term"))
+    level = _check_service_level(service_level)
+    named: dict[str, Any] = {
+        "demand_mean": demand_mean,
+        "demand_sd": demand_sd,
+        "lead_time": lead_time,
+        "lead_time_sd": lead_time_sd,
+        "review_period": review_period,
+        "service_level": service_level if isinstance(service_level, pd.Series) else level,
+    }
+    if order_quantity is not None:
+        named["order_quantity"] = order_quantity
+    arrays, index, scalar = _prepare(**named)
+    _check_nonnegative(arrays, *(k for k in arrays if k != "service_level"))
+    mean, ss = _safety_stock_core(
+        arrays["demand_mean"],
+        arrays["demand_sd"],
+        arrays["lead_time"],
+        arrays["lead_time_sd"],
+        arrays["review_period"],
+        arrays["service_level"],
+        measure,
+        arrays.get("order_quantity"),
+        loss,
+    )
+    return mean, ss, index, scalar
+
+
 def safety_stock(
     demand_mean: ArrayLike,
     demand_sd: ArrayLike,
@@ -469,32 +514,10 @@ def safety_stock(
     ...                    order_quantity=10_000))
     67
     """
-    _check_choice(measure, "measure", ("cycle", "fill_rate"))
-    _check_choice(loss, "loss", ("one-term", "two-term"))
-    level = _check_service_level(service_level)
-    named: dict[str, Any] = {
-        "demand_mean": demand_mean,
-        "demand_sd": demand_sd,
-        "lead_time": lead_time,
-        "lead_time_sd": lead_time_sd,
-        "review_period": review_period,
-        "service_level": service_level if isinstance(service_level, pd.Series) else level,
-    }
-    if order_quantity is not None:
-        named["order_quantity"] = order_quantity
-    arrays, index, scalar = _prepare(**named)
-    _check_nonnegative(arrays, *(k for k in arrays if k != "service_level"))
-    _, ss = _safety_stock_core(
-        arrays["demand_mean"],
-        arrays["demand_sd"],
-        arrays["lead_time"],
-        arrays["lead_time_sd"],
-        arrays["review_period"],
-        arrays["service_level"],
-        measure,
-        arrays.get("order_quantity"),
-        loss,
-    )
+    _, ss, index, scalar = _normal_policy(
+        demand_mean, demand_sd, lead_time, service_level, measure, lead_time_sd,
+        review_period, order_quantity, loss,
+    )  # fmt: skip
     return _finish(ss, index, scalar, "safety_stock_units")
 
 
@@ -545,32 +568,10 @@ def reorder_point(
     ...                     order_quantity=100), 1)
     125.5
     """
-    _check_choice(measure, "measure", ("cycle", "fill_rate"))
-    _check_choice(loss, "loss", ("one-term", "two-term"))
-    level = _check_service_level(service_level)
-    named: dict[str, Any] = {
-        "demand_mean": demand_mean,
-        "demand_sd": demand_sd,
-        "lead_time": lead_time,
-        "lead_time_sd": lead_time_sd,
-        "review_period": review_period,
-        "service_level": service_level if isinstance(service_level, pd.Series) else level,
-    }
-    if order_quantity is not None:
-        named["order_quantity"] = order_quantity
-    arrays, index, scalar = _prepare(**named)
-    _check_nonnegative(arrays, *(k for k in arrays if k != "service_level"))
-    mean, ss = _safety_stock_core(
-        arrays["demand_mean"],
-        arrays["demand_sd"],
-        arrays["lead_time"],
-        arrays["lead_time_sd"],
-        arrays["review_period"],
-        arrays["service_level"],
-        measure,
-        arrays.get("order_quantity"),
-        loss,
-    )
+    mean, ss, index, scalar = _normal_policy(
+        demand_mean, demand_sd, lead_time, service_level, measure, lead_time_sd,
+        review_period, order_quantity, loss,
+    )  # fmt: skip
     return _finish(mean + ss, index, scalar, "reorder_point_units")
 
 
