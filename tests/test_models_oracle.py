@@ -34,7 +34,7 @@ from stockout_forecast.forecast import (
 )
 from stockout_forecast.forecast import Holt as HoltModel
 from stockout_forecast.forecast import _kernels as K
-from stockout_forecast.forecast.models import ALPHA_GRID
+from stockout_forecast.forecast.models import ALPHA_BOUNDS, ALPHA_GRID, CROSTON_GRID
 
 TOL = 1e-8
 
@@ -432,6 +432,30 @@ def test_grid_search_returns_the_per_item_best_grid_value():
         assert (chosen <= K.ses(yy, mask, np.full(8, a)).sse + 1e-6).all()
     # a noisy random walk prefers a smaller alpha than an almost clean one
     assert model.alpha_[1] < model.alpha_[0]
+
+
+def test_optimised_smoothing_constants_stop_at_the_cap():
+    """An almost noise-free random walk would want alpha near 1; the search stops at 0.3.
+
+    Capping the level smoothing at 0.3 (``ALPHA_GRID``, ``ALPHA_BOUNDS``) and the Croston/TSB
+    size smoothing at 0.3 (``CROSTON_GRID``) is a measured choice (benchmarks/README.md);
+    a fixed constant above the cap is still honoured.
+    """
+    rng = np.random.default_rng(5)
+    y = np.cumsum(rng.normal(0, 1, (4, 120)), axis=1) + 50
+    hist = history_from_array(np.maximum(y, 0))
+    ses = SES().fit(hist)
+    assert np.all(ses.alpha_ == pytest.approx(0.3))
+    assert max(ALPHA_GRID) == 0.3
+    assert max(CROSTON_GRID) == 0.3
+    assert ALPHA_BOUNDS[1] == 0.3
+    # a caller's own constant is not capped: alpha 0.9 follows the last value closely
+    fixed = SES(alpha=0.9).fit(hist)
+    assert np.all(fixed.alpha_ == 0.9)
+    assert np.all(
+        np.abs(fixed.predict(1)[:, 0] - hist.units[:, -1])
+        < np.abs(ses.predict(1)[:, 0] - hist.units[:, -1]) + 1e-12
+    )
 
 
 @settings(max_examples=25, deadline=None)
