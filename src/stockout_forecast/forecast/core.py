@@ -287,12 +287,14 @@ def forecast_demand(
        item are a noisy basis for a choice among nine models. The defaults (MAE, the best
        two averaged, 10 pseudo-windows of class shrinkage) were chosen on the held-out
        periods of the five datasets of ``benchmarks/bench_accuracy.py`` and
-       ``bench_forecast.py`` among 36 combinations of metric (MAE, MASE-like, RMSSE, their
-       sum), shrinkage (3, 5, 10) and ``combine`` (1-3): the one at or below the best
-       statsforecast model on all four real datasets with the lowest MASE on the daily
-       demo data; RMSSE selection (the earlier default) was 2-3 % worse on carparts and
+       ``bench_forecast.py`` among the 12 settings of ``benchmarks/study_selection.py``
+       (metric MAE / MASE / RMSSE, shrinkage 3 / 10, one model or the best two): the one at
+       or below the best statsforecast model on all four real datasets with the lowest MASE
+       on the daily demo data. The earlier defaults (RMSSE, one model, shrinkage 3, eight
+       candidates with smoothing up to 0.8) were about 3 % worse on carparts and
        dunnhumby. That choice used the benchmark's held-out periods, so the benchmark
-       figures are not a fully independent test of it (benchmarks/README.md says so).
+       figures are not a fully independent test of it; the study's ``--split earlier``
+       run is (benchmarks/README.md).
     2. Refit each chosen model on all periods of the items that chose it; the mean forecast
        is its prediction (the average for a combination).
     3. Predictive distribution: negative binomial per period around the mean with
