@@ -25,8 +25,8 @@ EXPECTED = {
     "inverse_normal_loss", "fill_rate", "cycle_service_level", "lead_time_demand",
     "lead_time_demand_samples", "empirical_reorder_point", "empirical_safety_stock",
     "flag_special_orders", "special_order_threshold", "recommend_orders", "PolicyReplay",
-    "simulate_policy", "simulated_reorder_point", "bootstrap_demand_paths", "CapacityPlan",
-    "peak_capacity",
+    "simulate_policy", "simulated_reorder_point", "pooled_reorder_points",
+    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity",
     # suppliers and backorders
     "SupplierSplit", "PurchasePlan", "split_order", "plan_purchase_orders", "BackorderPlan",
     "promise_dates", "backorder_notices", "availability_feed",

@@ -77,7 +77,13 @@ from .policy import (
     special_order_threshold,
 )
 from .recommend import recommend_orders
-from .replay import PolicyReplay, bootstrap_demand_paths, simulate_policy, simulated_reorder_point
+from .replay import (
+    PolicyReplay,
+    bootstrap_demand_paths,
+    pooled_reorder_points,
+    simulate_policy,
+    simulated_reorder_point,
+)
 from .simulation import StockoutForecast, projected_inventory, stockout_dates
 from .suppliers import PurchasePlan, SupplierSplit, plan_purchase_orders, split_order
 from .validation import validate_dataset, validate_table
@@ -143,6 +149,7 @@ __all__ = [
     "order_up_to",
     "peak_capacity",
     "plan_purchase_orders",
+    "pooled_reorder_points",
     "projected_inventory",
     "promise_dates",
     "read_customer_orders",
