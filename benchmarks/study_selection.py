@@ -154,7 +154,17 @@ def run(name: str, split: str) -> list[dict]:
     if data is None:
         print(f"{name}: ../shared/data absent, skipped")
         return []
-    hist, test, h = data["hist"], data["test"], data["h"]
+    return study(name, data["hist"], data["test"], data["h"], data["subset"])
+
+
+def study(
+    name: str,
+    hist: DemandHistory,
+    test: np.ndarray,
+    h: int,
+    subset: np.ndarray | None = None,
+) -> list[dict]:
+    """Rows of held-out MASE and bias for every candidate set and selection setting."""
     ids = pd.Index(np.asarray(hist.item_ids).astype(str))
     groups = pd.Series(demand_classes(hist), index=ids)
     out = []
@@ -193,8 +203,8 @@ def run(name: str, split: str) -> list[dict]:
                 "combine": combine or 1,
             }
             row["mase"], row["bias"] = score(point, test, hist, None)
-            if data["subset"] is not None:
-                row["mase_subset"], _ = score(point, test, hist, data["subset"])
+            if subset is not None:
+                row["mase_subset"], _ = score(point, test, hist, subset)
             out.append(row)
         print(f"{name} {tag}: {time.perf_counter() - t0:.0f} s", flush=True)
     return out

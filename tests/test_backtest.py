@@ -11,6 +11,7 @@ import pytest
 from stockout_forecast.exceptions import InsufficientHistoryError, SchemaError
 from stockout_forecast.forecast import SES, HoltWinters, SeasonalNaive, history_from_array
 from stockout_forecast.forecast.backtest import BACKTEST_METRICS, backtest
+from stockout_forecast.forecast.core import forecast_demand
 from stockout_forecast.forecast.selection import select_models
 
 
@@ -285,3 +286,36 @@ def test_bench_accuracy_runs_on_carparts(tmp_path):
     # all-zero forecast, far below the (unbiased) mean on MASE
     assert med["mase"] < mean["mase"]
     assert abs(med["mase"] - zero["mase"]) < 0.05
+
+
+def test_study_selection_score_hand_computed():
+    study = _load_bench("study_selection")
+    # train 0 2 0 2: naive scale mean(|2|, |2|, |2|) = 2; test 1 3, forecast 2 2:
+    # MAE 1 -> MASE 0.5; bias sum(2 - 1, 2 - 3) / sum(1, 3) = 0
+    hist = history_from_array(np.array([[0.0, 2.0, 0.0, 2.0]]))
+    m, b = study.score(np.array([[2.0, 2.0]]), np.array([[1.0, 3.0]]), hist, None)
+    assert m == pytest.approx(0.5)
+    assert b == pytest.approx(0.0)
+
+
+def test_study_selection_reproduces_the_library_defaults():
+    """The study's row for the shipped defaults is exactly forecast_demand's own mean."""
+    study = _load_bench("study_selection")
+    rng = np.random.default_rng(3)
+    n, t_len, h = 60, 160, 14
+    rate = np.exp(rng.uniform(np.log(0.1), np.log(6.0), size=(n, 1)))
+    y = rng.poisson(rate * rng.gamma(2.0, 0.5, size=(n, t_len + h))).astype(float)
+    hist = history_from_array(y[:, :t_len])
+    test = y[:, t_len:]
+    rows = pd.DataFrame(study.study("synthetic", hist, test, h))
+    assert len(rows) == 2 * len(study.SETTINGS)
+    row = rows.query(
+        "candidates == 'now' and metric == 'mae' and shrinkage == 10 and combine == 2"
+    ).iloc[0]
+    fc = forecast_demand(hist, "auto", horizon=h, random_state=0)
+    expected, _ = study.score(fc.mean, test, hist, None)
+    assert row["mase"] == pytest.approx(expected, rel=1e-12)
+    # and the old candidates really are the old ones: the grids are restored afterwards
+    from stockout_forecast.forecast import models as M
+
+    assert max(M.ALPHA_GRID) == 0.3
