@@ -1,6 +1,6 @@
 """Speed and accuracy of ``forecast_demand(model="auto")`` against statsforecast, same data.
 
-Data: ``stockout_forecast.datasets.make_demo_dataset(n_items=10_000, n_days=730, seed=1)`` — the
+Data: ``stockout_forecast.datasets.make_demo_dataset(n_items=10_000, n_days=730, random_state=1)`` — the
 demo generator's mix of fast, steady, trending, intermittent, lumpy, new and discontinued
 items with stock-outs simulated day by day — turned into a daily panel by
 ``demand_history``. The last 28 days are held out; both sides see the first 702 days.
@@ -59,10 +59,10 @@ PEER_MODELS = ("AutoETS", "CrostonOptimized", "TSB", "ADIDA", "IMAPA", "Seasonal
 def prepare(n_items: int, n_days: int, seed: int, tmp: str) -> dict:
     """Generate the demo data, build training and full panels, save arrays and peer input."""
     from stockout_forecast.datasets import make_demo_dataset
-    from stockout_forecast.history import demand_history
+    from stockout_forecast.history.demand import demand_history
 
     t0 = time.perf_counter()
-    ds = make_demo_dataset(n_items=n_items, n_days=n_days, seed=seed)
+    ds = make_demo_dataset(n_items=n_items, n_days=n_days, random_state=seed)
     full = demand_history(ds.sales, ds.stock_history, freq="D")
     cutoff = full.periods[-H - 1]
     sales_tr = ds.sales[ds.sales["date"] <= cutoff]
@@ -98,8 +98,8 @@ def prepare(n_items: int, n_days: int, seed: int, tmp: str) -> dict:
 
 def worker_ours(tmp: str, metric: str | None = None, combine: int | None = None) -> None:
     """Subprocess: load the training panel, run forecast_demand, save means, medians, timing."""
-    from stockout_forecast._panel import DemandHistory
     from stockout_forecast.forecast.core import forecast_demand
+    from stockout_forecast.history.panel import DemandHistory
 
     z = np.load(os.path.join(tmp, "train.npz"))
     ids = z["ids"]

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockout_forecast.history import classify_demand, demand_history, item_velocity
+from stockout_forecast.history.demand import classify_demand, demand_history, item_velocity
 
 START = np.datetime64("2023-01-02", "D")  # a Monday
 WINDOWS = (7, 28, 90)

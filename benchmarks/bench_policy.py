@@ -2,7 +2,7 @@
 
 For each dataset the history before a cut-off is used to set the policies, and the demand
 after it is replayed month by month (day by day for the demo data) with
-``stockout_forecast.replay.simulate_policy`` (backorders, review every period, order placed
+``stockout_forecast.policy.replay.simulate_policy`` (backorders, review every period, order placed
 at the end of a period arrives ⌈L⌉ periods later at the start of a period, trigger
 ``IP ≤ s``). Every policy orders the same Q per item (an EOQ with the assumptions printed
 below), so the comparison is about *when* to order — the reorder point.
@@ -75,9 +75,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from stockout_forecast.leadtime import lead_time_history
-from stockout_forecast.policy import flag_special_orders, special_order_threshold
-from stockout_forecast.replay import (
+from stockout_forecast.history.leadtime import lead_time_history
+from stockout_forecast.policy.normal import flag_special_orders, special_order_threshold
+from stockout_forecast.policy.replay import (
     bootstrap_demand_paths,
     pooled_reorder_points,
     simulate_policy,
@@ -410,7 +410,7 @@ def ours(
     usable = ~np.isnan(paths).any(axis=(1, 2))
     paths = np.nan_to_num(paths)
     if np.any(case.lead_sd > 0):
-        from stockout_forecast.leadtime import sample_lead_times
+        from stockout_forecast.history.leadtime import sample_lead_times
 
         lt = sample_lead_times(case.lead, case.lead_sd, n_paths, random_state=seed + 1)
         lt = np.minimum(lt, horizon - 2)

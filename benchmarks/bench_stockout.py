@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from stockout_forecast.forecast.result import DemandForecast
-from stockout_forecast.simulation import SEED_BLOCK_ITEMS, stockout_dates
+from stockout_forecast.simulation.stockout import SEED_BLOCK_ITEMS, stockout_dates
 
 START = pd.Timestamp("2025-01-06")
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from stockout_forecast.backorders import promise_dates
-from stockout_forecast.suppliers import (
+from stockout_forecast.supply.backorders import promise_dates
+from stockout_forecast.supply.split import (
     _build,
     _milp_one,
     _orders_table,

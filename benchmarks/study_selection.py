@@ -36,7 +36,6 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stockout_forecast._panel import DemandHistory
 from stockout_forecast.forecast import history_from_array
 from stockout_forecast.forecast import models as M
 from stockout_forecast.forecast.backtest import (
@@ -47,6 +46,7 @@ from stockout_forecast.forecast.backtest import (
 )
 from stockout_forecast.forecast.core import candidate_models, demand_classes
 from stockout_forecast.forecast.selection import select_models
+from stockout_forecast.history.panel import DemandHistory
 
 BEFORE_GRIDS = {
     "ALPHA_GRID": (0.01, 0.03, 0.06, 0.1, 0.18, 0.3, 0.5, 0.8),

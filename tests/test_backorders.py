@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockout_forecast.backorders import (
+from stockout_forecast.exceptions import SchemaError
+from stockout_forecast.supply.backorders import (
     BackorderPlan,
     availability_feed,
     backorder_notices,
     promise_dates,
 )
-from stockout_forecast.exceptions import SchemaError
 
 matplotlib.use("Agg")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockout_forecast.capacity import CapacityPlan, peak_capacity
 from stockout_forecast.exceptions import SchemaError
+from stockout_forecast.policy.capacity import CapacityPlan, peak_capacity
 
 matplotlib.use("Agg")
 

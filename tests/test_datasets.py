@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from stockout_forecast._dataset import TABLE_NAMES
 from stockout_forecast.datasets import (
     DEMAND_PATTERNS,
     _fifo_match,
@@ -22,8 +21,9 @@ from stockout_forecast.datasets import (
     make_demo_dataset,
     write_demo_csv,
 )
-from stockout_forecast.schema import TABLES
-from stockout_forecast.validation import validate_table
+from stockout_forecast.io.dataset import TABLE_NAMES
+from stockout_forecast.io.schema import TABLES
+from stockout_forecast.io.validation import validate_table
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -82,7 +82,7 @@ def test_every_table_present_and_already_normalised(demo):
 
 def test_cross_table_validation_passes_without_warnings(demo):
     # filterwarnings=error turns any DataQualityWarning into a failure
-    from stockout_forecast.validation import validate_dataset
+    from stockout_forecast.io.validation import validate_dataset
 
     checked = validate_dataset(demo)
     assert checked.notes == []
@@ -119,19 +119,19 @@ def test_suppliers_one_to_three_with_different_terms(demo):
 
 # --------------------------------------------------------------------------- determinism
 def test_same_seed_same_tables_other_seed_other_tables():
-    a = make_demo_dataset(30, 90, seed=5)
-    b = make_demo_dataset(30, 90, seed=5)
-    c = make_demo_dataset(30, 90, seed=6)
+    a = make_demo_dataset(30, 90, random_state=5)
+    b = make_demo_dataset(30, 90, random_state=5)
+    c = make_demo_dataset(30, 90, random_state=6)
     for name in TABLE_NAMES:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name], obj=name)
     assert not a.sales.equals(c.sales)
     # a Generator is accepted too (and consumed: the same generator twice differs)
     g = np.random.default_rng(5)
-    assert make_demo_dataset(30, 90, seed=g).sales.equals(a.sales)
+    assert make_demo_dataset(30, 90, random_state=g).sales.equals(a.sales)
 
 
 def test_csv_bytes_are_reproducible(tmp_path):
-    ds = make_demo_dataset(12, 60, seed=2)
+    ds = make_demo_dataset(12, 60, random_state=2)
     first = [p.read_bytes() for p in write_demo_csv(ds, tmp_path / "a")]
     second = [p.read_bytes() for p in write_demo_csv(ds, tmp_path / "b")]
     assert first == second
@@ -146,12 +146,12 @@ def test_load_demo_returns_fresh_copies():
     b = load_demo()
     assert b.sales.loc[0, "units"] != -999.0
     assert (b.items["description"] != "changed").all()
-    assert "make_demo_dataset(n_items=300, n_days=730, seed=20261126" in b.source
+    assert "make_demo_dataset(n_items=300, n_days=730, random_state=20261126" in b.source
 
 
 # --------------------------------------------------------------------------- committed data
 def test_committed_csv_equal_a_fresh_generation(demo):
-    from stockout_forecast.io import read_dataset
+    from stockout_forecast.io.readers import read_dataset
 
     names = sorted(p.name for p in SAMPLE.iterdir())
     assert names == sorted(
@@ -475,7 +475,7 @@ def test_invariants_any_size_and_seed(n_items, n_days, seed):
         ({"n_items": 2.5}, "n_items must be an integer >= 1; got 2.5."),
         ({"n_days": 10}, "n_days must be an integer >= 28; got 10."),
         ({"start": "soon"}, "start must be a date such as '2024-11-25'; got 'soon'."),
-        ({"seed": -1}, "random_state must be a non-negative int; got -1."),
+        ({"random_state": -1}, "random_state must be a non-negative int; got -1."),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -485,17 +485,17 @@ def test_bad_arguments(kwargs, message):
 
 def test_tiny_catalogues():
     # one item over 28 days may never need a purchase order: an empty PO table is valid
-    ds = make_demo_dataset(1, 28, seed=9)
+    ds = make_demo_dataset(1, 28, random_state=9)
     assert len(ds.purchase_orders) == 0
     assert list(ds.purchase_orders.columns) == list(TABLES["purchase_orders"].columns)
     assert len(ds.sales) > 0
     # ... or never sell: that is an error, as an empty sales table breaks the contract
     with pytest.raises(ValueError, match=r"has no sales at all \(n_items=1, n_days=28\)"):
-        make_demo_dataset(1, 28, seed=32)
+        make_demo_dataset(1, 28, random_state=32)
 
 
 def test_write_rejects_unknown_gzip_table(tmp_path):
-    ds = make_demo_dataset(3, 30, seed=1)
+    ds = make_demo_dataset(3, 30, random_state=1)
     with pytest.raises(ValueError, match=r"gzip_tables has unknown tables \['sale'\]"):
         write_demo_csv(ds, tmp_path, gzip_tables=["sale"])
 
@@ -508,7 +508,7 @@ def test_cli_writes_files(tmp_path, capsys):
     assert "(customer_orders)" in printed
     with gzip.open(out / "sales.csv.gz", "rt") as fh:
         assert fh.readline().strip() == "item_id,date,units,order_id,customer_id,unit_price"
-    expected = make_demo_dataset(12, 40, seed=3)
+    expected = make_demo_dataset(12, 40, random_state=3)
     assert pd.read_csv(out / "items.csv")["item_id"].tolist() == expected.items["item_id"].tolist()
     # plain CSV replaces the gzip files, so readers find exactly one file per table
     assert main([str(out), "--n-items", "12", "--n-days", "40", "--no-gzip"]) == 0

@@ -14,18 +14,18 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from stockout_forecast._panel import DemandHistory
 from stockout_forecast.exceptions import (
     DataQualityWarning,
     InsufficientHistoryError,
     SchemaError,
 )
-from stockout_forecast.history import (
+from stockout_forecast.history.demand import (
     classify_demand,
     demand_history,
     item_velocity,
     stock_cover,
 )
+from stockout_forecast.history.panel import DemandHistory
 
 matplotlib.use("Agg")
 
@@ -599,7 +599,7 @@ def _cover(on_hand, velocity, pos=(), *, back=0.0, horizon=365, **kw):
             "expected_date": [D0 + pd.Timedelta(days=k) for _, k in pos],
         }
     )
-    return stock_cover(inv, vel, po, as_of=D0, horizon_days=horizon, **kw).iloc[0]
+    return stock_cover(inv, vel, po, as_of=D0, horizon=horizon, **kw).iloc[0]
 
 
 def test_stock_cover_with_a_purchase_order_arriving_midway():
@@ -710,8 +710,8 @@ def test_stock_cover_errors():
     ok = pd.DataFrame({"item_id": ["A"], "velocity_28d": [1.0]})
     with pytest.raises(ValueError, match="stock_cover needs the snapshot date: pass as_of"):
         stock_cover(inv, ok)
-    with pytest.raises(ValueError, match="horizon_days must be an integer >= 1"):
-        stock_cover(inv, ok, as_of=D0, horizon_days=0)
+    with pytest.raises(ValueError, match="horizon must be an integer >= 1"):
+        stock_cover(inv, ok, as_of=D0, horizon=0)
 
 
 def _cover_by_loop(available: float, v: float, receipts: dict[int, float], horizon: int):

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from stockout_forecast.exceptions import DataQualityWarning, SchemaError
-from stockout_forecast.io import (
+from stockout_forecast.io.readers import (
     SUPPORTED_SUFFIXES,
     Dataset,
     read_customer_orders,
@@ -25,7 +25,7 @@ from stockout_forecast.io import (
     read_suppliers,
     write_dataset,
 )
-from stockout_forecast.validation import validate_dataset
+from stockout_forecast.io.validation import validate_dataset
 
 NAN = np.nan
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from stockout_forecast.exceptions import SchemaError
-from stockout_forecast.leadtime import lead_time_history, sample_lead_times
+from stockout_forecast.history.leadtime import lead_time_history, sample_lead_times
 
 
 def _po(rows):

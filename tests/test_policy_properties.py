@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockout_forecast.policy import (
+from stockout_forecast.policy.normal import (
     cycle_service_level,
     economic_order_quantity,
     empirical_reorder_point,

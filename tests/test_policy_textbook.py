@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from stockout_forecast.policy import (
+from stockout_forecast.policy.normal import (
     cycle_service_level,
     economic_order_quantity,
     empirical_reorder_point,

@@ -9,8 +9,8 @@ from scipy.special import ndtri
 
 from stockout_forecast.exceptions import SchemaError
 from stockout_forecast.forecast.result import DemandForecast
-from stockout_forecast.recommend import recommend_orders
-from stockout_forecast.simulation import stockout_dates
+from stockout_forecast.policy.recommend import recommend_orders
+from stockout_forecast.simulation.stockout import stockout_dates
 
 START = pd.Timestamp("2024-03-01")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockout_forecast._panel import DemandHistory
-from stockout_forecast.replay import (
+from stockout_forecast.history.panel import DemandHistory
+from stockout_forecast.policy.replay import (
     PolicyReplay,
     bootstrap_demand_paths,
     pooled_reorder_points,

@@ -11,10 +11,15 @@ import pytest
 
 from stockout_forecast import cli
 from stockout_forecast.datasets import make_demo_dataset
-from stockout_forecast.history import classify_demand, demand_history, item_velocity, stock_cover
-from stockout_forecast.io import write_dataset
+from stockout_forecast.history.demand import (
+    classify_demand,
+    demand_history,
+    item_velocity,
+    stock_cover,
+)
+from stockout_forecast.io.readers import write_dataset
 from stockout_forecast.planner import ReorderPlanner
-from stockout_forecast.report import write_report
+from stockout_forecast.report.html import write_report
 
 HOSTILE_DESC = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 HOSTILE_ID = '=HYPERLINK("http://evil")'
@@ -22,7 +27,7 @@ HOSTILE_ID = '=HYPERLINK("http://evil")'
 
 @pytest.fixture(scope="module")
 def small():
-    return make_demo_dataset(n_items=24, n_days=200, seed=7)
+    return make_demo_dataset(n_items=24, n_days=200, random_state=7)
 
 
 @pytest.fixture
@@ -65,9 +70,9 @@ def test_probabilistic_stages_equal_the_functions_called_by_hand(small):
     import numpy as np
 
     from stockout_forecast.forecast import forecast_demand
-    from stockout_forecast.leadtime import lead_time_history
-    from stockout_forecast.recommend import recommend_orders
-    from stockout_forecast.simulation import stockout_dates
+    from stockout_forecast.history.leadtime import lead_time_history
+    from stockout_forecast.policy.recommend import recommend_orders
+    from stockout_forecast.simulation.stockout import stockout_dates
 
     plan = ReorderPlanner(n_paths=200, random_state=3).run(small)
     seeds = np.random.SeedSequence(3).spawn(3)  # documented seeding of the random stages

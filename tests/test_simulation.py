@@ -15,7 +15,7 @@ from scipy import stats
 
 from stockout_forecast.exceptions import SchemaError
 from stockout_forecast.forecast.result import DemandForecast
-from stockout_forecast.simulation import (
+from stockout_forecast.simulation.stockout import (
     SEED_BLOCK_ITEMS,
     StockoutForecast,
     projected_inventory,
@@ -474,7 +474,7 @@ def test_to_dict_repr_html_plot_and_curves():
 
 
 def test_repr_reports_history_censoring():
-    from stockout_forecast._panel import DemandHistory
+    from stockout_forecast.history.panel import DemandHistory
 
     cens = np.array([[True, False, False, False]])  # 1 of 4 active item-days censored
     hist = DemandHistory(

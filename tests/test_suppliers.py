@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from stockout_forecast.exceptions import InfeasibleError, SchemaError
-from stockout_forecast.suppliers import (
+from stockout_forecast.supply.split import (
     PurchasePlan,
     SupplierSplit,
     _build,

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockout_forecast._dataset import Dataset
 from stockout_forecast.exceptions import DataQualityWarning, SchemaError
-from stockout_forecast.validation import validate_dataset, validate_table
+from stockout_forecast.io.dataset import Dataset
+from stockout_forecast.io.validation import validate_dataset, validate_table
 
 
 # --------------------------------------------------------------------------- fixtures

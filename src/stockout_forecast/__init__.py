@@ -1,19 +1,20 @@
 """stockout_forecast: item velocity, stockout-date forecasts, reorder points and supplier splits.
 
 Import it as ``import stockout_forecast as sof``. Functions take and return tidy pandas
-DataFrames in the column vocabulary of :mod:`stockout_forecast.schema`; results that need
+DataFrames in the column vocabulary of :mod:`stockout_forecast.io.schema`; results that need
 more than a frame are frozen dataclasses with ``.to_frame()``, ``.to_dict()`` and ``.plot()``.
 
-Layers (dependencies point one way): io/validation -> history -> forecast -> simulation ->
-policy -> suppliers/backorders -> planner -> report/cli.
+Layers, one folder each, with dependencies pointing one way::
+
+    io -> history -> forecast -> simulation -> policy -> supply -> planner -> report, cli
+
+The public names are flat (``sof.demand_history``, ``sof.forecast_demand``, ...); each is
+defined in its layer's folder.
 """
 
 from __future__ import annotations
 
-from ._dataset import Dataset
-from ._panel import DemandHistory
-from .backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
-from .capacity import CapacityPlan, peak_capacity
+from ._version import __version__
 from .datasets import load_demo, make_demo_dataset
 from .exceptions import (
     DataQualityWarning,
@@ -44,8 +45,17 @@ from .forecast import (
     history_from_array,
     select_models,
 )
-from .history import classify_demand, demand_history, item_velocity, stock_cover
+from .history import (
+    DemandHistory,
+    classify_demand,
+    demand_history,
+    item_velocity,
+    lead_time_history,
+    sample_lead_times,
+    stock_cover,
+)
 from .io import (
+    Dataset,
     read_customer_orders,
     read_dataset,
     read_inventory,
@@ -54,11 +64,15 @@ from .io import (
     read_sales,
     read_stock_history,
     read_suppliers,
+    validate_dataset,
+    validate_table,
     write_dataset,
 )
-from .leadtime import lead_time_history, sample_lead_times
 from .planner import ReorderPlan, ReorderPlanner
 from .policy import (
+    CapacityPlan,
+    PolicyReplay,
+    bootstrap_demand_paths,
     cycle_service_level,
     economic_order_quantity,
     empirical_reorder_point,
@@ -71,24 +85,27 @@ from .policy import (
     normal_loss,
     order_by_date,
     order_up_to,
+    peak_capacity,
+    pooled_reorder_points,
+    recommend_orders,
     reorder_point,
     round_order_quantity,
     safety_stock,
-    special_order_threshold,
-)
-from .recommend import recommend_orders
-from .replay import (
-    PolicyReplay,
-    bootstrap_demand_paths,
-    pooled_reorder_points,
     simulate_policy,
     simulated_reorder_point,
+    special_order_threshold,
 )
 from .simulation import StockoutForecast, projected_inventory, stockout_dates
-from .suppliers import PurchasePlan, SupplierSplit, plan_purchase_orders, split_order
-from .validation import validate_dataset, validate_table
-
-__version__ = "0.1.0"
+from .supply import (
+    BackorderPlan,
+    PurchasePlan,
+    SupplierSplit,
+    availability_feed,
+    backorder_notices,
+    plan_purchase_orders,
+    promise_dates,
+    split_order,
+)
 
 __all__ = [
     "ADIDA",

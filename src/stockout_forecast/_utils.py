@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
-RandomStateLike = int | np.random.Generator | np.random.SeedSequence | None
+RandomStateLike = int | np.integer | np.random.Generator | np.random.SeedSequence | None
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_random_state(random_state: RandomStateLike) -> np.random.Generator:
@@ -34,6 +37,38 @@ def check_random_state(random_state: RandomStateLike) -> np.random.Generator:
         "random_state must be None, an int, a numpy SeedSequence or a numpy Generator; "
         f"got {type(random_state).__name__}."
     )
+
+
+def spawn_seeds(random_state: RandomStateLike, n: int) -> list[np.random.SeedSequence]:
+    """Return ``n`` independent seed sequences derived from ``random_state``.
+
+    The one helper every random stage of a multi-stage run uses. An ``int`` (Python or
+    numpy) and a ``SeedSequence`` are read without being changed, so the same value gives
+    the same seeds on every call; ``SeedSequence(k)`` gives the same seeds as ``k``. A
+    ``Generator`` is advanced (its draws seed the children); ``None`` gives fresh entropy.
+
+    >>> a = spawn_seeds(np.int64(7), 3)
+    >>> b = spawn_seeds(7, 3)
+    >>> c = spawn_seeds(np.random.SeedSequence(7), 3)
+    >>> [s.generate_state(1)[0] for s in a] == [s.generate_state(1)[0] for s in b]
+    True
+    >>> [s.generate_state(1)[0] for s in c] == [s.generate_state(1)[0] for s in b]
+    True
+    """
+    if isinstance(random_state, np.random.Generator):
+        return [np.random.SeedSequence(int(random_state.integers(2**63))) for _ in range(n)]
+    if isinstance(random_state, np.random.SeedSequence):
+        # a copy, so spawning does not change the caller's sequence (same seeds every run)
+        root = np.random.SeedSequence(
+            random_state.entropy,
+            spawn_key=random_state.spawn_key,
+            pool_size=random_state.pool_size,
+        )
+        return root.spawn(n)
+    if random_state is None:
+        return np.random.SeedSequence().spawn(n)
+    check_random_state(random_state)  # type and sign checks with the usual message
+    return np.random.SeedSequence(int(random_state)).spawn(n)
 
 
 def check_fraction(value: Any, name: str, *, inclusive: bool = False) -> float:
@@ -78,3 +113,43 @@ def format_ids(ids: Sequence[Any] | np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(repr(str(i)) for i in ids[:limit])
     more = ", ..." if len(ids) > limit else ""
     return f"{len(ids)} ({shown}{more})"
+
+
+def renamed_parameters(**renames: str) -> Callable[[F], F]:
+    """Keep old keyword names working for one release, with a ``DeprecationWarning``.
+
+    ``@renamed_parameters(seed="random_state")`` lets callers still pass ``seed=`` and
+    tells them the new name; passing both is an error.
+
+    >>> import warnings
+    >>> @renamed_parameters(seed="random_state")
+    ... def f(*, random_state=0):
+    ...     return random_state
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     f(seed=3), w[0].category.__name__
+    (3, 'DeprecationWarning')
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(
+                            f"{func.__qualname__}() got both {old!r} and {new!r}; "
+                            f"pass only {new!r} ({old!r} is its old name)."
+                        )
+                    warnings.warn(
+                        f"{func.__qualname__}(): {old!r} is renamed {new!r}; the old name "
+                        "will be removed in the next release.",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return cast("F", wrapper)
+
+    return decorate

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._dataset import Dataset
+    from .io.dataset import Dataset
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -130,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(data: str) -> Dataset:
-    from .io import read_dataset
+    from .io.readers import read_dataset
 
     if "://" not in data and not Path(data).exists():
         raise FileNotFoundError(data)
@@ -149,7 +149,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_velocity(args: argparse.Namespace, out: TextIO) -> int:
     from ._export import jsonable, safe_spreadsheet_frame
-    from .history import demand_history, item_velocity
+    from .history.demand import demand_history, item_velocity
 
     ds = _load(args.data)
     assert ds.sales is not None  # read_dataset refuses a dataset without sales
@@ -170,7 +170,7 @@ def _cmd_velocity(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from .planner import ReorderPlanner
-    from .report import write_report
+    from .report.html import write_report
 
     ds = _load(args.data)  # before the progress bar, so a bad path prints a clean error
     progress = Progress(enabled=not args.quiet)

@@ -14,17 +14,17 @@ from typing import Any
 
 import pandas as pd
 
-from ._dataset import Dataset
 from ._export import jsonable, safe_spreadsheet_frame
-from ._panel import DemandHistory
-from ._utils import RandomStateLike, check_fraction
-from .backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
+from ._utils import RandomStateLike, check_fraction, renamed_parameters, spawn_seeds
 from .forecast import DemandForecast, forecast_demand
-from .history import classify_demand, demand_history, item_velocity, stock_cover
-from .leadtime import lead_time_history
-from .recommend import recommend_orders
-from .simulation import StockoutForecast, stockout_dates
-from .suppliers import PurchasePlan, plan_purchase_orders
+from .history.demand import classify_demand, demand_history, item_velocity, stock_cover
+from .history.leadtime import lead_time_history
+from .history.panel import DemandHistory
+from .io.dataset import Dataset
+from .policy.recommend import recommend_orders
+from .simulation.stockout import StockoutForecast, stockout_dates
+from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
+from .supply.split import PurchasePlan, plan_purchase_orders
 
 __all__ = ["ReorderPlan", "ReorderPlanner"]
 
@@ -42,30 +42,30 @@ class ReorderPlan:
     history : DemandHistory
         Demand per item and period, censored (stock-out) periods marked.
     velocity : pandas.DataFrame
-        :func:`~stockout_forecast.history.item_velocity` output, one row per item.
+        :func:`~stockout_forecast.history.demand.item_velocity` output, one row per item.
     demand_classes : pandas.DataFrame
-        :func:`~stockout_forecast.history.classify_demand` output, one row per item.
+        :func:`~stockout_forecast.history.demand.classify_demand` output, one row per item.
     cover : pandas.DataFrame
-        :func:`~stockout_forecast.history.stock_cover` output (velocity-based), one row per item.
+        :func:`~stockout_forecast.history.demand.stock_cover` output (velocity-based), one row per item.
     items : pandas.DataFrame or None
         The items table as read (descriptions, planning parameters).
     lead_times : pandas.DataFrame or None
-        :func:`~stockout_forecast.leadtime.lead_time_history` per item x supplier.
+        :func:`~stockout_forecast.history.leadtime.lead_time_history` per item x supplier.
     forecast : DemandForecast or None
         Probabilistic demand forecast (:func:`~stockout_forecast.forecast.forecast_demand`).
     stockouts : StockoutForecast or None
-        Stockout-date distributions (:func:`~stockout_forecast.simulation.stockout_dates`).
+        Stockout-date distributions (:func:`~stockout_forecast.simulation.stockout.stockout_dates`).
     orders : pandas.DataFrame or None
-        :func:`~stockout_forecast.recommend.recommend_orders`, one row per item.
+        :func:`~stockout_forecast.policy.recommend.recommend_orders`, one row per item.
     purchase_plan : PurchasePlan or None
         Supplier splits and draft purchase orders
-        (:func:`~stockout_forecast.suppliers.plan_purchase_orders`) for the items to order now.
+        (:func:`~stockout_forecast.supply.split.plan_purchase_orders`) for the items to order now.
     backorders : BackorderPlan or None
-        Promise dates for open customer lines (:func:`~stockout_forecast.backorders.promise_dates`).
+        Promise dates for open customer lines (:func:`~stockout_forecast.supply.backorders.promise_dates`).
     notices : pandas.DataFrame or None
-        Customers to contact (:func:`~stockout_forecast.backorders.backorder_notices`).
+        Customers to contact (:func:`~stockout_forecast.supply.backorders.backorder_notices`).
     availability : pandas.DataFrame or None
-        Web-shop availability per item (:func:`~stockout_forecast.backorders.availability_feed`).
+        Web-shop availability per item (:func:`~stockout_forecast.supply.backorders.availability_feed`).
     notes : list of str
         Data notes: what was excluded, adjusted or skipped, and why.
     source : str
@@ -245,7 +245,7 @@ class ReorderPlan:
 
     def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """Self-contained HTML report; written to ``path`` when given. Returns the HTML."""
-        from .report import render_html
+        from .report.html import render_html
 
         html = render_html(self, **kwargs)
         if path is not None:
@@ -300,7 +300,7 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
 
 
 class ReorderPlanner:
-    """Run the planning stages on a :class:`~stockout_forecast._dataset.Dataset`.
+    """Run the planning stages on a :class:`~stockout_forecast.io.dataset.Dataset`.
 
     Parameters
     ----------
@@ -310,13 +310,15 @@ class ReorderPlanner:
         Planning date; default: the inventory snapshot's ``as_of`` or the last sales date.
     velocity_column : str, default "velocity_28d"
         Which velocity consumes stock in :func:`stock_cover`.
-    horizon_days : int, default 365
-        How far ahead :func:`stock_cover` looks for a stockout.
+    cover_horizon_days : int, default 365
+        How far ahead :func:`stock_cover` looks for a stockout, in days (old name:
+        ``horizon_days``).
     forecast : bool, default True
         Run the probabilistic stages (forecast, stockout dates, orders, supplier splits,
         promise dates). False stops after stock cover (fast, velocity only).
-    forecast_horizon : int, optional
-        Forecast periods; default 90 days, 13 weeks or 4 months.
+    horizon : int, optional
+        Forecast periods of ``freq``; default 90 days, 13 weeks or 4 months (old name:
+        ``forecast_horizon``).
     model : str, model or list, default "auto"
         Passed to :func:`forecast_demand`.
     n_paths : int, default 500
@@ -348,15 +350,16 @@ class ReorderPlanner:
     those functions with the same seeds reproduces the plan exactly.
     """
 
+    @renamed_parameters(horizon_days="cover_horizon_days", forecast_horizon="horizon")
     def __init__(
         self,
         *,
         freq: str = "D",
         as_of: str | pd.Timestamp | None = None,
         velocity_column: str = "velocity_28d",
-        horizon_days: int = 365,
+        cover_horizon_days: int = 365,
         forecast: bool = True,
-        forecast_horizon: int | None = None,
+        horizon: int | None = None,
         model: Any = "auto",
         n_paths: int = 500,
         service_level: float = 0.95,
@@ -369,9 +372,9 @@ class ReorderPlanner:
         self.freq = freq
         self.as_of = as_of
         self.velocity_column = velocity_column
-        self.horizon_days = horizon_days
+        self.cover_horizon_days = cover_horizon_days
         self.forecast = forecast
-        self.forecast_horizon = forecast_horizon
+        self.horizon = horizon
         self.model = model
         self.n_paths = n_paths
         self.service_level = service_level
@@ -387,9 +390,8 @@ class ReorderPlanner:
 
     def run(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> ReorderPlan:
         """Run every stage and return the :class:`ReorderPlan`."""
-        import numpy as np
 
-        from . import __version__
+        from ._version import __version__
 
         if dataset.sales is None:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
@@ -400,13 +402,7 @@ class ReorderPlanner:
         as_of = self._as_of(dataset)
         item_ids = dataset.items["item_id"] if dataset.items is not None else None
         # seeds for the random stages, drawn from one SeedSequence: same seed, same plan
-        seeds = np.random.SeedSequence(
-            self.random_state if isinstance(self.random_state, int) else None
-        ).spawn(3)
-        if isinstance(self.random_state, np.random.Generator):
-            seeds = [
-                np.random.SeedSequence(int(self.random_state.integers(2**63))) for _ in range(3)
-            ]
+        seeds = spawn_seeds(self.random_state, 3)
 
         tick("demand history", 1, n_stages)
         history = demand_history(
@@ -428,7 +424,7 @@ class ReorderPlanner:
             velocity,
             dataset.purchase_orders,
             as_of=as_of,
-            horizon_days=self.horizon_days,
+            horizon=self.cover_horizon_days,
             velocity_column=self.velocity_column,
         )
         parts: dict[str, Any] = {}
@@ -478,7 +474,7 @@ class ReorderPlanner:
                 )
             lead_times = lead_time_history(po, dataset.suppliers, as_of=as_of)
         out["lead_times"] = lead_times
-        horizon = self.forecast_horizon or {"D": 90, "W": 13, "M": 4}[self.freq]
+        horizon = self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq]
         tick("demand forecast", 6, n_stages)
         fc = forecast_demand(
             history,

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .._dataset import TABLE_NAMES, Dataset
-from .._utils import check_random_state
-from ..schema import TABLES
-from ..validation import validate_table
+from .._utils import check_random_state, renamed_parameters
+from ..io.dataset import TABLE_NAMES, Dataset
+from ..io.schema import TABLES
+from ..io.validation import validate_table
 
 __all__ = ["DEMAND_PATTERNS", "load_demo", "make_demo_dataset", "write_demo_csv"]
 
@@ -979,11 +979,12 @@ def _normalise(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return out[known + extra].reset_index(drop=True)
 
 
+@renamed_parameters(seed="random_state")
 def make_demo_dataset(
     n_items: int = DEMO_N_ITEMS,
     n_days: int = DEMO_N_DAYS,
     *,
-    seed: int | np.random.Generator | np.random.SeedSequence = DEMO_SEED,
+    random_state: int | np.random.Generator | np.random.SeedSequence = DEMO_SEED,
     start: str = DEMO_START,
     out_dir: str | Path | None = None,
 ) -> Dataset:
@@ -1001,9 +1002,10 @@ def make_demo_dataset(
         Number of items (>= 1). Item ids are ``"SKU-00000"``, ``"SKU-00001"``, ...
     n_days : int, default 730
         Days of history (>= 28), from ``start``; the last day is the as-of date.
-    seed : int, numpy.random.Generator or numpy.random.SeedSequence, default 20261126
+    random_state : int, numpy.random.Generator or numpy.random.SeedSequence, default 20261126
         Random state, normalised by :func:`stockout_forecast._utils.check_random_state`.
-        The same seed (and sizes) gives the same tables, row for row.
+        The same seed (and sizes) gives the same tables, row for row. (``seed=`` is the
+        old name; it still works for one release, with a ``DeprecationWarning``.)
     start : str, default "2024-11-25"
         First day of the history (ISO date).
     out_dir : str or pathlib.Path, optional
@@ -1014,7 +1016,7 @@ def make_demo_dataset(
     Returns
     -------
     Dataset
-        Every table validated by :func:`~stockout_forecast.validation.validate_table` (ids as
+        Every table validated by :func:`~stockout_forecast.io.validation.validate_table` (ids as
         strings, dates as ``datetime64[ns]``, quantities as ``float64``):
 
         - ``sales``: item_id, date, units (negative = return), order_id, customer_id,
@@ -1105,7 +1107,7 @@ def make_demo_dataset(
 
     Examples
     --------
-    >>> ds = make_demo_dataset(n_items=14, n_days=120, seed=1)
+    >>> ds = make_demo_dataset(n_items=14, n_days=120, random_state=1)
     >>> sorted(ds.tables) == sorted(
     ...     ["sales", "stock_history", "inventory", "purchase_orders", "suppliers", "items",
     ...      "customer_orders"])
@@ -1114,13 +1116,15 @@ def make_demo_dataset(
     (14, 14, 120)
     >>> ds.items["demand_pattern"].value_counts().sort_index().to_dict()
     {'discontinued': 2, 'fast': 2, 'intermittent': 3, 'lumpy': 2, 'new': 1, 'steady': 2, 'trending': 2}
-    >>> make_demo_dataset(n_items=14, n_days=120, seed=1).sales.equals(ds.sales)
+    >>> make_demo_dataset(n_items=14, n_days=120, random_state=1).sales.equals(ds.sales)
     True
     """
-    gen = _generate(n_items, n_days, seed, start, keep_truth=False)
-    seed_txt = seed if isinstance(seed, (int, np.integer)) else type(seed).__name__
+    gen = _generate(n_items, n_days, random_state, start, keep_truth=False)
+    seed_txt = (
+        random_state if isinstance(random_state, (int, np.integer)) else type(random_state).__name__
+    )
     source = (
-        f"make_demo_dataset(n_items={n_items}, n_days={n_days}, seed={seed_txt}, "
+        f"make_demo_dataset(n_items={n_items}, n_days={n_days}, random_state={seed_txt}, "
         f"start={pd.Timestamp(start):%Y-%m-%d})"
     )
     ds = _as_dataset(gen.tables, source)
@@ -1180,7 +1184,7 @@ def load_demo() -> Dataset:
     return _as_dataset(
         tables,
         f"stockout_forecast demo data (make_demo_dataset(n_items={DEMO_N_ITEMS}, "
-        f"n_days={DEMO_N_DAYS}, seed={DEMO_SEED}, start={DEMO_START}))",
+        f"n_days={DEMO_N_DAYS}, random_state={DEMO_SEED}, start={DEMO_START}))",
     )
 
 
@@ -1211,13 +1215,13 @@ def write_demo_csv(
     The bytes are reproducible: whole-number quantities are written without ``.0``, dates
     as ``YYYY-MM-DD``, floats in the shortest form that reads back exactly, ``\\n`` line
     ends, and gzip headers without a timestamp. Reading the files back with
-    :func:`stockout_forecast.io.read_dataset` (or ``pandas.read_csv`` and
-    :func:`~stockout_forecast.validation.validate_table`) gives the same tables.
+    :func:`stockout_forecast.io.readers.read_dataset` (or ``pandas.read_csv`` and
+    :func:`~stockout_forecast.io.validation.validate_table`) gives the same tables.
 
     Examples
     --------
     >>> import tempfile
-    >>> ds = make_demo_dataset(n_items=8, n_days=60, seed=3)
+    >>> ds = make_demo_dataset(n_items=8, n_days=60, random_state=3)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_demo_csv(ds, tmp)]
     ['sales.csv.gz', 'stock_history.csv.gz', 'inventory.csv', 'purchase_orders.csv', 'suppliers.csv', 'items.csv', 'customer_orders.csv']
@@ -1309,7 +1313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        ds = make_demo_dataset(args.n_items, args.n_days, seed=args.seed, start=args.start)
+        ds = make_demo_dataset(args.n_items, args.n_days, random_state=args.seed, start=args.start)
         paths = write_demo_csv(ds, args.out_dir, gzip_tables=() if args.no_gzip else _GZIP_TABLES)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Demand forecasting: vectorised models over the item x period panel.
 
-Every model fits all items of a :class:`~stockout_forecast._panel.DemandHistory` at once and
+Every model fits all items of a :class:`~stockout_forecast.history.panel.DemandHistory` at once and
 predicts mean demand per period; see :mod:`stockout_forecast.forecast.models`.
 """
 

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._panel import DemandHistory
 from ..exceptions import NotFittedError
+from ..history.panel import DemandHistory
 from ._kernels import prepare_panel
 
 __all__ = ["DEFAULT_SEASON_LENGTH", "ForecastModel"]
@@ -138,7 +138,7 @@ class ForecastModel:
         Parameters
         ----------
         history : DemandHistory
-            Demand panel from :func:`stockout_forecast.history.demand_history`. Only its
+            Demand panel from :func:`stockout_forecast.history.demand.demand_history`. Only its
             observed periods (``history.observed``: active, in stock, not a suspected
             stock-out) are used; censored periods are skipped, not read as zero demand.
             Net negative units are treated as 0 demand. Not modified.
@@ -152,7 +152,7 @@ class ForecastModel:
         if not isinstance(history, DemandHistory):
             raise TypeError(
                 f"{type(self).__name__}.fit expects a DemandHistory (from "
-                f"stockout_forecast.history.demand_history); got {type(history).__name__}."
+                f"stockout_forecast.history.demand.demand_history); got {type(history).__name__}."
             )
         if self._alias is not None and (not isinstance(self._alias, str) or not self._alias):
             raise TypeError(f"alias must be a non-empty str or None; got {self._alias!r}.")
@@ -264,7 +264,7 @@ class ForecastModel:
 
 
 def _future_periods(periods: pd.DatetimeIndex, freq: str, horizon: int) -> pd.DatetimeIndex:
-    from .._panel import FREQ_ALIASES
+    from ..history.panel import FREQ_ALIASES
 
     if len(periods) == 0:
         raise ValueError("the fitted history has no periods; cannot date the forecast.")
@@ -302,7 +302,7 @@ def history_from_array(
     """Wrap an item x period array of demand as a :class:`DemandHistory`.
 
     For arrays that do not come from a sales table (simulations, other systems, examples).
-    Sales tables go through :func:`stockout_forecast.history.demand_history` instead.
+    Sales tables go through :func:`stockout_forecast.history.demand.demand_history` instead.
 
     Parameters
     ----------
@@ -330,7 +330,7 @@ def history_from_array(
     >>> history_from_array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]], freq="W")
     <DemandHistory: 2 items x 3 periods (freq='W', 2024-01-01 to 2024-01-21), 0.0% ...>
     """
-    from .._panel import FREQ_ALIASES, period_starts
+    from ..history.panel import FREQ_ALIASES, period_starts
 
     arr = np.array(units, dtype=np.float64, copy=True)
     if arr.ndim == 1:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._panel import DemandHistory
 from .._utils import check_fractions
 from ..exceptions import InsufficientHistoryError
+from ..history.panel import DemandHistory
 from . import _calibration as cal
 from ._base import DEFAULT_SEASON_LENGTH
 from ._kernels import prepare_panel
@@ -333,7 +333,7 @@ def backtest(
     Parameters
     ----------
     history : DemandHistory
-        Demand panel (:func:`stockout_forecast.history.demand_history`). Censored and
+        Demand panel (:func:`stockout_forecast.history.demand.demand_history`). Censored and
         suspected stock-out periods are excluded from fitting and from the errors.
     models : model instance or sequence of model instances
         Forecasting models (``stockout_forecast.forecast`` classes) with unique aliases. Each
@@ -397,7 +397,7 @@ def backtest(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from stockout_forecast._panel import DemandHistory
+    >>> from stockout_forecast.history.panel import DemandHistory
     >>> from stockout_forecast.forecast.models import Naive
     >>> units = np.array([[1.0, 3.0, 2.0, 4.0, 3.0, 5.0]])
     >>> hist = DemandHistory(np.array(["A"]), pd.date_range("2024-01-01", periods=6), "D",

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._panel import DemandHistory
 from .._utils import RandomStateLike, check_fractions, check_random_state
 from ..exceptions import InsufficientHistoryError
+from ..history.panel import DemandHistory
 from . import _calibration as cal
 from ._base import _future_periods
 from ._kernels import prepare_panel
@@ -226,7 +226,7 @@ def forecast_demand(
     Parameters
     ----------
     history : DemandHistory
-        Demand panel from :func:`stockout_forecast.history.demand_history`. Censored and
+        Demand panel from :func:`stockout_forecast.history.demand.demand_history`. Censored and
         suspected stock-out periods are excluded from fitting and from backtest errors.
     model : "auto", model instance, or list of model instances
         ``"auto"``: the nine :func:`candidate_models`, chosen per item by backtest. One
@@ -379,7 +379,7 @@ def _forecast_demand(
     leave-one-window-out backtest forecasts ``f_bt``) for benchmarks and studies."""
     if not isinstance(history, DemandHistory):
         raise TypeError(
-            "history must be a DemandHistory (from stockout_forecast.history.demand_history); "
+            "history must be a DemandHistory (from stockout_forecast.history.demand.demand_history); "
             f"got {type(history).__name__}."
         )
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:

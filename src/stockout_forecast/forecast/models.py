@@ -1,6 +1,6 @@
 """Forecasting models: thin scikit-learn-style classes over the vectorised kernels.
 
-Every model fits all items of a :class:`~stockout_forecast._panel.DemandHistory` at once
+Every model fits all items of a :class:`~stockout_forecast.history.panel.DemandHistory` at once
 (``fit(history) -> self``) and returns mean demand per period with
 ``predict(horizon) -> ndarray (n_items, horizon)``. The arithmetic lives in
 :mod:`stockout_forecast.forecast._kernels`: loops over time only, numpy over items.
@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._panel import DemandHistory
 from .._utils import RandomStateLike, check_fractions, check_random_state
+from ..history.panel import DemandHistory
 from . import _kernels as K
 from ._base import (
     STATUS_NO_DEMAND,

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html, jsonable
-from .._panel import FREQ_ALIASES, DemandHistory
 from .._utils import RandomStateLike, check_fraction, check_fractions, check_random_state
+from ..history.panel import FREQ_ALIASES, DemandHistory
 from . import _calibration as cal
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -21,7 +21,7 @@ TABLE_NAMES = (
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Dataset:
-    """All tables of the data contract (see :mod:`stockout_forecast.schema`); absent ones are None.
+    """All tables of the data contract (see :mod:`stockout_forecast.io.schema`); absent ones are None.
 
     Attributes
     ----------

@@ -17,18 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ._utils import RandomStateLike, check_fraction, format_ids
-from .exceptions import SchemaError
-from .leadtime import lead_time_history, sample_lead_times
-from .policy import (
-    economic_order_quantity,
-    empirical_reorder_point,
-    lead_time_demand_samples,
-    order_by_date,
-    reorder_point,
-    round_order_quantity,
-)
-from .simulation import (
+from .._utils import RandomStateLike, check_fraction, format_ids
+from ..exceptions import SchemaError
+from ..history.leadtime import lead_time_history, sample_lead_times
+from ..io.validation import validate_table
+from ..simulation.stockout import (
     StockoutForecast,
     _chunk_paths,
     _chunks,
@@ -37,10 +30,17 @@ from .simulation import (
     _with_orders,
     stockout_dates,
 )
-from .validation import validate_table
+from .normal import (
+    economic_order_quantity,
+    empirical_reorder_point,
+    lead_time_demand_samples,
+    order_by_date,
+    reorder_point,
+    round_order_quantity,
+)
 
 if TYPE_CHECKING:
-    from .forecast.result import DemandForecast
+    from ..forecast.result import DemandForecast
 
 __all__ = ["recommend_orders"]
 
@@ -195,7 +195,7 @@ def recommend_orders(
     Parameters
     ----------
     stockouts_or_forecast : StockoutForecast or DemandForecast
-        The result of :func:`~stockout_forecast.simulation.stockout_dates` made from the
+        The result of :func:`~stockout_forecast.simulation.stockout.stockout_dates` made from the
         same ``inventory`` and ``purchase_orders`` (its demand paths are reused), or a
         forecast, from which the stockout dates are simulated first (with lead-time
         uncertainty from the lead-time table).
@@ -276,11 +276,11 @@ def recommend_orders(
     * Reorder point ``s``: the ``service_level`` quantile of demand over the protection
       interval ``L + R`` (lead time plus review period), computed from the demand paths
       with one lead time per path drawn from a gamma distribution with the supplier's
-      mean and standard deviation (:func:`~stockout_forecast.leadtime.sample_lead_times`,
-      :func:`~stockout_forecast.policy.lead_time_demand_samples`,
-      :func:`~stockout_forecast.policy.empirical_reorder_point`, smallest integer with
+      mean and standard deviation (:func:`~stockout_forecast.history.leadtime.sample_lead_times`,
+      :func:`~stockout_forecast.policy.normal.lead_time_demand_samples`,
+      :func:`~stockout_forecast.policy.normal.empirical_reorder_point`, smallest integer with
       P(D ≤ s) ≥ target). When some drawn interval is longer than the forecast horizon the
-      normal approximation :func:`~stockout_forecast.policy.reorder_point` is used instead
+      normal approximation :func:`~stockout_forecast.policy.normal.reorder_point` is used instead
       with the forecast's mean and standard deviation per day over the horizon
       (``σ_d = sqrt(Var[D_H] / H)``, which folds the forecast's level correlation in).
     * Trigger (``order_trigger``): ``"reorder_point"`` when the inventory position IP
@@ -292,10 +292,10 @@ def recommend_orders(
       ``sqrt(2 K 365 d / (h c))`` when the supplier's ``order_cost`` K and the item's
       ``holding_cost_rate`` h are known, else the demand of one review period ``d R``; the
       quantity is rounded *up* to the pack multiple and lifted to the MOQ
-      (:func:`~stockout_forecast.policy.round_order_quantity`), then capped at what the
+      (:func:`~stockout_forecast.policy.normal.round_order_quantity`), then capped at what the
       item's suppliers can deliver on one order together (each supplier's
       ``capacity_units`` rounded down to its pack); the reason says when the cap binds.
-    * Order-by date: :func:`~stockout_forecast.policy.order_by_date` with receipts at the
+    * Order-by date: :func:`~stockout_forecast.policy.normal.order_by_date` with receipts at the
       start of the day and the *planning* lead time: ``lead_time_p90_days`` when known, else
       ``L + 1.2816 σ_L``. For weekly/monthly forecasts each day takes its period's
       P(stockout) (conservative).

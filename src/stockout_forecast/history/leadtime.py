@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ._utils import RandomStateLike, check_random_state
-from .exceptions import SchemaError
-from .validation import validate_table
+from .._utils import RandomStateLike, check_random_state
+from ..exceptions import SchemaError
+from ..io.validation import validate_table
 
 __all__ = ["lead_time_history", "sample_lead_times"]
 

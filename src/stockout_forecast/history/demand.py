@@ -4,7 +4,7 @@ Four functions, each vectorised over items (numpy over an ``n_items x n_periods`
 Python loops only over chunks of items or over the handful of velocity windows):
 
 * :func:`demand_history` turns sales transactions (and optionally end-of-day stock) into a
-  :class:`~stockout_forecast._panel.DemandHistory`: net units per item and period, zero-filled
+  :class:`~stockout_forecast.history.panel.DemandHistory`: net units per item and period, zero-filled
   from each item's first activity, with stock-out periods marked ``censored`` and, without
   stock history, long zero runs in steady sellers marked ``suspected``.
 * :func:`item_velocity` gives units per day over 7/28/90-day windows and exponentially
@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._panel import DemandHistory
-from ._utils import format_ids
-from .exceptions import DataQualityWarning, InsufficientHistoryError, SchemaError
-from .validation import validate_table
+from .._utils import format_ids, renamed_parameters
+from ..exceptions import DataQualityWarning, InsufficientHistoryError, SchemaError
+from ..io.validation import validate_table
+from .panel import DemandHistory
 
 __all__ = ["classify_demand", "demand_history", "item_velocity", "stock_cover"]
 
@@ -1243,13 +1243,14 @@ def _abc_classes(
 
 
 # =========================================================================== stock_cover
+@renamed_parameters(horizon_days="horizon")
 def stock_cover(
     inventory: pd.DataFrame,
     velocity: pd.DataFrame,
     purchase_orders: pd.DataFrame | None = None,
     *,
     as_of: Any = None,
-    horizon_days: int = 365,
+    horizon: int = 365,
     velocity_column: str = "velocity_28d",
 ) -> pd.DataFrame:
     """Days of cover and first stockout date per item at the current velocity.
@@ -1267,7 +1268,7 @@ def stock_cover(
         ``expected_date``.
     as_of : date-like, optional
         Snapshot day. Default: the inventory's ``as_of`` column, per item.
-    horizon_days : int, default 365
+    horizon : int, default 365
         Days projected forward.
     velocity_column : str, default "velocity_28d"
         Column of ``velocity`` to consume at.
@@ -1297,7 +1298,7 @@ def stock_cover(
 
     (a tolerance of 1e-9 relative guards the comparison against rounding). Items with
     ``available <= 0`` are short already: stockout on ``as_of``, 0 days of cover. With no
-    stockout within ``horizon_days``, ``stockout_date`` is NaT and
+    stockout within ``horizon`` days, ``stockout_date`` is NaT and
     ``days_of_cover = S_H / v`` (> horizon; receipts after the horizon not counted).
     Velocity <= 0 gives status ``no_demand`` (no stockout, cover NaN). Open lines expected
     on or before ``as_of`` are overdue: reported, not counted as supply.
@@ -1322,7 +1323,7 @@ def stock_cover(
     0       A             10.0           15.0    2024-01-17     ok
     1       B             -2.0            0.0    2024-01-01  short
     """
-    h = _check_positive_int(horizon_days, "horizon_days")
+    h = _check_positive_int(horizon, "horizon")
     inv = validate_table(inventory, "inventory", allow_empty=True)
     if not isinstance(velocity, pd.DataFrame):
         raise TypeError(f"velocity must be a DataFrame; got {type(velocity).__name__}.")

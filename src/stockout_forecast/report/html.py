@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._export import escape_html, safe_spreadsheet_frame
+from .._export import escape_html, safe_spreadsheet_frame
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .planner import ReorderPlan
+    from ..planner import ReorderPlan
 
 __all__ = ["render_html", "write_report"]
 

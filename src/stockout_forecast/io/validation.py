@@ -22,9 +22,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ._dataset import TABLE_NAMES, Dataset
-from ._utils import format_ids
-from .exceptions import DataQualityWarning, SchemaError
+from .._utils import format_ids
+from ..exceptions import DataQualityWarning, SchemaError
+from .dataset import TABLE_NAMES, Dataset
 from .schema import TABLES, TableSpec
 
 __all__ = ["validate_dataset", "validate_table"]
@@ -99,7 +99,7 @@ def validate_table(
     Parameters
     ----------
     df : pandas.DataFrame
-        The table, with the contract's column names (see :mod:`stockout_forecast.schema`).
+        The table, with the contract's column names (see :mod:`stockout_forecast.io.schema`).
     table : str
         One of ``"sales"``, ``"stock_history"``, ``"inventory"``, ``"purchase_orders"``,
         ``"suppliers"``, ``"items"``, ``"customer_orders"``.
@@ -334,7 +334,7 @@ def validate_dataset(dataset: Dataset) -> Dataset:
     Examples
     --------
     >>> import pandas as pd
-    >>> from stockout_forecast._dataset import Dataset
+    >>> from stockout_forecast.io.dataset import Dataset
     >>> sales = pd.DataFrame(
     ...     {"item_id": ["A", "A", "B"], "date": ["2024-01-01"] * 3, "units": [2, 2, 1]}
     ... )

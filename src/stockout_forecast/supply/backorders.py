@@ -22,10 +22,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._export import escape_html, jsonable
-from ._utils import format_ids
-from .exceptions import SchemaError
-from .validation import validate_table
+from .._export import escape_html, jsonable
+from .._utils import format_ids
+from ..exceptions import SchemaError
+from ..io.validation import validate_table
 
 __all__ = ["BackorderPlan", "availability_feed", "backorder_notices", "promise_dates"]
 

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ._utils import check_fraction
+from .._utils import check_fraction
 
 __all__ = [
     "cycle_service_level",
@@ -547,7 +547,7 @@ def reorder_point(
     Notes
     -----
     The trigger convention (order when the inventory position is ≤ s, or < s) only matters
-    for integer demand; the replay (:func:`stockout_forecast.replay.simulate_policy`) makes it
+    for integer demand; the replay (:func:`stockout_forecast.policy.replay.simulate_policy`) makes it
     a parameter. The mean lead-time demand uses the same protection interval ``L + R`` as
     σ_P.
 
@@ -939,7 +939,7 @@ def lead_time_demand_samples(
         units/period; period 0 is the first period after the order is placed.
     lead_time : float, array of shape (n_items,) or (n_items, n_paths)
         Lead time in periods; a 2-D array gives one lead-time draw per path (lead-time
-        uncertainty, e.g. from :func:`stockout_forecast.leadtime.sample_lead_times`).
+        uncertainty, e.g. from :func:`stockout_forecast.history.leadtime.sample_lead_times`).
         Fractions of a period count that fraction of the period's demand.
     review_period : float, default 0
         Review period ``R`` added to the lead time (periods).
@@ -1180,7 +1180,7 @@ def order_by_date(
         The days of ``p_stockout``'s columns (consecutive days).
     lead_time_days : float, array of shape (n_items,) or Series
         Lead time to plan with, days. Pass a high quantile (e.g. ``lead_time_p90_days``
-        from :func:`~stockout_forecast.leadtime.lead_time_history`) to protect against late
+        from :func:`~stockout_forecast.history.leadtime.lead_time_history`) to protect against late
         deliveries too; fractions are rounded *up* to whole days.
     max_stockout_probability : float, default 0.05
         Accepted risk ``1 - target`` of running out before the order arrives, in (0, 1).

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._export import escape_html, jsonable
-from ._utils import format_ids
-from .exceptions import SchemaError
-from .validation import validate_table
+from .._export import escape_html, jsonable
+from .._utils import format_ids
+from ..exceptions import SchemaError
+from ..io.validation import validate_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

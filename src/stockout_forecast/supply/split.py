@@ -47,10 +47,10 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.special import gammaincc
 
-from ._export import escape_html, jsonable
-from ._utils import check_fraction, format_ids
-from .exceptions import InfeasibleError, SchemaError
-from .validation import validate_table
+from .._export import escape_html, jsonable
+from .._utils import check_fraction, format_ids
+from ..exceptions import InfeasibleError, SchemaError
+from ..io.validation import validate_table
 
 __all__ = ["PurchasePlan", "SupplierSplit", "plan_purchase_orders", "split_order"]
 
@@ -1477,7 +1477,7 @@ def split_order(
         Stockout-date quantile the ``"dual"`` rule plans against (0.5 = P50; 0.1 is more
         cautious).
     lead_times : DataFrame, optional
-        :func:`~stockout_forecast.leadtime.lead_time_history` output: where ``source`` is
+        :func:`~stockout_forecast.history.leadtime.lead_time_history` output: where ``source`` is
         ``"history"`` or ``"history+stated"`` its mean, spread, on-time and fill rates
         replace the stated terms.
     late_days : float, default 7
@@ -1511,7 +1511,7 @@ def split_order(
 
     Notes
     -----
-    The model is described in the module docstring (:mod:`stockout_forecast.suppliers`):
+    The model is described in the module docstring (:mod:`stockout_forecast.supply.split`):
     need buckets, per-unit expected shortage ``e[s, j] = (1 - f_s) + f_s P(A_s > tau +
     o_j)`` and the MILP over integer packs and binary order indicators.
 

@@ -3,13 +3,13 @@
 One ``read_*`` function per table takes a file (CSV, CSV.gz, TSV, Parquet, Excel), a folder
 holding the table's standard file, a DataFrame already in memory, or a database (a SQLAlchemy
 URL such as ``"sqlite:///shop.db"``, or an open Engine / Connection). Every table passes
-:func:`~stockout_forecast.validation.validate_table`, so what comes out is in the contract's
+:func:`~stockout_forecast.io.validation.validate_table`, so what comes out is in the contract's
 column names and types whatever went in. ``column_map`` renames columns at this edge and
 nowhere else.
 
 :func:`read_dataset` reads a whole business at once (a folder of standard file names, an
 Excel workbook with one sheet per table, or a database with one table per name), then runs
-the cross-table checks of :func:`~stockout_forecast.validation.validate_dataset`;
+the cross-table checks of :func:`~stockout_forecast.io.validation.validate_dataset`;
 :func:`write_dataset` writes one back.
 
 Security: data are never evaluated. Only the paths and URLs given are read (a folder is
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._dataset import TABLE_NAMES, Dataset
-from .exceptions import SchemaError
+from ..exceptions import SchemaError
+from .dataset import TABLE_NAMES, Dataset
 from .schema import TABLES, TableSpec
 from .validation import MAY_BE_EMPTY, _check_dataset, _validate_table
 
@@ -459,7 +459,7 @@ def _read_table(
 # --------------------------------------------------------------------------- public readers
 _READER_DOC = """Read the {name} table from a file, a folder, a DataFrame or a database.
 
-{doc} Every source passes :func:`~stockout_forecast.validation.validate_table`, so the
+{doc} Every source passes :func:`~stockout_forecast.io.validation.validate_table`, so the
 result is in the contract's column names and types whatever the source.
 
 Parameters
@@ -510,7 +510,7 @@ ImportError
 See Also
 --------
 read_dataset : every table at once, with the cross-table checks.
-stockout_forecast.validation.validate_table : the checks applied.
+stockout_forecast.io.validation.validate_table : the checks applied.
 
 Notes
 -----
@@ -920,7 +920,7 @@ def read_dataset(
     SchemaError
         No sales table, a table that breaks the contract (named with its file or database
         table), two files for one table, or a cross-table error of
-        :func:`~stockout_forecast.validation.validate_dataset`.
+        :func:`~stockout_forecast.io.validation.validate_dataset`.
     FileNotFoundError
         The path or the SQLite database does not exist.
     ValueError
@@ -929,12 +929,12 @@ def read_dataset(
     Warns
     -----
     DataQualityWarning
-        See :func:`~stockout_forecast.validation.validate_dataset`.
+        See :func:`~stockout_forecast.io.validation.validate_dataset`.
 
     See Also
     --------
     write_dataset : the inverse.
-    stockout_forecast.validation.validate_dataset : the cross-table checks.
+    stockout_forecast.io.validation.validate_dataset : the cross-table checks.
 
     Notes
     -----
@@ -1055,7 +1055,7 @@ def write_dataset(
     Examples
     --------
     >>> import tempfile, pandas as pd
-    >>> from stockout_forecast.io import Dataset, read_dataset, write_dataset
+    >>> from stockout_forecast.io.readers import Dataset, read_dataset, write_dataset
     >>> ds = Dataset(sales=pd.DataFrame(
     ...     {"item_id": ["007"], "date": pd.to_datetime(["2024-01-02"]), "units": [3.0]}))
     >>> with tempfile.TemporaryDirectory() as folder:

@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._export import escape_html, jsonable
-from ._panel import DAYS_PER_PERIOD, FREQ_ALIASES
-from ._utils import RandomStateLike, check_fraction, check_random_state, format_ids
-from .exceptions import SchemaError
-from .validation import validate_table
+from .._export import escape_html, jsonable
+from .._utils import RandomStateLike, check_fraction, check_random_state, format_ids
+from ..exceptions import SchemaError
+from ..history.panel import DAYS_PER_PERIOD, FREQ_ALIASES
+from ..io.validation import validate_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .forecast.result import DemandForecast
+    from ..forecast.result import DemandForecast
 
 __all__ = [
     "DEFAULT_MEMORY_BUDGET_MB",

@@ -1,0 +1,7 @@
+"""Simulation: demand paths against stock and receipts, giving stockout-date distributions."""
+
+from __future__ import annotations
+
+from .stockout import StockoutForecast, projected_inventory, stockout_dates
+
+__all__ = ["StockoutForecast", "projected_inventory", "stockout_dates"]
