@@ -41,7 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockout_forecast.history.demand import classify_demand, demand_history, item_velocity
+from stockout_forecast.history.classes import classify_demand
+from stockout_forecast.history.demand import demand_history
+from stockout_forecast.history.velocity import item_velocity
 
 START = np.datetime64("2023-01-02", "D")  # a Monday
 WINDOWS = (7, 28, 90)

@@ -19,13 +19,11 @@ from stockout_forecast.exceptions import (
     InsufficientHistoryError,
     SchemaError,
 )
-from stockout_forecast.history.demand import (
-    classify_demand,
-    demand_history,
-    item_velocity,
-    stock_cover,
-)
+from stockout_forecast.history.classes import classify_demand
+from stockout_forecast.history.demand import demand_history
 from stockout_forecast.history.panel import DemandHistory
+from stockout_forecast.history.velocity import item_velocity
+from stockout_forecast.simulation.cover import stock_cover
 
 matplotlib.use("Agg")
 

@@ -11,15 +11,13 @@ import pytest
 
 from stockout_forecast import cli
 from stockout_forecast.datasets import make_demo_dataset
-from stockout_forecast.history.demand import (
-    classify_demand,
-    demand_history,
-    item_velocity,
-    stock_cover,
-)
+from stockout_forecast.history.classes import classify_demand
+from stockout_forecast.history.demand import demand_history
+from stockout_forecast.history.velocity import item_velocity
 from stockout_forecast.io.readers import write_dataset
 from stockout_forecast.planner import ReorderPlanner
 from stockout_forecast.report.html import write_report
+from stockout_forecast.simulation.cover import stock_cover
 
 HOSTILE_DESC = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 HOSTILE_ID = '=HYPERLINK("http://evil")'

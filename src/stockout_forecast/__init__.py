@@ -52,7 +52,6 @@ from .history import (
     item_velocity,
     lead_time_history,
     sample_lead_times,
-    stock_cover,
 )
 from .io import (
     Dataset,
@@ -95,7 +94,7 @@ from .policy import (
     simulated_reorder_point,
     special_order_threshold,
 )
-from .simulation import StockoutForecast, projected_inventory, stockout_dates
+from .simulation import StockoutForecast, projected_inventory, stock_cover, stockout_dates
 from .supply import (
     BackorderPlan,
     PurchasePlan,

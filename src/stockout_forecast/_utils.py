@@ -93,6 +93,21 @@ def check_fraction(value: Any, name: str, *, inclusive: bool = False) -> float:
     return v
 
 
+def check_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Check that ``value`` is an integer (Python or numpy, not bool) ``>= minimum``.
+
+    >>> check_int(np.int64(3), "horizon")
+    3
+    >>> check_int(0, "horizon")
+    Traceback (most recent call last):
+    ...
+    ValueError: horizon must be an integer >= 1; got 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
 def check_fractions(values: Iterable[Any], name: str) -> tuple[float, ...]:
     """Check a sequence of fractions in (0, 1); return them sorted and de-duplicated."""
     out = sorted({check_fraction(v, name) for v in values})

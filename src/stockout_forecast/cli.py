@@ -149,7 +149,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_velocity(args: argparse.Namespace, out: TextIO) -> int:
     from ._export import jsonable, safe_spreadsheet_frame
-    from .history.demand import demand_history, item_velocity
+    from .history.demand import demand_history
+    from .history.velocity import item_velocity
 
     ds = _load(args.data)
     assert ds.sales is not None  # read_dataset refuses a dataset without sales

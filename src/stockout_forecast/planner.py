@@ -17,11 +17,14 @@ import pandas as pd
 from ._export import jsonable, safe_spreadsheet_frame
 from ._utils import RandomStateLike, check_fraction, renamed_parameters, spawn_seeds
 from .forecast import DemandForecast, forecast_demand
-from .history.demand import classify_demand, demand_history, item_velocity, stock_cover
+from .history.classes import classify_demand
+from .history.demand import demand_history
 from .history.leadtime import lead_time_history
 from .history.panel import DemandHistory
+from .history.velocity import item_velocity
 from .io.dataset import Dataset
 from .policy.recommend import recommend_orders
+from .simulation.cover import stock_cover
 from .simulation.stockout import StockoutForecast, stockout_dates
 from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
 from .supply.split import PurchasePlan, plan_purchase_orders
@@ -46,7 +49,7 @@ class ReorderPlan:
     demand_classes : pandas.DataFrame
         :func:`~stockout_forecast.history.demand.classify_demand` output, one row per item.
     cover : pandas.DataFrame
-        :func:`~stockout_forecast.history.demand.stock_cover` output (velocity-based), one row per item.
+        :func:`~stockout_forecast.simulation.cover.stock_cover` output (velocity-based), one row per item.
     items : pandas.DataFrame or None
         The items table as read (descriptions, planning parameters).
     lead_times : pandas.DataFrame or None

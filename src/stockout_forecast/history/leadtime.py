@@ -131,6 +131,43 @@ def lead_time_history(
         raise ValueError(f"min_receipts must be a whole number >= 1; got {min_receipts!r}.")
     po = validate_table(purchase_orders, "purchase_orders", allow_empty=True)
     sup = validate_table(suppliers, "suppliers") if suppliers is not None else None
+    po, received_col = _known_on(po, as_of)
+    is_rec = received_col.notna()
+    rec = _receipts(po, received_col, is_rec)
+    pairs_frames = [po[_KEYS]]
+    if sup is not None:
+        pairs_frames.append(sup[_KEYS])
+    out = (
+        pd.concat(pairs_frames, ignore_index=True)
+        .drop_duplicates()
+        .sort_values(_KEYS, kind="stable")
+        .reset_index(drop=True)
+    )
+    out = _with_receipt_stats(out, rec)
+    n_open = po.loc[~is_rec].groupby(_KEYS).size().rename("n_open_orders")
+    out = out.merge(n_open.reset_index(), on=_KEYS, how="left")
+    out["n_open_orders"] = out["n_open_orders"].fillna(0).astype(np.int64)
+    out["n_receipts"] = out["n_receipts"].fillna(0).astype(np.int64)
+    out = _with_stated_terms(out, sup)
+    _blend(out, min_receipts)
+    return out[_COLUMNS].reset_index(drop=True)
+
+
+_KEYS = ["item_id", "supplier_id"]
+_HIST_COLUMNS = (
+    "n_receipts",
+    "hist_mean",
+    "hist_sd",
+    "hist_p10",
+    "hist_p50",
+    "hist_p90",
+    "hist_on_time",
+    "fill_rate",
+)
+
+
+def _known_on(po: pd.DataFrame, as_of: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """Orders placed on or before ``as_of`` and their received dates known by then."""
     cutoff = pd.Timestamp(as_of) if as_of is not None else None
     if cutoff is not None:
         po = po.loc[po["order_date"] <= cutoff]
@@ -139,7 +176,11 @@ def lead_time_history(
     )
     if cutoff is not None:
         received_col = received_col.where(received_col <= cutoff)
-    is_rec = received_col.notna()
+    return po, received_col
+
+
+def _receipts(po: pd.DataFrame, received_col: pd.Series, is_rec: pd.Series) -> pd.DataFrame:
+    """Received lines with their ``lead_time_days`` and ``on_time`` (1/0); error if negative."""
     rec = po.loc[is_rec].copy()
     rec["lead_time_days"] = (received_col[is_rec] - rec["order_date"]).dt.days.astype(float)
     early = rec["lead_time_days"] < 0
@@ -152,67 +193,54 @@ def lead_time_history(
             f"in the source system."
         )
     rec["on_time"] = (received_col[is_rec] <= rec["expected_date"]).astype(float)
-    keys = ["item_id", "supplier_id"]
+    return rec
 
-    pairs_frames = [po[keys]]
-    if sup is not None:
-        pairs_frames.append(sup[keys])
-    out = (
-        pd.concat(pairs_frames, ignore_index=True)
-        .drop_duplicates()
-        .sort_values(keys, kind="stable")
-        .reset_index(drop=True)
-    )
 
-    if len(rec):
-        g = rec.groupby(keys, sort=False)
-        stats = g["lead_time_days"].agg(["count", "mean", "std"])
-        stats.columns = ["n_receipts", "hist_mean", "hist_sd"]
-        qs = g["lead_time_days"].quantile(np.array(_QUANTILES)).unstack()
-        qs.columns = ["hist_p10", "hist_p50", "hist_p90"]
-        stats = stats.join(qs)
-        stats["hist_on_time"] = g["on_time"].mean()
-        if "received_units" in rec.columns:
-            got = g["received_units"].sum(min_count=1)
-            ordered = g["units"].sum()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                stats["fill_rate"] = (got / ordered).where(ordered > 0)
-        else:
-            stats["fill_rate"] = np.nan
-        out = out.merge(stats.reset_index(), on=keys, how="left")
-    else:
-        for c in (
-            "n_receipts",
-            "hist_mean",
-            "hist_sd",
-            "hist_p10",
-            "hist_p50",
-            "hist_p90",
-            "hist_on_time",
-            "fill_rate",
-        ):
+def _with_receipt_stats(out: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
+    """Join the receipts' count, mean, sd, quantiles, on-time and fill rates per pair."""
+    if not len(rec):
+        for c in _HIST_COLUMNS:
             out[c] = np.nan
-    n_open = po.loc[~is_rec].groupby(keys).size().rename("n_open_orders")
-    out = out.merge(n_open.reset_index(), on=keys, how="left")
-    out["n_open_orders"] = out["n_open_orders"].fillna(0).astype(np.int64)
-    out["n_receipts"] = out["n_receipts"].fillna(0).astype(np.int64)
+        return out
+    g = rec.groupby(_KEYS, sort=False)
+    stats = g["lead_time_days"].agg(["count", "mean", "std"])
+    stats.columns = ["n_receipts", "hist_mean", "hist_sd"]
+    qs = g["lead_time_days"].quantile(np.array(_QUANTILES)).unstack()
+    qs.columns = ["hist_p10", "hist_p50", "hist_p90"]
+    stats = stats.join(qs)
+    stats["hist_on_time"] = g["on_time"].mean()
+    if "received_units" in rec.columns:
+        got = g["received_units"].sum(min_count=1)
+        ordered = g["units"].sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats["fill_rate"] = (got / ordered).where(ordered > 0)
+    else:
+        stats["fill_rate"] = np.nan
+    return out.merge(stats.reset_index(), on=_KEYS, how="left")
 
+
+def _with_stated_terms(out: pd.DataFrame, sup: pd.DataFrame | None) -> pd.DataFrame:
+    """Join the suppliers' stated lead time, its sd and on-time rate (NaN when not given)."""
     if sup is not None:
         cols = ["lead_time_days"] + [
             c for c in ("lead_time_sd_days", "on_time_rate") if c in sup.columns
         ]
-        stated = sup[keys + cols].rename(
+        stated = sup[_KEYS + cols].rename(
             columns={
                 "lead_time_days": "stated_lead_time_days",
                 "lead_time_sd_days": "stated_lead_time_sd_days",
                 "on_time_rate": "stated_on_time_rate",
             }
         )
-        out = out.merge(stated, on=keys, how="left")
+        out = out.merge(stated, on=_KEYS, how="left")
     for c in ("stated_lead_time_days", "stated_lead_time_sd_days", "stated_on_time_rate"):
         if c not in out.columns:
             out[c] = np.nan
+    return out
 
+
+def _blend(out: pd.DataFrame, min_receipts: int) -> None:
+    """Lead-time figures, source and reason per pair from history, stated terms or both."""
     n = out["n_receipts"].to_numpy(dtype=float)
     has_stated = out["stated_lead_time_days"].notna().to_numpy()
     st_mean = out["stated_lead_time_days"].to_numpy(dtype=float)
@@ -253,7 +281,19 @@ def lead_time_history(
         [use_hist, blend, only_stated], ["history", "history+stated", "stated"], "none"
     )
     out["source"] = source
+    out["reason"] = _lead_time_reasons(source, n, enough, w, st_mean, st_sd, min_receipts)
 
+
+def _lead_time_reasons(
+    source: np.ndarray,
+    n: np.ndarray,
+    enough: np.ndarray,
+    w: np.ndarray,
+    st_mean: np.ndarray,
+    st_sd: np.ndarray,
+    min_receipts: int,
+) -> list[str]:
+    """One plain sentence per pair on where its lead-time figures come from."""
     reasons = []
     for k, src in enumerate(source):
         nk = int(n[k])
@@ -279,8 +319,7 @@ def lead_time_history(
         if src in ("stated", "history+stated") and np.isnan(st_sd[k]) and (nk < 2):
             r += "; spread unknown (no lead_time_sd_days)"
         reasons.append(r)
-    out["reason"] = reasons
-    return out[_COLUMNS].reset_index(drop=True)
+    return reasons
 
 
 def sample_lead_times(
