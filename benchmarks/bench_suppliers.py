@@ -19,15 +19,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from stockout_forecast.supply._problem import _build
+from stockout_forecast.supply._supplier_terms import _supplier_table
 from stockout_forecast.supply.backorders import promise_dates
-from stockout_forecast.supply.split import (
-    _build,
-    _milp_one,
+from stockout_forecast.supply.purchase_orders import (
     _orders_table,
     _stockout_matrix,
-    _supplier_table,
     plan_purchase_orders,
 )
+from stockout_forecast.supply.solvers.milp import _milp_one
 
 AS_OF = pd.Timestamp("2024-06-03")
 

@@ -15,18 +15,13 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from stockout_forecast.exceptions import InfeasibleError, SchemaError
-from stockout_forecast.supply.split import (
-    PurchasePlan,
-    SupplierSplit,
-    _build,
-    _closed_form,
-    _milp_block,
-    _milp_one,
-    _point_pmf,
-    _supplier_table,
-    plan_purchase_orders,
-    split_order,
-)
+from stockout_forecast.supply._problem import _build, _point_pmf
+from stockout_forecast.supply._supplier_terms import _supplier_table
+from stockout_forecast.supply.purchase_orders import plan_purchase_orders
+from stockout_forecast.supply.results import PurchasePlan, SupplierSplit
+from stockout_forecast.supply.solvers.closed_form import _closed_form
+from stockout_forecast.supply.solvers.milp import _milp_block, _milp_one
+from stockout_forecast.supply.split import split_order
 
 matplotlib.use("Agg")
 

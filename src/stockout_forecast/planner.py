@@ -27,7 +27,8 @@ from .policy.recommend import recommend_orders
 from .simulation.cover import stock_cover
 from .simulation.stockout import StockoutForecast, stockout_dates
 from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
-from .supply.split import PurchasePlan, plan_purchase_orders
+from .supply.purchase_orders import plan_purchase_orders
+from .supply.results import PurchasePlan
 
 __all__ = ["ReorderPlan", "ReorderPlanner"]
 
@@ -62,7 +63,7 @@ class ReorderPlan:
         :func:`~stockout_forecast.policy.recommend.recommend_orders`, one row per item.
     purchase_plan : PurchasePlan or None
         Supplier splits and draft purchase orders
-        (:func:`~stockout_forecast.supply.split.plan_purchase_orders`) for the items to order now.
+        (:func:`~stockout_forecast.supply.purchase_orders.plan_purchase_orders`) for the items to order now.
     backorders : BackorderPlan or None
         Promise dates for open customer lines (:func:`~stockout_forecast.supply.backorders.promise_dates`).
     notices : pandas.DataFrame or None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
-from .split import PurchasePlan, SupplierSplit, plan_purchase_orders, split_order
+from .purchase_orders import plan_purchase_orders
+from .results import PurchasePlan, SupplierSplit
+from .split import split_order
 
 __all__ = [
     "BackorderPlan",
