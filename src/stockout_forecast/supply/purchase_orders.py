@@ -15,7 +15,7 @@ import pandas as pd
 from .._utils import format_ids
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
-from ._problem import Mode, _build, _check_common, _fmt, _point_pmf, _stockout_pmf
+from ._problem import Mode, _Arrays, _build, _check_common, _fmt, _point_pmf, _stockout_pmf
 from ._supplier_terms import _supplier_table
 from .explain import _lines
 from .results import PurchasePlan
@@ -290,32 +290,15 @@ def plan_purchase_orders(
         raise ValueError(
             f"shortage_cost must be >= 0 (currency per unit short); got {shortage_cost!r}."
         )
-    if as_of is not None:
-        as_of_ts: pd.Timestamp | None = pd.Timestamp(as_of).normalize()
-    elif stockouts is not None and hasattr(stockouts, "dates"):
-        as_of_ts = pd.Timestamp(pd.DatetimeIndex(stockouts.dates)[0]).normalize()
-    else:
-        as_of_ts = None
-    if stockouts is not None and as_of_ts is None:  # pragma: no cover - dates always present
-        raise ValueError("as_of is needed with stockouts.")
+    as_of_ts = _plan_date(as_of, stockouts)
     ords = _orders_table(orders, items, shortage_cost, as_of_ts)
     sup = _supplier_table(suppliers, lead_times, max_share=max_share, late_days=late_days)
     tau, has, source = _stockout_matrix(ords, stockouts, as_of_ts)
     a = _build(ords, sup, tau, has, n_buckets=n_buckets, late_days=late_days)
-    n = a.n
-    status = np.full(n, "ok", dtype=object)
-    reason = np.full(n, "", dtype=object)
     units = ords["units"].to_numpy(dtype=float)
-    no_order = ~(units > 0)
-    status[no_order] = "no_order"
-    reason[no_order] = "no units to order"
-    no_sup = ~no_order & ~a.present.any(axis=1)
-    status[no_sup] = "no_supplier"
-    reason[no_sup] = "no supplier offers this item: add it to the suppliers table"
-    a.units = np.where(no_order, 0.0, units)
-    active = status == "ok"
+    status, reason = _items_to_plan(a, units)
     x, z, solver, problem, extra = _solve(
-        a, mode, stockout_quantile=stockout_quantile, time_limit=time_limit, active=active
+        a, mode, stockout_quantile=stockout_quantile, time_limit=time_limit, active=status == "ok"
     )
     bad = problem != ""
     status[bad] = np.where(
@@ -326,43 +309,98 @@ def plan_purchase_orders(
     reason[bad] = problem[bad]
     planned = status == "ok"
     notes: list[str] = []
-    limits = None
-    if supplier_limits is not None:
-        limits = supplier_limits.copy()
-        if "supplier_id" not in limits.columns:
-            raise SchemaError(
-                f"supplier_limits is missing column 'supplier_id'. Found: {list(limits.columns)}."
-            )
-        limits["supplier_id"] = limits["supplier_id"].astype(str)
-        for col, default in (("min_order_value", 0.0), ("capacity_units", np.inf)):
-            v = (
-                pd.to_numeric(limits[col], errors="coerce")
-                if col in limits.columns
-                else pd.Series(default, index=limits.index)
-            )
-            if (v < 0).any():
-                raise SchemaError(
-                    f"supplier_limits.{col} must not be negative; found {v[v < 0].head(3).tolist()}."
-                )
-            limits[col] = v.fillna(default).astype(float)
-        if limits["supplier_id"].duplicated().any():
-            raise SchemaError("supplier_limits must have one row per supplier_id.")
-        if mode == "optimal":
-            x, z, changed, notes = _joint(
-                a,
-                x,
-                z,
-                planned,
-                limits,
-                time_limit=time_limit,
-                joint_time_limit=joint_time_limit,
-                joint_exact_items=joint_exact_items,
-            )
-            solver[changed & planned] = "joint"
-        else:
-            notes.append(f"supplier limits are checked but not re-optimised in mode={mode!r}")
+    limits = _limits_table(supplier_limits) if supplier_limits is not None else None
+    if limits is not None and mode == "optimal":
+        x, z, changed, notes = _joint(
+            a,
+            x,
+            z,
+            planned,
+            limits,
+            time_limit=time_limit,
+            joint_time_limit=joint_time_limit,
+            joint_exact_items=joint_exact_items,
+        )
+        solver[changed & planned] = "joint"
+    elif limits is not None:
+        notes.append(f"supplier limits are checked but not re-optimised in mode={mode!r}")
     splits = _lines(a, x, z, as_of_ts, mode, planned, extra)
-    # items
+    item_df = _items_table(a, splits, units, source, solver, status, reason)
+    lines = _po_lines(splits)
+    return PurchasePlan(
+        lines=lines,
+        purchase_orders=_po_table(lines, limits),
+        items=item_df,
+        splits=splits,
+        notes=notes,
+        as_of=as_of_ts,
+    )
+
+
+def _plan_date(as_of: Any, stockouts: Any) -> pd.Timestamp | None:
+    """The order date: ``as_of``, else the first day of ``stockouts``, else unknown."""
+    if as_of is not None:
+        as_of_ts: pd.Timestamp | None = pd.Timestamp(as_of).normalize()
+    elif stockouts is not None and hasattr(stockouts, "dates"):
+        as_of_ts = pd.Timestamp(pd.DatetimeIndex(stockouts.dates)[0]).normalize()
+    else:
+        as_of_ts = None
+    if stockouts is not None and as_of_ts is None:  # pragma: no cover - dates always present
+        raise ValueError("as_of is needed with stockouts.")
+    return as_of_ts
+
+
+def _items_to_plan(a: _Arrays, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Status and reason per item before solving: items with nothing to order or no
+    supplier are set aside (and get 0 units in ``a``)."""
+    n = a.n
+    status = np.full(n, "ok", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    no_order = ~(units > 0)
+    status[no_order] = "no_order"
+    reason[no_order] = "no units to order"
+    no_sup = ~no_order & ~a.present.any(axis=1)
+    status[no_sup] = "no_supplier"
+    reason[no_sup] = "no supplier offers this item: add it to the suppliers table"
+    a.units = np.where(no_order, 0.0, units)
+    return status, reason
+
+
+def _limits_table(supplier_limits: pd.DataFrame) -> pd.DataFrame:
+    """Validated supplier limits: one row per supplier, ``min_order_value`` (0: none) and
+    ``capacity_units`` (inf: none)."""
+    limits = supplier_limits.copy()
+    if "supplier_id" not in limits.columns:
+        raise SchemaError(
+            f"supplier_limits is missing column 'supplier_id'. Found: {list(limits.columns)}."
+        )
+    limits["supplier_id"] = limits["supplier_id"].astype(str)
+    for col, default in (("min_order_value", 0.0), ("capacity_units", np.inf)):
+        v = (
+            pd.to_numeric(limits[col], errors="coerce")
+            if col in limits.columns
+            else pd.Series(default, index=limits.index)
+        )
+        if (v < 0).any():
+            raise SchemaError(
+                f"supplier_limits.{col} must not be negative; found {v[v < 0].head(3).tolist()}."
+            )
+        limits[col] = v.fillna(default).astype(float)
+    if limits["supplier_id"].duplicated().any():
+        raise SchemaError("supplier_limits must have one row per supplier_id.")
+    return limits
+
+
+def _items_table(
+    a: _Arrays,
+    splits: pd.DataFrame,
+    units: np.ndarray,
+    source: np.ndarray,
+    solver: np.ndarray,
+    status: np.ndarray,
+    reason: np.ndarray,
+) -> pd.DataFrame:
+    """One row per item that came in: the split's totals, how it was planned and why."""
     grp = splits.groupby("item_id", sort=False)
     agg = pd.DataFrame(
         {
@@ -402,18 +440,26 @@ def plan_purchase_orders(
     ok_reason = ok_reason.where(
         ~no_stock, ok_reason + "; no stockout date: expected shortage not costed"
     )
-    no_rate = ~np.isfinite(a.d) & has & (status == "ok")
+    no_rate = ~np.isfinite(a.d) & a.has_stockout & (status == "ok")
     ok_reason = ok_reason.where(
         ~no_rate, ok_reason + "; no demand rate: all units needed on the stockout day"
     )
     item_df["reason"] = np.where(status == "ok", ok_reason, reason)
-    # PO lines
-    lines = used_lines.copy()
+    return item_df
+
+
+def _po_lines(splits: pd.DataFrame) -> pd.DataFrame:
+    """The purchase-order lines: the used item x supplier rows, by supplier then item."""
+    lines = splits.loc[splits["units"] > 0].copy()
     lines["po_id"] = "DRAFT-" + lines["supplier_id"]
     lines["line_total"] = lines["purchase_cost"]
-    lines = lines.sort_values(["supplier_id", "item_id"], kind="stable").reset_index(drop=True)[
+    return lines.sort_values(["supplier_id", "item_id"], kind="stable").reset_index(drop=True)[
         _PO_LINE_COLUMNS
     ]
+
+
+def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
+    """One draft purchase order per supplier, checked against its limits."""
     g = lines.groupby("supplier_id", sort=True)
     po = pd.DataFrame(
         {
@@ -453,11 +499,4 @@ def plan_purchase_orders(
             po["n_lines"].astype(str) + " lines, value " + po["order_value"].map("{:,.2f}".format),
         ),
     )
-    return PurchasePlan(
-        lines=lines,
-        purchase_orders=po,
-        items=item_df,
-        splits=splits,
-        notes=notes,
-        as_of=as_of_ts,
-    )
+    return po

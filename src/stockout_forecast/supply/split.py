@@ -212,6 +212,45 @@ def split_order(
     1          S2   80.0        96.0
     """
     _check_common(mode, max_share, stockout_quantile, late_days, n_buckets)
+    N = _check_units(units, shortage_cost, overshoot_units)
+    as_of_ts = pd.Timestamp(as_of).normalize() if as_of is not None else None
+    sup_in, item_id = _item_suppliers(suppliers, item_id)
+    sup = _supplier_table(sup_in, lead_times, max_share=max_share, late_days=late_days)
+    sup = _apply_rule_terms(sup, item_id, mode=mode, quotas=quotas, priority=priority)
+    tau, has = _stockout_distribution(
+        stockout_cdf, need_by, as_of_ts, shortage_cost=shortage_cost, mode=mode
+    )
+    if demand_rate is not None and (not np.isfinite(demand_rate) or demand_rate <= 0):
+        raise ValueError(f"demand_rate must be > 0 units/day; got {demand_rate!r}.")
+    orders = _order_row(
+        item_id,
+        N,
+        overshoot_units=overshoot_units,
+        shortage_cost=shortage_cost,
+        demand_rate=demand_rate,
+        latest_arrival=latest_arrival,
+        as_of=as_of_ts,
+    )
+    a = _build(orders, sup, tau, has, n_buckets=n_buckets, late_days=late_days)
+    active = np.array([N > 0])
+    x, z, solver, problem, extra = _solve(
+        a, mode, stockout_quantile=stockout_quantile, time_limit=time_limit, active=active
+    )
+    if problem[0]:
+        _raise_problem(str(problem[0]))
+    lines = _lines(a, x, z, as_of_ts, mode, np.array([True]), extra)
+    return SupplierSplit(
+        item_id=str(item_id),
+        units=N,
+        mode=mode,
+        lines=lines,
+        solver=str(solver[0]) if N > 0 else "none",
+        as_of=as_of_ts,
+    )
+
+
+def _check_units(units: Any, shortage_cost: float, overshoot_units: float | None) -> float:
+    """The order's units as a float, after checking it and the per-unit arguments."""
     try:
         N = float(units)
     except (TypeError, ValueError) as err:
@@ -224,7 +263,11 @@ def split_order(
         )
     if overshoot_units is not None and (not np.isfinite(overshoot_units) or overshoot_units < 0):
         raise ValueError(f"overshoot_units must be >= 0; got {overshoot_units!r}.")
-    as_of_ts = pd.Timestamp(as_of).normalize() if as_of is not None else None
+    return N
+
+
+def _item_suppliers(suppliers: Any, item_id: str | None) -> tuple[pd.DataFrame, str]:
+    """The supplier rows of the one item to split, and that item's id."""
     if not isinstance(suppliers, pd.DataFrame):
         raise TypeError(f"suppliers must be a pandas DataFrame; got {type(suppliers).__name__}.")
     sup_in = suppliers
@@ -243,7 +286,18 @@ def split_order(
         raise SchemaError(
             f"suppliers has no rows for item {item_id!r}; found items {format_ids(ids)}."
         )
-    sup = _supplier_table(sup_in, lead_times, max_share=max_share, late_days=late_days)
+    return sup_in, item_id
+
+
+def _apply_rule_terms(
+    sup: pd.DataFrame,
+    item_id: str,
+    *,
+    mode: str,
+    quotas: Mapping[str, float] | None,
+    priority: list[str] | None,
+) -> pd.DataFrame:
+    """The ``quotas`` and ``priority`` arguments written into the supplier table."""
     if quotas is not None:
         unknown = sorted(set(map(str, quotas)) - set(sup["supplier_id"]))
         if unknown:
@@ -260,6 +314,18 @@ def split_order(
         raise ValueError(
             "mode='quota' needs quotas={supplier_id: share, ...} or a quota column in suppliers."
         )
+    return sup
+
+
+def _stockout_distribution(
+    stockout_cdf: Any,
+    need_by: Any,
+    as_of: pd.Timestamp | None,
+    *,
+    shortage_cost: float,
+    mode: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stockout-day pmf (1, T) from a cdf or a fixed day, and whether there is one."""
     if stockout_cdf is not None and need_by is not None:
         raise ValueError(
             "Pass either stockout_cdf (a distribution) or need_by (a fixed day), not both."
@@ -277,7 +343,7 @@ def split_order(
         tau = _stockout_pmf(cdf, np.arange(cdf.shape[1]))
         has = np.array([True])
     elif need_by is not None:
-        tau = _point_pmf(np.array([_to_days(need_by, as_of_ts, "need_by")]))
+        tau = _point_pmf(np.array([_to_days(need_by, as_of, "need_by")]))
         has = np.array([True])
     else:
         tau = np.zeros((1, 2))
@@ -291,39 +357,40 @@ def split_order(
         raise ValueError(
             "mode='dual' needs stockout_cdf=... or need_by=... (it plans against the stockout date)."
         )
-    if demand_rate is not None and (not np.isfinite(demand_rate) or demand_rate <= 0):
-        raise ValueError(f"demand_rate must be > 0 units/day; got {demand_rate!r}.")
-    orders = pd.DataFrame(
+    return tau, has
+
+
+def _order_row(
+    item_id: str,
+    units: float,
+    *,
+    overshoot_units: float | None,
+    shortage_cost: float,
+    demand_rate: float | None,
+    latest_arrival: Any,
+    as_of: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """The one-row orders table :func:`~._problem._build` reads."""
+    return pd.DataFrame(
         {
             "item_id": [str(item_id)],
-            "units": [N],
+            "units": [units],
             "overshoot_units": [np.nan if overshoot_units is None else float(overshoot_units)],
             "shortage_cost": [float(shortage_cost)],
             "demand_units_per_day": [np.nan if demand_rate is None else float(demand_rate)],
             "latest_arrival_day": [
                 np.inf
                 if latest_arrival is None
-                else _to_days(latest_arrival, as_of_ts, "latest_arrival")
+                else _to_days(latest_arrival, as_of, "latest_arrival")
             ],
         }
     )
-    a = _build(orders, sup, tau, has, n_buckets=n_buckets, late_days=late_days)
-    active = np.array([N > 0])
-    x, z, solver, problem, extra = _solve(
-        a, mode, stockout_quantile=stockout_quantile, time_limit=time_limit, active=active
-    )
-    if problem[0]:
-        if problem[0].startswith("quotas for item"):
-            raise ValueError(problem[0])
-        if problem[0].startswith("HiGHS found no split"):
-            raise RuntimeError(problem[0])
-        raise InfeasibleError(problem[0])
-    lines = _lines(a, x, z, as_of_ts, mode, np.array([True]), extra)
-    return SupplierSplit(
-        item_id=str(item_id),
-        units=N,
-        mode=mode,
-        lines=lines,
-        solver=str(solver[0]) if N > 0 else "none",
-        as_of=as_of_ts,
-    )
+
+
+def _raise_problem(message: str) -> None:
+    """Raise the error a solver's problem message stands for."""
+    if message.startswith("quotas for item"):
+        raise ValueError(message)
+    if message.startswith("HiGHS found no split"):
+        raise RuntimeError(message)
+    raise InfeasibleError(message)

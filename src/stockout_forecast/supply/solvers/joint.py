@@ -145,38 +145,23 @@ def _joint(
     then minimises the total cost subject to supplier capacity and minimum order value
     (``value >= min_order_value`` or no order at all). Exact over that candidate set.
     """
-    notes: list[str] = []
     n = a.n
-    sup = a.sup
     lim = limits.set_index("supplier_id")
     cap_v: dict[str, float] = {str(k): float(v) for k, v in lim["capacity_units"].items()}
     mov_v: dict[str, float] = {str(k): float(v) for k, v in lim["min_order_value"].items()}
-    used = (x > _EPS) & planned[:, None]
-    tot_units = pd.Series(x[used], index=sup[used]).groupby(level=0).sum()
-    tot_value = pd.Series((a.c * x)[used], index=sup[used]).groupby(level=0).sum()
-    over = [v for v, c in cap_v.items() if np.isfinite(c) and tot_units.get(v, 0.0) > c + _EPS]
-    under = [v for v, m in mov_v.items() if m > 0 and 0 < tot_value.get(v, 0.0) < m - _EPS]
+    over, under, tot_units, notes = _limit_breaches(a, x, planned, cap_v, mov_v)
     if not over and not under:
         return x, z, np.zeros(n, bool), notes
-    for v in over:
-        notes.append(
-            f"supplier {v}: {tot_units[v]:,.6g} units planned > capacity_units {cap_v[v]:,.6g}"
-        )
-    for v in under:
-        notes.append(
-            f"supplier {v}: order value {tot_value[v]:,.2f} < min_order_value {mov_v[v]:,.2f}"
-        )
-    is_over = np.isin(sup, over) & used
-    is_under = np.isin(sup, under) & a.elig
+    used = (x > _EPS) & planned[:, None]
+    is_over = np.isin(a.sup, over) & used
+    is_under = np.isin(a.sup, under) & a.elig
     aff = np.flatnonzero(planned & (is_over | is_under).any(axis=1))
     fixed = planned.copy()
     fixed[aff] = False
-    fused = (x > _EPS) & fixed[:, None]
-    fixed_units = pd.Series(x[fused], index=sup[fused]).groupby(level=0).sum()
-    fixed_value = pd.Series((a.c * x)[fused], index=sup[fused]).groupby(level=0).sum()
+    fixed_units, fixed_value = _supplier_totals(a, x, fixed)
     changed = np.zeros(n, bool)
     if len(aff) <= joint_exact_items:
-        lim_sups = [v for v in lim.index if (sup[aff] == v).any()]
+        lim_sups = [v for v in lim.index if (a.sup[aff] == v).any()]
         status, msg, xa, za = _joint_exact(
             a, aff, lim_sups, cap_v, mov_v, fixed_units, fixed_value, joint_time_limit
         )
@@ -196,46 +181,130 @@ def _joint(
         )
         return x, z, changed, notes
     sub = a.take(aff)
-    # candidates: the current split, the split without each limited supplier, and (below)
-    # the split with an over-capacity supplier scaled to its share of the capacity
-    cand_x, cand_z = [x[aff]], [z[aff]]
-    cand_item = [np.arange(len(aff))]
-    for v in lim.index:
+    cx, cz, ci = _candidate_splits(
+        sub, x[aff], z[aff], list(lim.index), over, under, cap_v, tot_units, time_limit
+    )
+    res = _choose_candidates(
+        sub, cx, cz, ci, list(lim.index), cap_v, mov_v, fixed_units, fixed_value, joint_time_limit
+    )
+    if res.x is None:
+        notes.append(
+            "the supplier-level limits cannot all be met by re-splitting the affected "
+            f"{len(aff):,} items (HiGHS status {res.status}: {res.message}); the per-item "
+            "splits are kept and the purchase orders flagged"
+        )
+        return x, z, changed, notes
+    pick = np.flatnonzero(res.x[: len(ci)] > 0.5)
+    x = x.copy()
+    z = z.copy()
+    x[aff[ci[pick]]] = cx[pick]
+    z[aff[ci[pick]]] = cz[pick]
+    changed[aff] = True
+    tag = "optimal" if res.status == 0 else f"best found in {joint_time_limit:g} s"
+    notes.append(
+        f"re-split {len(aff):,} items jointly over {len(ci):,} candidate splits ({tag}) so that "
+        f"the supplier limits hold"
+    )
+    return x, z, changed, notes
+
+
+def _supplier_totals(a: _Arrays, x: np.ndarray, rows: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Units and purchase value per supplier over the items ``rows`` (a mask)."""
+    used = (x > _EPS) & rows[:, None]
+    units = pd.Series(x[used], index=a.sup[used]).groupby(level=0).sum()
+    value = pd.Series((a.c * x)[used], index=a.sup[used]).groupby(level=0).sum()
+    return units, value
+
+
+def _limit_breaches(
+    a: _Arrays,
+    x: np.ndarray,
+    planned: np.ndarray,
+    cap_v: dict[str, float],
+    mov_v: dict[str, float],
+) -> tuple[list[str], list[str], pd.Series, list[str]]:
+    """Suppliers over their capacity and under their minimum order value, the planned units
+    per supplier, and a note for each breach."""
+    tot_units, tot_value = _supplier_totals(a, x, planned)
+    over = [v for v, c in cap_v.items() if np.isfinite(c) and tot_units.get(v, 0.0) > c + _EPS]
+    under = [v for v, m in mov_v.items() if m > 0 and 0 < tot_value.get(v, 0.0) < m - _EPS]
+    notes = [
+        f"supplier {v}: {tot_units[v]:,.6g} units planned > capacity_units {cap_v[v]:,.6g}"
+        for v in over
+    ]
+    notes += [
+        f"supplier {v}: order value {tot_value[v]:,.2f} < min_order_value {mov_v[v]:,.2f}"
+        for v in under
+    ]
+    return over, under, tot_units, notes
+
+
+def _candidate_splits(
+    sub: _Arrays,
+    sub_x: np.ndarray,
+    sub_z: np.ndarray,
+    lim_index: list[str],
+    over: list[str],
+    under: list[str],
+    cap_v: dict[str, float],
+    tot_units: pd.Series,
+    time_limit: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate splits of the affected items ``sub``: x (nc, S), z (nc, S, J) and the item
+    (row of ``sub``) of each candidate.
+
+    The current split, the split without each limited supplier, the split from only a
+    supplier below its minimum value, and the split with an over-capacity supplier scaled
+    to its share of the capacity.
+    """
+    cand_x, cand_z = [sub_x], [sub_z]
+    cand_item = [np.arange(sub.n)]
+
+    def add(restricted: _Arrays, must: np.ndarray | None = None) -> None:
+        xs, zs, ok = _optimal_restricted(restricted, time_limit)
+        if must is not None:
+            ok &= must
+        cand_x.append(xs[ok])
+        cand_z.append(zs[ok])
+        cand_item.append(np.flatnonzero(ok))
+
+    for v in lim_index:
         has_v = (sub.sup == v) & sub.present
         if not has_v.any():
             continue
         restricted = replace(sub, present=sub.present & ~has_v)
-        xs, zs, ok = _optimal_restricted(restricted, time_limit)
-        ok &= has_v.any(axis=1) & restricted.present.any(axis=1)
-        cand_x.append(xs[ok])
-        cand_z.append(zs[ok])
-        cand_item.append(np.flatnonzero(ok))
+        add(restricted, has_v.any(axis=1) & restricted.present.any(axis=1))
     for v in under:  # a supplier below its minimum value: candidates that buy only from it
         only_v = (sub.sup == v) & sub.present
-        restricted = replace(sub, present=only_v)
-        xs, zs, ok = _optimal_restricted(restricted, time_limit)
-        ok &= only_v.any(axis=1)
-        cand_x.append(xs[ok])
-        cand_z.append(zs[ok])
-        cand_item.append(np.flatnonzero(ok))
-    sub_x = x[aff]
+        add(replace(sub, present=only_v), only_v.any(axis=1))
     for v in over:
         share = cap_v[v] / tot_units[v]
         cap = np.where(
             (sub.sup == v) & (sub_x > _EPS), np.floor(sub_x * share / sub.p + 1e-9) * sub.p, sub.cap
         )
-        restricted = replace(sub, cap=cap)
-        xs, zs, ok = _optimal_restricted(restricted, time_limit)
-        cand_x.append(xs[ok])
-        cand_z.append(zs[ok])
-        cand_item.append(np.flatnonzero(ok))
-    cx = np.concatenate(cand_x)
-    cz = np.concatenate(cand_z)
-    ci = np.concatenate(cand_item)
+        add(replace(sub, cap=cap))
+    return np.concatenate(cand_x), np.concatenate(cand_z), np.concatenate(cand_item)
+
+
+def _choose_candidates(
+    sub: _Arrays,
+    cx: np.ndarray,
+    cz: np.ndarray,
+    ci: np.ndarray,
+    lim_index: list[str],
+    cap_v: dict[str, float],
+    mov_v: dict[str, float],
+    fixed_units: pd.Series,
+    fixed_value: pd.Series,
+    joint_time_limit: float,
+) -> Any:
+    """The multiple-choice MILP: one candidate per item at least total cost, subject to each
+    supplier's capacity and minimum order value (or no order). Returns scipy's result."""
     ccost = _candidate_cost(sub.take(ci), cx, cz)
     nc = len(ci)
+    n_items = sub.n
     csup = sub.sup[ci]  # (nc, S)
-    lim_sups = [v for v in lim.index if (csup == v).any()]
+    lim_sups = [v for v in lim_index if (csup == v).any()]
     nY = len(lim_sups)
     rows: list[Any] = []
     cols: list[Any] = []
@@ -247,9 +316,9 @@ def _joint(
     rows.append(ci)
     cols.append(np.arange(nc))
     vals.append(np.ones(nc))
-    lo.append(np.ones(len(aff)))
-    hi.append(np.ones(len(aff)))
-    r += len(aff)
+    lo.append(np.ones(n_items))
+    hi.append(np.ones(n_items))
+    r += n_items
     y_lb = np.zeros(nY)
     for k, v in enumerate(lim_sups):
         onv = (csup == v) & (cx > _EPS)
@@ -284,29 +353,10 @@ def _joint(
     A = sparse.csr_array(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nc + nY)
     )
-    res = milp(
+    return milp(
         np.concatenate([ccost, np.zeros(nY)]),
         integrality=np.ones(nc + nY),
         bounds=Bounds(np.concatenate([np.zeros(nc), y_lb]), np.ones(nc + nY)),
         constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
         options={"mip_rel_gap": 1e-6, "time_limit": float(joint_time_limit)},
     )
-    if res.x is None:
-        notes.append(
-            "the supplier-level limits cannot all be met by re-splitting the affected "
-            f"{len(aff):,} items (HiGHS status {res.status}: {res.message}); the per-item "
-            "splits are kept and the purchase orders flagged"
-        )
-        return x, z, changed, notes
-    pick = np.flatnonzero(res.x[:nc] > 0.5)
-    x = x.copy()
-    z = z.copy()
-    x[aff[ci[pick]]] = cx[pick]
-    z[aff[ci[pick]]] = cz[pick]
-    changed[aff] = True
-    tag = "optimal" if res.status == 0 else f"best found in {joint_time_limit:g} s"
-    notes.append(
-        f"re-split {len(aff):,} items jointly over {nc:,} candidate splits ({tag}) so that the "
-        f"supplier limits hold"
-    )
-    return x, z, changed, notes
