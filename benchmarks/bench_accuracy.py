@@ -74,7 +74,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stockout_forecast.forecast import _calibration as cal
+from stockout_forecast.forecast import _distribution as dist
 from stockout_forecast.forecast import history_from_array
 from stockout_forecast.forecast.backtest import naive_scales
 from stockout_forecast.forecast.core import forecast_demand
@@ -256,10 +256,10 @@ def run_ours(d: dict, **kw) -> tuple[dict, dict]:
     zero = score(test, np.zeros_like(test), q, train, hist.observed, d["season"])
     extra = {"median": {k: med[k] for k in point}, "zero": {k: zero[k] for k in point}}
     res["pit80"] = float(
-        np.nanmean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.1, 0.9))
+        np.nanmean(dist.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.1, 0.9))
     )
     res["pit95"] = float(
-        np.nanmean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.025, 0.975))
+        np.nanmean(dist.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.025, 0.975))
     )
     res.update(cumulative_coverage(fc, test))
     res["wall_s"], res["cpu_s"] = wall, cpu
@@ -278,12 +278,12 @@ def empirical_quantiles(d: dict, internals: dict, mean: np.ndarray) -> dict[floa
     backtest forecasts are pooled per horizon step and volume class (quintiles of the mean
     observed demand); ``Q_q = ceil(f + z_q sqrt(max(f, 0.05)))`` clipped at 0.
     """
-    from stockout_forecast.forecast.core import _volume_groups
+    from stockout_forecast.forecast.selection import volume_groups
 
     arr, f_bt = internals["backtest"], internals["f_bt"]
     train = d["units"][:, : -d["h"]]
     obs = np.isfinite(train) & ~d["censored"][:, : -d["h"]]
-    groups = _volume_groups(np.where(obs, np.maximum(np.nan_to_num(train), 0), 0.0), obs)
+    groups = volume_groups(np.where(obs, np.maximum(np.nan_to_num(train), 0), 0.0), obs)
     ok = arr.mask & np.isfinite(f_bt)
     sd = np.sqrt(np.maximum(f_bt, 0.05))
     z = np.where(ok, (arr.y - f_bt) / sd, np.nan)
@@ -324,10 +324,10 @@ def run_ours_variants(d: dict) -> dict[str, dict]:
     q_in = {lv: fc_in.quantiles[:, j] for j, lv in enumerate(fc_in.quantile_levels)}
     r = score(test, fc_in.mean, q_in, train, hist.observed, d["season"])
     r["pit80"] = float(
-        np.nanmean(cal.pit_coverage(test, fc_in.mean, fc_in.dispersion, fc_in.count, 0.1, 0.9))
+        np.nanmean(dist.pit_coverage(test, fc_in.mean, fc_in.dispersion, fc_in.count, 0.1, 0.9))
     )
     r["pit95"] = float(
-        np.nanmean(cal.pit_coverage(test, fc_in.mean, fc_in.dispersion, fc_in.count, 0.025, 0.975))
+        np.nanmean(dist.pit_coverage(test, fc_in.mean, fc_in.dispersion, fc_in.count, 0.025, 0.975))
     )
     r.update(cumulative_coverage(fc_in, test))
     rows["ours: NB, in-sample dispersion"] = r

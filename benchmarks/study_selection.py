@@ -44,8 +44,8 @@ from stockout_forecast.forecast.backtest import (
     naive_scales,
     run_backtest,
 )
-from stockout_forecast.forecast.core import candidate_models, demand_classes
-from stockout_forecast.forecast.selection import select_models
+from stockout_forecast.forecast.core import candidate_models
+from stockout_forecast.forecast.selection import demand_classes, select_models
 from stockout_forecast.history.panel import DemandHistory
 
 BEFORE_GRIDS = {
@@ -169,11 +169,14 @@ def study(
     groups = pd.Series(demand_classes(hist), index=ids)
     out = []
     saved = {k: getattr(M, k) for k in BEFORE_GRIDS}
+    family = [M._common, M.smoothing, M.intermittent, M]
     for tag in ("before", "now"):
         t0 = time.perf_counter()
         if tag == "before":
             for k, v in BEFORE_GRIDS.items():
-                setattr(M, k, v)
+                for mod in family:  # every module that bound the grid's name
+                    if hasattr(mod, k):
+                        setattr(mod, k, v)
             models = before_models()
         else:
             models = candidate_models(hist.freq)
@@ -181,7 +184,9 @@ def study(
             frame, fc = fit_set(hist, models, h)
         finally:
             for key, val in saved.items():
-                setattr(M, key, val)
+                for mod in family:
+                    if hasattr(mod, key):
+                        setattr(mod, key, val)
         for metric, shrink, combine in SETTINGS:
             sel = select_models(
                 frame, metric=metric, combine=combine, groups=groups, shrinkage=shrink

@@ -16,7 +16,7 @@ EXPECTED = {
     # forecast
     "DemandForecast", "ForecastModel", "forecast_demand", "backtest", "select_models",
     "candidate_models", "history_from_array", "Naive", "SeasonalNaive", "MovingAverage", "SES",
-    "Holt", "HoltWinters", "Croston", "SBA", "TSB", "ADIDA", "IMAPA", "GlobalGBM",
+    "Holt", "HoltWinters", "Croston", "SBA", "TSB", "ADIDA", "IMAPA", "GlobalGBM", "HistoricAverage",
     "StatsmodelsETS",
     # simulation and policy
     "StockoutForecast", "stockout_dates", "projected_inventory", "lead_time_history",

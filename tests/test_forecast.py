@@ -13,6 +13,8 @@ from scipy import stats
 
 from stockout_forecast.forecast import SES, TSB, history_from_array
 from stockout_forecast.forecast import _calibration as cal
+from stockout_forecast.forecast import _distribution as dist
+from stockout_forecast.forecast import _sampler as smp
 from stockout_forecast.forecast.core import candidate_models, forecast_demand
 from stockout_forecast.forecast.result import DemandForecast, quantile_column
 
@@ -32,7 +34,7 @@ def mc_tol(p: float, n: int, z: float = 4.5) -> float:
     q=st.floats(0.001, 0.999),
 )
 def test_nb_quantile_equals_scipy(m, phi, q):
-    ours = cal.nb_quantile(np.array([m]), np.array([phi]), np.array([q]))[0, 0]
+    ours = dist.nb_quantile(np.array([m]), np.array([phi]), np.array([q]))[0, 0]
     if phi == 0:
         ref = stats.poisson.ppf(q, m)
     else:
@@ -58,10 +60,10 @@ def test_pit_coverage_is_nominal_for_the_true_distribution():
     m = np.full((400, 50), 0.7)
     phi = np.full(400, 0.5)
     y = rng.negative_binomial(1 / 0.5, 1 / (1 + 0.5 * 0.7), size=m.shape).astype(float)
-    cov = np.mean(cal.pit_coverage(y, m, phi, np.ones(400, bool), 0.1, 0.9))
+    cov = np.mean(dist.pit_coverage(y, m, phi, np.ones(400, bool), 0.1, 0.9))
     assert cov == pytest.approx(0.8, abs=mc_tol(0.8, y.size))
     # plain interval coverage of the same discrete forecast is far above nominal
-    q = cal.nb_quantile(np.array([0.7]), np.array([0.5]), np.array([0.1, 0.9]))[0]
+    q = dist.nb_quantile(np.array([0.7]), np.array([0.5]), np.array([0.1, 0.9]))[0]
     assert np.mean((q[0] <= y) & (y <= q[1])) > 0.9
 
 
@@ -284,8 +286,8 @@ def test_coverage_on_simulated_negative_binomial_demand():
     hist = history_from_array(y[:, :t_len])
     fc = forecast_demand(hist, "auto", horizon=h, quantiles=(0.025, 0.1, 0.9, 0.975))
     test = y[:, t_len:]
-    c80 = np.mean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.1, 0.9))
-    c95 = np.mean(cal.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.025, 0.975))
+    c80 = np.mean(dist.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.1, 0.9))
+    c95 = np.mean(dist.pit_coverage(test, fc.mean, fc.dispersion, fc.count, 0.025, 0.975))
     assert c80 == pytest.approx(0.80, abs=0.04)
     assert c95 == pytest.approx(0.95, abs=0.03)
     # cumulative 28-day demand: the 80 % interval of the path sums covers about 80 %
@@ -374,7 +376,7 @@ def test_sampler_marginal_matches_negative_binomial_pmf(m, phi, rho):
     # mean 20 % off must be rejected by the same test, so the test has the power to fail.
     n_items, n = 3, 20000
     mean = np.full((n_items, 4), m)
-    d = cal.sample_paths(
+    d = smp.sample_paths(
         mean,
         np.full(n_items, phi),
         np.full(n_items, rho),
@@ -391,7 +393,7 @@ def test_sampler_marginal_matches_negative_binomial_pmf(m, phi, rho):
     else:
         pmf = stats.nbinom.pmf(k, 1 / phi, 1 / (1 + phi * m))
     assert _chi_square_pvalue(d, pmf) > 1e-3
-    off = cal.sample_paths(
+    off = smp.sample_paths(
         mean * 1.2,
         np.full(n_items, phi),
         np.full(n_items, rho),
@@ -412,21 +414,21 @@ def test_sampler_tail_uniforms_next_to_one_are_inverted(monkeypatch):
             return out
 
     precisions = []
-    walk = cal._walk
+    walk = smp._walk
 
     def spy(u, *args):
         precisions.append(args[4].dtype)  # dtype of the pmf carried by the walk
         return walk(u, *args)
 
-    monkeypatch.setattr(cal, "_walk", spy)
+    monkeypatch.setattr(smp, "_walk", spy)
     m = np.array([[2.0, 30.0], [0.5, 5.0]])
     f = np.array([0.5, 0.0])  # one NB item (shape 2), one Poisson item
     s = np.array([2.0, 1.0])  # shape a + b = 1 / phi (no shared level)
     out = np.zeros((2, 3, 2))
     steps = np.array([5, 3])
     work = {}
-    cal._count_draws(m, f, np.ones((2, 3)), s, steps, NearOne(), out, np.arange(2), work)
-    cal._finish_tail(out, work)  # the walks beyond the dense sweep
+    smp._count_draws(m, f, np.ones((2, 3)), s, steps, NearOne(), out, np.arange(2), work)
+    smp._finish_tail(out, work)  # the walks beyond the dense sweep
     assert precisions == [np.float32, np.float64]  # the float64 redo ran
     u = float(np.float32(1.0) - np.float32(2.0**-24))
     for q in (u, u - 1e-6):
@@ -449,22 +451,22 @@ def test_sampler_cells_with_p0_below_float32_range_are_drawn_in_float64(monkeypa
             return out
 
     precisions = []
-    walk = cal._walk
+    walk = smp._walk
 
     def spy(u, *args):
         precisions.append(args[4].dtype)
         return walk(u, *args)
 
-    monkeypatch.setattr(cal, "_walk", spy)
+    monkeypatch.setattr(smp, "_walk", spy)
     m = np.array([[95.0, 95.0], [95.0, 95.0], [2.0, 2.0]])
     f = np.array([0.0, 0.001, 0.5])
     s = np.array([1.0, 1000.0, 2.0])
     out = np.zeros((3, 4, 2))
     work = {}
-    cal._count_draws(
+    smp._count_draws(
         m, f, np.ones((3, 4)), s, np.array([100, 100, 8]), Half(), out, np.arange(3), work
     )
-    cal._finish_tail(out, work)
+    smp._finish_tail(out, work)
     assert np.float64 in precisions
     assert (out[0] == stats.poisson.ppf(0.5, 95.0)).all()
     assert (out[1] == stats.nbinom.ppf(0.5, 1000.0, 1 / (1 + 0.001 * 95.0))).all()

@@ -229,6 +229,29 @@ def moving_average(y: np.ndarray, mask: np.ndarray, window: int) -> KernelResult
     return KernelResult(fitted.T, {"mean": mean, "count": cnt}, _sse(yt, mt, fitted))
 
 
+def historic_average(y: np.ndarray, mask: np.ndarray) -> KernelResult:
+    """Expanding mean of the *observed* values (cumulative sums, no loop over time).
+
+    ``fitted[:, t]`` is the mean of the observed values before ``t`` (NaN when there are
+    none); state ``mean`` is the mean of all observed values (0 if none), ``count`` their
+    number.
+    """
+    w = mask.astype(np.float64)
+    csum = np.cumsum(y * w, axis=1)
+    ccnt = np.cumsum(w, axis=1)
+    n, t_len = y.shape
+    fitted = np.full((n, t_len), np.nan)
+    if t_len > 1:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fitted[:, 1:] = np.where(ccnt[:, :-1] > 0, csum[:, :-1] / ccnt[:, :-1], np.nan)
+    total = csum[:, -1] if t_len else np.zeros(n)
+    cnt = ccnt[:, -1] if t_len else np.zeros(n)
+    mean = np.zeros(n)
+    np.divide(total, cnt, out=mean, where=cnt > 0)
+    e = np.where(mask & np.isfinite(fitted), y - np.nan_to_num(fitted), 0.0)
+    return KernelResult(fitted, {"mean": mean, "count": cnt}, (e * e).sum(axis=1))
+
+
 # --------------------------------------------------------------------------- exponential smoothing
 def ses(
     y: np.ndarray,

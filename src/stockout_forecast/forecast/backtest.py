@@ -13,6 +13,7 @@ from .._utils import check_fractions
 from ..exceptions import InsufficientHistoryError
 from ..history.panel import DemandHistory
 from . import _calibration as cal
+from . import _distribution as dist
 from ._base import DEFAULT_SEASON_LENGTH
 from ._kernels import prepare_panel
 
@@ -243,7 +244,7 @@ def interval_metrics(arr: BacktestArrays, levels: tuple[float, ...]) -> dict[str
     count = np.broadcast_to(arr.count[None, :, None], (n_m, n, n_w)).ravel()
     phi = np.nan_to_num(arr.dispersion, nan=0.0).ravel()
     mean = arr.forecast.reshape(-1, h)
-    q = cal.marginal_quantiles(mean, phi, count, lv).reshape(n_m, n, n_w, len(lv), h)
+    q = dist.marginal_quantiles(mean, phi, count, lv).reshape(n_m, n, n_w, len(lv), h)
     y = arr.y[None, :, :, None, :]
     mk = arr.mask[None] & np.isfinite(arr.forecast)
     n_t = mk.sum(axis=-1)
@@ -420,3 +421,57 @@ def backtest(
         season_length=season_length,
     )
     return backtest_frame(arr, levels)
+
+
+# --------------------------------------------------------------------------- combinations
+def combined_backtest(arr: BacktestArrays, chosen: np.ndarray, aliases: list[str]) -> np.ndarray:
+    """Backtest forecasts of each item's chosen model (mean over a combination's members)."""
+    n = arr.forecast.shape[1]
+    out = np.zeros(arr.forecast.shape[1:])
+    k = np.zeros(n)
+    pos = {a: j for j, a in enumerate(aliases)}
+    for a, j in pos.items():
+        use = np.array([a in c.split("+") for c in chosen])
+        if use.any():
+            out[use] += arr.forecast[j, use]
+            k[use] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return out / k[:, None, None]
+
+
+def honest_backtest(
+    arr: BacktestArrays, chosen: np.ndarray, aliases: list[str], metric: str, combine: int | None
+) -> np.ndarray:
+    """Backtest forecasts of the model each item would have chosen WITHOUT seeing the window.
+
+    For window ``w`` the model (or the best ``combine``) is picked by the mean metric over
+    the other windows, so that the errors used for calibration are not shrunk by the
+    selection itself (choosing the least error on the same data understates it). With one
+    window, or no score in the other windows, the overall choice is used.
+    """
+    base = combined_backtest(arr, chosen, aliases)
+    n_w = arr.y.shape[1]
+    if n_w < 2:
+        return base
+    pm = point_metrics(arr)
+    score = pm[metric] if metric in pm else pm["mase"]
+    score = np.where(np.isfinite(score), score, np.nan)
+    no_scaled = ~np.isfinite(score).any(axis=(0, 2))
+    score[:, no_scaled] = pm["mae"][:, no_scaled]
+    k = 1 if combine is None else min(int(combine), len(aliases))
+    out = base.copy()
+    for w in range(n_w):
+        other = np.delete(score, w, axis=2)
+        ok = np.isfinite(other)
+        cnt = ok.sum(axis=2)
+        mean_other = np.where(
+            cnt > 0, np.where(ok, other, 0.0).sum(axis=2) / np.maximum(cnt, 1), np.inf
+        )
+        has = np.isfinite(mean_other).any(axis=0)
+        rank = np.argsort(mean_other, axis=0, kind="stable")[:k]  # (k, n)
+        f = np.take_along_axis(arr.forecast[:, :, w, :], rank[:, :, None], axis=0)
+        top_ok = np.isfinite(np.take_along_axis(mean_other, rank, axis=0))
+        fsum = np.where(top_ok[:, :, None], f, 0.0).sum(axis=0)
+        fk = np.maximum(top_ok.sum(axis=0), 1)[:, None]
+        out[has, w] = (fsum / fk)[has]
+    return out

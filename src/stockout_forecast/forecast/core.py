@@ -1,8 +1,15 @@
-"""``forecast_demand``: per-item model choice by backtest, calibrated probabilistic forecasts."""
+"""``forecast_demand``: per-item model choice by backtest, calibrated probabilistic forecasts.
+
+The work is four named steps, run in order by :func:`_forecast_demand`: choose a model per
+item (:func:`_select`), refit the chosen models on all periods (:func:`_fit_chosen`), put
+a calibrated distribution around the means (:func:`_calibrate`) and give every item a
+status (:func:`_statuses`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +19,7 @@ from .._utils import RandomStateLike, check_fractions, check_random_state
 from ..exceptions import InsufficientHistoryError
 from ..history.panel import DemandHistory
 from . import _calibration as cal
+from . import _distribution as dist
 from ._base import _future_periods
 from ._kernels import prepare_panel
 from .backtest import (
@@ -19,18 +27,31 @@ from .backtest import (
     backtest_frame,
     check_models,
     clone_model,
+    combined_backtest,
     count_items,
-    point_metrics,
+    honest_backtest,
     run_backtest,
 )
+from .registry import REGISTRY, make_model, model_names
 from .result import DemandForecast
-from .selection import select_models
+from .selection import demand_classes, select_models, volume_groups
 
 __all__ = ["candidate_models", "forecast_demand"]
 
 CALIBRATIONS = ("backtest", "insample")
+#: the candidates of ``model="auto"``, by registry alias (benchmarks/study_selection.py)
+CANDIDATES = (
+    "ses",
+    "holt_damped",
+    "moving_average",
+    "holt_winters_add_notrend",
+    "seasonal_naive",
+    "sba",
+    "tsb",
+    "imapa",
+    "adida",
+)
 _WEIGHTING = "sums"
-_N_GROUPS = 5
 _SCALE_DISPERSION = True
 
 
@@ -48,7 +69,8 @@ def candidate_models(freq: str = "D") -> list[Any]:
         Nine models with unique aliases: smooth-demand (``ses``, damped Holt
         ``holt_damped``, ``moving_average``), seasonal (``holt_winters_add_notrend``:
         additive day-of-week / week-of-year / month-of-year indices; ``seasonal_naive``)
-        and intermittent ones (``sba``, ``tsb``, ``imapa``, ``adida``).
+        and intermittent ones (``sba``, ``tsb``, ``imapa``, ``adida``), built from the
+        model registry (:mod:`stockout_forecast.forecast.registry`).
 
     Notes
     -----
@@ -74,135 +96,29 @@ def candidate_models(freq: str = "D") -> list[Any]:
     ['ses', 'holt_damped', 'moving_average', 'holt_winters_add_notrend', 'seasonal_naive',
      'sba', 'tsb', 'imapa', 'adida']
     """
-    from .models import (
-        ADIDA,
-        IMAPA,
-        SBA,
-        SES,
-        TSB,
-        Holt,
-        HoltWinters,
-        MovingAverage,
-        SeasonalNaive,
-    )
-
     if freq not in ("D", "W", "M"):
         raise ValueError(f"freq must be 'D', 'W' or 'M'; got {freq!r}.")
-    return [
-        SES(),
-        Holt(damped=True),
-        MovingAverage(),
-        HoltWinters(seasonal="add", trend=False),
-        SeasonalNaive(),
-        SBA(alpha=None),
-        TSB(),
-        IMAPA(),
-        ADIDA(),
-    ]
+    return [make_model(alias, freq=freq) for alias in CANDIDATES]
 
 
 def _resolve_models(model: Any, freq: str, random_state: RandomStateLike) -> list[Any]:
-    if isinstance(model, str):
-        if model != "auto":
-            raise ValueError(
-                f"model must be 'auto', a model instance or a list of them; got {model!r}."
-            )
+    """Model instances from ``"auto"``, a registered name, an instance or a list of them."""
+    if isinstance(model, str) and model == "auto":
         models = candidate_models(freq)
     else:
-        models = [clone_model(m) for m in check_models(model)]
+        items = [model] if isinstance(model, str) or hasattr(model, "fit") else list(model)
+        for m in items:
+            if isinstance(m, str) and m not in REGISTRY:
+                raise ValueError(
+                    f"model must be 'auto', a registered model name, a model instance or a "
+                    f"list of names and instances; got {m!r}. Registered: {model_names()}."
+                )
+        built = [make_model(m, freq=freq) if isinstance(m, str) else m for m in items]
+        models = [clone_model(m) for m in check_models(built)]
     for m in models:
         if "random_state" in getattr(m, "get_params", dict)():
             m.set_params(random_state=random_state)
     return models
-
-
-def _combined_backtest(arr: BacktestArrays, chosen: np.ndarray, aliases: list[str]) -> np.ndarray:
-    """Backtest forecasts of each item's chosen model (mean over a combination's members)."""
-    n = arr.forecast.shape[1]
-    out = np.zeros(arr.forecast.shape[1:])
-    k = np.zeros(n)
-    pos = {a: j for j, a in enumerate(aliases)}
-    for a, j in pos.items():
-        use = np.array([a in c.split("+") for c in chosen])
-        if use.any():
-            out[use] += arr.forecast[j, use]
-            k[use] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return out / k[:, None, None]
-
-
-def demand_classes(history: DemandHistory) -> np.ndarray:
-    """Syntetos-Boylan class per item from its observed periods.
-
-    ``adi`` = observed periods / periods with positive demand, ``cv2`` = squared coefficient
-    of variation of the positive demands; smooth (adi < 1.32, cv2 < 0.49), erratic
-    (adi < 1.32), intermittent (cv2 < 0.49), lumpy; ``"none"`` with fewer than 2 demands.
-    """
-    y, mask = prepare_panel(history.units, history.observed)
-    pos = mask & (y > 0)
-    n_obs = mask.sum(axis=1)
-    n_pos = pos.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        adi = n_obs / n_pos
-        m1 = np.where(pos, y, 0.0).sum(axis=1) / n_pos
-        m2 = np.where(pos, y * y, 0.0).sum(axis=1) / n_pos
-        cv2 = (m2 - m1 * m1) / (m1 * m1)
-    out = np.where(
-        adi < 1.32,
-        np.where(cv2 < 0.49, "smooth", "erratic"),
-        np.where(cv2 < 0.49, "intermittent", "lumpy"),
-    ).astype(object)
-    out[n_pos < 2] = "none"
-    return out
-
-
-def _volume_groups(y: np.ndarray, mask: np.ndarray, n_groups: int = _N_GROUPS) -> np.ndarray:
-    """Volume class per item: quantile bins of the mean observed demand per period."""
-    n_obs = mask.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(n_obs > 0, np.where(mask, y, 0.0).sum(axis=1) / n_obs, 0.0)
-    if n_groups <= 1 or len(rate) < 10 * n_groups:
-        return np.zeros(len(rate), dtype=int)
-    edges = np.quantile(rate, np.linspace(0, 1, n_groups + 1)[1:-1])
-    return np.searchsorted(edges, rate, side="right")
-
-
-def _honest_backtest(
-    arr: BacktestArrays, chosen: np.ndarray, aliases: list[str], metric: str, combine: int | None
-) -> np.ndarray:
-    """Backtest forecasts of the model each item would have chosen WITHOUT seeing the window.
-
-    For window ``w`` the model (or the best ``combine``) is picked by the mean metric over
-    the other windows, so that the errors used for calibration are not shrunk by the
-    selection itself (choosing the least error on the same data understates it). With one
-    window, or no score in the other windows, the overall choice is used.
-    """
-    base = _combined_backtest(arr, chosen, aliases)
-    n_w = arr.y.shape[1]
-    if n_w < 2:
-        return base
-    pm = point_metrics(arr)
-    score = pm[metric] if metric in pm else pm["mase"]
-    score = np.where(np.isfinite(score), score, np.nan)
-    no_scaled = ~np.isfinite(score).any(axis=(0, 2))
-    score[:, no_scaled] = pm["mae"][:, no_scaled]
-    k = 1 if combine is None else min(int(combine), len(aliases))
-    out = base.copy()
-    for w in range(n_w):
-        other = np.delete(score, w, axis=2)
-        ok = np.isfinite(other)
-        cnt = ok.sum(axis=2)
-        mean_other = np.where(
-            cnt > 0, np.where(ok, other, 0.0).sum(axis=2) / np.maximum(cnt, 1), np.inf
-        )
-        has = np.isfinite(mean_other).any(axis=0)
-        rank = np.argsort(mean_other, axis=0, kind="stable")[:k]  # (k, n)
-        f = np.take_along_axis(arr.forecast[:, :, w, :], rank[:, :, None], axis=0)
-        top_ok = np.isfinite(np.take_along_axis(mean_other, rank, axis=0))
-        fsum = np.where(top_ok[:, :, None], f, 0.0).sum(axis=0)
-        fk = np.maximum(top_ok.sum(axis=0), 1)[:, None]
-        out[has, w] = (fsum / fk)[has]
-    return out
 
 
 def forecast_demand(
@@ -228,9 +144,11 @@ def forecast_demand(
     history : DemandHistory
         Demand panel from :func:`stockout_forecast.history.demand.demand_history`. Censored and
         suspected stock-out periods are excluded from fitting and from backtest errors.
-    model : "auto", model instance, or list of model instances
-        ``"auto"``: the nine :func:`candidate_models`, chosen per item by backtest. One
-        instance: that model for every item. A list: chosen per item by backtest.
+    model : "auto", str, model instance, or list of them
+        ``"auto"``: the :func:`candidate_models`, chosen per item by backtest. A registered
+        name (``"tsb"``, ``"holt_damped"``, ...; see
+        :mod:`stockout_forecast.forecast.registry`) or one instance: that model for every
+        item. A list of names or instances: chosen per item by backtest.
     horizon : int
         Periods to forecast (in the history's frequency), >= 1.
     quantiles : sequence of float
@@ -277,7 +195,8 @@ def forecast_demand(
     TypeError
         When ``history`` is not a DemandHistory.
     ValueError
-        For an invalid horizon, quantile, metric, calibration or model.
+        For an invalid horizon, quantile, metric, calibration or model (an unknown model
+        name lists the registered ones).
 
     Notes
     -----
@@ -359,6 +278,218 @@ def forecast_demand(
     )[0]
 
 
+@dataclass
+class _Selection:
+    """What the selection step decided: a model (alias or ``"a+b"``) per item, and why."""
+
+    chosen: np.ndarray
+    status: np.ndarray
+    reason: np.ndarray
+    backtest: BacktestArrays | None
+    problem: str
+
+
+def _check_args(
+    history: Any, horizon: Any, quantiles: Sequence[float], calibration: str, n_paths: Any
+) -> tuple[int, tuple[float, ...]]:
+    if not isinstance(history, DemandHistory):
+        raise TypeError(
+            "history must be a DemandHistory (from stockout_forecast.history.demand.demand_history); "
+            f"got {type(history).__name__}."
+        )
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be an int >= 1 (periods); got {horizon!r}.")
+    levels = check_fractions(quantiles, "quantiles")
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {CALIBRATIONS}; got {calibration!r}.")
+    if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
+        raise ValueError(f"n_paths must be an int >= 1; got {n_paths!r}.")
+    return int(horizon), levels
+
+
+def _select(
+    history: DemandHistory,
+    models: list[Any],
+    *,
+    horizon: int,
+    n_windows: int,
+    step: int | None,
+    metric: str,
+    combine: int | None,
+    fallback: str | None,
+    shrinkage: float,
+    levels: tuple[float, ...],
+    need_backtest: bool,
+) -> _Selection:
+    """Step 1: backtest the models and choose one (or a combination) per item."""
+    n = history.n_items
+    aliases = [m.alias for m in models]
+    arr: BacktestArrays | None = None
+    problem = ""
+    if len(models) > 1 or need_backtest:
+        try:
+            arr = run_backtest(
+                history,
+                models,
+                horizon=horizon,
+                n_windows=n_windows,
+                step=step,
+                dispersion=metric == "scaled_pinball",
+            )
+        except InsufficientHistoryError as err:
+            problem = str(err)
+    status = np.full(n, "ok", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    if len(models) == 1:
+        chosen = np.full(n, aliases[0], dtype=object)
+        reason[:] = f"model {aliases[0]} given by the caller"
+    elif arr is not None:
+        ids = pd.Index(np.asarray(history.item_ids).astype(str))
+        sel = select_models(
+            backtest_frame(arr, levels if metric == "scaled_pinball" else None),
+            metric=metric,
+            combine=combine,
+            fallback=fallback,
+            groups=pd.Series(demand_classes(history), index=ids),
+            shrinkage=shrinkage,
+        )
+        sel = sel.set_index("item_id").reindex(ids)
+        chosen = sel["model"].to_numpy(dtype=object)
+        reason[:] = sel["reason"].to_numpy(dtype=object)
+        status[(sel["status"] == "fallback").to_numpy()] = "fallback"
+    else:
+        fb = fallback if fallback is not None else aliases[0]
+        if fb not in aliases:
+            raise ValueError(f"fallback {fb!r} is not one of the models {aliases}.")
+        chosen = np.full(n, fb, dtype=object)
+        status[:] = "fallback"
+        reason[:] = f"no backtest possible ({problem}); using fallback model {fb!r}"
+    return _Selection(chosen, status, reason, arr, problem)
+
+
+def _fit_chosen(
+    history: DemandHistory, models: list[Any], chosen: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2: refit each model on the items that chose it; (mean, in-sample fitted).
+
+    A combination's mean is the average of its members. Items without any observed period
+    get NaN.
+    """
+    n = history.n_items
+    ids = np.asarray(history.item_ids)
+    forecastable = history.observed.any(axis=1)
+    mean_sum = np.zeros((n, horizon))
+    fit_sum = np.zeros((n, history.n_periods))
+    k = np.zeros(n)
+    members = [str(c).split("+") for c in chosen]
+    for m in models:
+        use = np.array([m.alias in mem for mem in members]) & forecastable
+        if not use.any():
+            continue
+        sub = history if use.all() else history.subset(ids[use])
+        fitted = clone_model(m).fit(sub)
+        mean_sum[use] += fitted.predict(horizon)
+        f_in = getattr(fitted, "fitted_", None)
+        if f_in is not None:
+            fit_sum[use] += f_in
+        k[use] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = mean_sum / k[:, None]
+        fitted_in = fit_sum / k[:, None]
+    mean[~forecastable] = np.nan
+    return mean, fitted_in
+
+
+@dataclass
+class _Spread:
+    """What the calibration step produced."""
+
+    dispersion: np.ndarray
+    level_correlation: np.ndarray
+    calibration: str
+    f_bt: np.ndarray | None
+
+
+def _calibrate(
+    history: DemandHistory,
+    sel: _Selection,
+    models: list[Any],
+    mean: np.ndarray,
+    fitted_in: np.ndarray,
+    count: np.ndarray,
+    *,
+    calibration: str,
+    metric: str,
+    combine: int | None,
+) -> _Spread:
+    """Step 3: dispersion and level correlation per item, from backtest or in-sample errors."""
+    y_all, m_all = prepare_panel(history.units, history.observed)
+    arr = sel.backtest
+    aliases = [m.alias for m in models]
+    if calibration == "backtest" and arr is not None:
+        if len(models) > 1:
+            f_bt = honest_backtest(arr, sel.chosen, aliases, metric, combine)
+        else:
+            f_bt = combined_backtest(arr, sel.chosen, aliases)
+        vgroups = volume_groups(y_all, m_all)
+        cap = cal.dispersion_cap(y_all, m_all, count)
+        phi = cal.dispersion_from_residuals(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
+        if _SCALE_DISPERSION:
+            phi = phi * cal.dispersion_scale(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
+        fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
+        phi, rho, _kappa = cal.level_uncertainty(
+            arr.y, f_bt, arr.mask, phi, count, fut, weighting=_WEIGHTING
+        )
+        return _Spread(phi, rho, "backtest", f_bt)
+    if calibration == "backtest":
+        note = f" Spread from in-sample errors: no backtest possible ({sel.problem})."
+        sel.reason[:] = [r + note for r in sel.reason]
+    phi = cal.dispersion_from_residuals(
+        y_all,
+        fitted_in,
+        m_all,
+        count,
+        groups=volume_groups(y_all, m_all),
+        cap=cal.dispersion_cap(y_all, m_all, count),
+    )
+    return _Spread(phi, np.zeros(history.n_items), "insample", None)
+
+
+def _statuses(history: DemandHistory, sel: _Selection) -> tuple[np.ndarray, pd.DataFrame]:
+    """Step 4: the model shown per item and the status frame (every item, with a reason)."""
+    ids = np.asarray(history.item_ids)
+    status, reason = sel.status, sel.reason
+    active = history.active.any(axis=1)
+    observed = history.observed.any(axis=1)
+    y_all, m_all = prepare_panel(history.units, history.observed)
+    model_out = np.asarray(sel.chosen, dtype=object).copy()
+    never = ~active
+    status[never] = "no_history"
+    reason[never] = "no sales and no activity in the history: nothing to forecast from"
+    cens = active & ~observed
+    status[cens] = "fully_censored"
+    reason[cens] = (
+        "every period of the item is censored (out of stock) or a suspected stock-out: "
+        "demand was never observed"
+    )
+    model_out[~observed] = "none"
+    no_demand = observed & ~np.where(m_all, y_all > 0, False).any(axis=1)
+    reason[no_demand] = [r + " No positive demand observed: forecast 0." for r in reason[no_demand]]
+    if len(history.status) and "status" in history.status:
+        hs = history.status.reindex(pd.Index(ids.astype(str)))
+        flag = (hs["status"].astype(str) != "ok").to_numpy() & hs["status"].notna().to_numpy()
+        for i in np.flatnonzero(flag):
+            reason[i] = f"{reason[i]} (history: {hs['reason'].iloc[i]})"
+    frame = pd.DataFrame(
+        {
+            "status": pd.array(status.astype(str), dtype="str"),
+            "reason": pd.array(reason.astype(str), dtype="str"),
+        },
+        index=pd.Index(ids.astype(str), name="item_id", dtype="str"),
+    )
+    return model_out, frame
+
+
 def _forecast_demand(
     history: DemandHistory,
     model: Any = "auto",
@@ -377,169 +508,50 @@ def _forecast_demand(
 ) -> tuple[DemandForecast, dict[str, Any]]:
     """Body of :func:`forecast_demand`; also returns internals (backtest arrays, the
     leave-one-window-out backtest forecasts ``f_bt``) for benchmarks and studies."""
-    if not isinstance(history, DemandHistory):
-        raise TypeError(
-            "history must be a DemandHistory (from stockout_forecast.history.demand.demand_history); "
-            f"got {type(history).__name__}."
-        )
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be an int >= 1 (periods); got {horizon!r}.")
-    horizon = int(horizon)
-    levels = check_fractions(quantiles, "quantiles")
-    if calibration not in CALIBRATIONS:
-        raise ValueError(f"calibration must be one of {CALIBRATIONS}; got {calibration!r}.")
-    if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
-        raise ValueError(f"n_paths must be an int >= 1; got {n_paths!r}.")
+    horizon, levels = _check_args(history, horizon, quantiles, calibration, n_paths)
     check_random_state(random_state)  # validate early
     models = _resolve_models(model, history.freq, random_state)
-    aliases = [m.alias for m in models]
-    by_alias = dict(zip(aliases, models, strict=True))
-    n = history.n_items
-    ids = np.asarray(history.item_ids)
-    active = history.active.any(axis=1)
-    observed = history.observed.any(axis=1)
-    forecastable = observed
-
-    # 1. backtest and selection -------------------------------------------------------
-    arr: BacktestArrays | None = None
-    f_bt: np.ndarray | None = None
-    bt_problem = ""
-    if len(models) > 1 or calibration == "backtest":
-        try:
-            arr = run_backtest(
-                history,
-                models,
-                horizon=horizon,
-                n_windows=n_windows,
-                step=step,
-                dispersion=metric == "scaled_pinball",
-            )
-        except InsufficientHistoryError as err:
-            bt_problem = str(err)
-    status = np.full(n, "ok", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    if len(models) == 1:
-        chosen = np.full(n, aliases[0], dtype=object)
-        reason[:] = f"model {aliases[0]} given by the caller"
-    elif arr is not None:
-        frame = backtest_frame(arr, levels if metric == "scaled_pinball" else None)
-        sel = select_models(
-            frame,
-            metric=metric,
-            combine=combine,
-            fallback=fallback,
-            groups=pd.Series(demand_classes(history), index=ids.astype(str)),
-            shrinkage=shrinkage,
-        )
-        sel = sel.set_index("item_id").reindex(pd.Index(ids.astype(str)))
-        chosen = sel["model"].to_numpy(dtype=object)
-        reason[:] = sel["reason"].to_numpy(dtype=object)
-        status[(sel["status"] == "fallback").to_numpy()] = "fallback"
-    else:
-        fb = fallback if fallback is not None else aliases[0]
-        if fb not in by_alias:
-            raise ValueError(f"fallback {fb!r} is not one of the models {aliases}.")
-        chosen = np.full(n, fb, dtype=object)
-        status[:] = "fallback"
-        reason[:] = f"no backtest possible ({bt_problem}); using fallback model {fb!r}"
-
-    # 2. final fits on the items that chose each model --------------------------------
-    y_all, m_all = prepare_panel(history.units, history.observed)
-    mean_sum = np.zeros((n, horizon))
-    fit_sum = np.zeros((n, history.n_periods))
-    k = np.zeros(n)
-    members = [str(c).split("+") for c in chosen]
-    for a in aliases:
-        use = np.array([a in mem for mem in members]) & forecastable
-        if not use.any():
-            continue
-        sub = history if use.all() else history.subset(ids[use])
-        fitted = clone_model(by_alias[a]).fit(sub)
-        mean_sum[use] += fitted.predict(horizon)
-        f_in = getattr(fitted, "fitted_", None)
-        if f_in is not None:
-            fit_sum[use] += f_in
-        k[use] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = mean_sum / k[:, None]
-        fitted_in = fit_sum / k[:, None]
-    mean[~forecastable] = np.nan
-
-    # 3. calibration --------------------------------------------------------------------
+    sel = _select(
+        history,
+        models,
+        horizon=horizon,
+        n_windows=n_windows,
+        step=step,
+        metric=metric,
+        combine=combine,
+        fallback=fallback,
+        shrinkage=shrinkage,
+        levels=levels,
+        need_backtest=calibration == "backtest",
+    )
+    mean, fitted_in = _fit_chosen(history, models, sel.chosen, horizon)
     count = count_items(history)
-    used_cal = calibration
-    if calibration == "backtest" and arr is not None:
-        if len(models) > 1:
-            f_bt = _honest_backtest(arr, chosen, aliases, metric, combine)
-        else:
-            f_bt = _combined_backtest(arr, chosen, aliases)
-        vgroups = _volume_groups(y_all, m_all)
-        cap = cal.dispersion_cap(y_all, m_all, count)
-        phi = cal.dispersion_from_residuals(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
-        if _SCALE_DISPERSION:
-            phi = phi * cal.dispersion_scale(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
-        fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
-        phi, rho_i, _kappa = cal.level_uncertainty(
-            arr.y, f_bt, arr.mask, phi, count, fut, weighting=_WEIGHTING
-        )
-    else:
-        if calibration == "backtest":
-            used_cal = "insample"
-            note = f" Spread from in-sample errors: no backtest possible ({bt_problem})."
-            reason[:] = [r + note for r in reason]
-        phi = cal.dispersion_from_residuals(
-            y_all,
-            fitted_in,
-            m_all,
-            count,
-            groups=_volume_groups(y_all, m_all),
-            cap=cal.dispersion_cap(y_all, m_all, count),
-        )
-        rho_i = np.zeros(n)
-    q = cal.marginal_quantiles(mean, phi, count, levels)
-
-    # 4. items that cannot be forecast ------------------------------------------------
-    model_out = np.asarray(chosen, dtype=object).copy()
-    never = ~active
-    status[never] = "no_history"
-    reason[never] = "no sales and no activity in the history: nothing to forecast from"
-    cens = active & ~observed
-    status[cens] = "fully_censored"
-    reason[cens] = (
-        "every period of the item is censored (out of stock) or a suspected stock-out: "
-        "demand was never observed"
+    spread = _calibrate(
+        history,
+        sel,
+        models,
+        mean,
+        fitted_in,
+        count,
+        calibration=calibration,
+        metric=metric,
+        combine=combine,
     )
-    model_out[~forecastable] = "none"
-    no_demand = forecastable & ~np.where(m_all, y_all > 0, False).any(axis=1)
-    reason[no_demand] = [r + " No positive demand observed: forecast 0." for r in reason[no_demand]]
-    if len(history.status) and "status" in history.status:
-        hs = history.status.reindex(pd.Index(ids.astype(str)))
-        flag = (hs["status"].astype(str) != "ok").to_numpy() & hs["status"].notna().to_numpy()
-        for i in np.flatnonzero(flag):
-            reason[i] = f"{reason[i]} (history: {hs['reason'].iloc[i]})"
-    status_frame = pd.DataFrame(
-        {
-            "status": pd.array(status.astype(str), dtype="str"),
-            "reason": pd.array(reason.astype(str), dtype="str"),
-        },
-        index=pd.Index(ids.astype(str), name="item_id", dtype="str"),
+    model_out, status = _statuses(history, sel)
+    fc = DemandForecast(
+        item_ids=np.asarray(history.item_ids),
+        dates=_future_periods(history.periods, history.freq, horizon),
+        freq=history.freq,
+        mean=mean,
+        quantile_levels=levels,
+        quantiles=dist.marginal_quantiles(mean, spread.dispersion, count, levels),
+        model=model_out,
+        status=status,
+        history=history,
+        dispersion=spread.dispersion,
+        level_correlation=spread.level_correlation,
+        count=count,
+        calibration=spread.calibration,
+        n_paths=int(n_paths),
     )
-    return (
-        DemandForecast(
-            item_ids=ids,
-            dates=_future_periods(history.periods, history.freq, horizon),
-            freq=history.freq,
-            mean=mean,
-            quantile_levels=levels,
-            quantiles=q,
-            model=model_out,
-            status=status_frame,
-            history=history,
-            dispersion=phi,
-            level_correlation=rho_i,
-            count=count,
-            calibration=used_cal,
-            n_paths=int(n_paths),
-        ),
-        {"backtest": arr, "f_bt": f_bt, "count": count},
-    )
+    return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count}

@@ -12,7 +12,8 @@ import pandas as pd
 from .._export import escape_html, jsonable
 from .._utils import RandomStateLike, check_fraction, check_fractions, check_random_state
 from ..history.panel import FREQ_ALIASES, DemandHistory
-from . import _calibration as cal
+from . import _distribution as dist
+from . import _sampler
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -210,7 +211,7 @@ class DemandForecast:
             raise ValueError(
                 f"actual has shape {y.shape}; expected {self.mean.shape} (items x horizon)."
             )
-        return cal.pit_coverage(
+        return dist.pit_coverage(
             y, self.mean, self.dispersion, self.count, (1 - lv) / 2, (1 + lv) / 2
         )
 
@@ -236,9 +237,9 @@ class DemandForecast:
         """
         if isinstance(levels, (int, float, np.number)):
             one = (check_fraction(levels, "levels"),)
-            return cal.marginal_quantiles(self.mean, self.dispersion, self.count, one)[:, 0, :]
+            return dist.marginal_quantiles(self.mean, self.dispersion, self.count, one)[:, 0, :]
         lv = check_fractions(levels, "levels")
-        return cal.marginal_quantiles(self.mean, self.dispersion, self.count, lv)
+        return dist.marginal_quantiles(self.mean, self.dispersion, self.count, lv)
 
     def sample_paths(
         self,
@@ -302,7 +303,7 @@ class DemandForecast:
             raise ValueError(f"n_paths must be a positive integer; got {n_paths!r}.")
         rng = check_random_state(random_state)
         pos = self._index(items)
-        return cal.sample_paths(
+        return _sampler.sample_paths(
             self.mean[pos],
             self.dispersion[pos],
             self.level_correlation[pos],
@@ -386,7 +387,7 @@ class DemandForecast:
         >>> m[0].tolist(), v[0].tolist()   # 3 + 0.5*9 = 7.5; 6 + 0.5*18 = 15
         ([3.0, 6.0], [7.5, 15.0])
         """
-        return cal.cumulative_moments(
+        return dist.cumulative_moments(
             self.mean, self.dispersion, self.level_correlation, self.count
         )
 
@@ -449,7 +450,7 @@ class DemandForecast:
                 raise ValueError(f"dispersion must be finite and >= 0; got {dispersion!r}.")
         levels = check_fractions(quantile_levels, "quantile_levels")
         count = np.ones(len(ids), dtype=bool)
-        q = cal.marginal_quantiles(m, phi, count, levels)
+        q = dist.marginal_quantiles(m, phi, count, levels)
         status = pd.DataFrame(
             {"status": "ok", "reason": "mean given by the caller"},
             index=pd.Index(ids, name="item_id", dtype="str"),

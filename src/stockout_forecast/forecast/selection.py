@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..exceptions import SchemaError
+from ..history.panel import DemandHistory
+from ._kernels import prepare_panel
 
-__all__ = ["select_models"]
+__all__ = ["demand_classes", "select_models", "volume_groups"]
+
+#: volume classes used to pool dispersions (quantile bins of the mean observed demand)
+N_VOLUME_GROUPS = 5
 
 _LOWER_IS_BETTER = ("mae", "rmse", "mase", "rmsse", "wape", "scaled_pinball")
 #: unscaled metric used when the scaled one is undefined for an item (zero in-sample scale)
@@ -91,6 +98,46 @@ def select_models(
     0       A   ses    0.8  selected
     1       B   tsb    NaN  fallback
     """
+    _check_select_args(backtest_frame, metric, combine)
+    models = list(pd.unique(backtest_frame["model"].astype(str)))
+    if fallback is not None and fallback not in models:
+        raise ValueError(f"fallback {fallback!r} is not a model of the backtest; models: {models}.")
+    frame = backtest_frame.assign(
+        item_id=backtest_frame["item_id"].astype(str), model=backtest_frame["model"].astype(str)
+    )
+    items = np.sort(np.asarray(pd.unique(frame["item_id"]), dtype=object))
+    score, used = _score_table(frame, items, models, metric)
+    raw = score.copy()
+    if groups is not None and shrinkage > 0:
+        score = _shrink(frame, items, models, score, used == metric, groups, shrinkage, metric)
+    if fallback is None:
+        med = np.array(
+            [np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.inf for c in score.T]
+        )
+        fallback = models[int(np.argmin(med))] if np.isfinite(med).any() else models[0]
+    k = 1 if combine is None else min(int(combine), len(models))
+    r = _rank(score, raw, models, k, fallback)
+    n_win, any_train = _window_counts(frame, items)
+    reason = _reasons_of_choice(r, models, used, metric, any_train, fallback, k)
+    rows = np.arange(len(items))
+    return pd.DataFrame(
+        {
+            "item_id": pd.array(items, dtype="str"),
+            "model": pd.array(r.chosen.astype(str), dtype="str"),
+            "score": r.best_score,
+            "runner_up": pd.array(
+                [str(models[r.second[i]]) if r.second_ok[i] else None for i in rows], dtype="str"
+            ),
+            "runner_up_score": np.where(r.second_ok, r.second_score, np.nan),
+            "n_windows": np.where(r.has, n_win, 0),
+            "selected_by": pd.array(np.where(r.has, used, "fallback").astype(str), dtype="str"),
+            "status": pd.array(np.where(r.has, "selected", "fallback").astype(str), dtype="str"),
+            "reason": pd.array(reason.astype(str), dtype="str"),
+        }
+    )
+
+
+def _check_select_args(backtest_frame: pd.DataFrame, metric: str, combine: int | None) -> None:
     if metric not in _LOWER_IS_BETTER:
         raise ValueError(f"metric must be one of {list(_LOWER_IS_BETTER)}; got {metric!r}.")
     need = ["item_id", "model", "window", "n_train", "n_test", metric]
@@ -104,32 +151,32 @@ def select_models(
         isinstance(combine, bool) or not isinstance(combine, (int, np.integer)) or combine < 2
     ):
         raise ValueError(f"combine must be None or an int >= 2; got {combine!r}.")
-    models = list(pd.unique(backtest_frame["model"].astype(str)))
-    if fallback is not None and fallback not in models:
-        raise ValueError(f"fallback {fallback!r} is not a model of the backtest; models: {models}.")
-    frame = backtest_frame.assign(
-        item_id=backtest_frame["item_id"].astype(str), model=backtest_frame["model"].astype(str)
-    )
-    items = np.sort(np.asarray(pd.unique(frame["item_id"]), dtype=object))
-    n_items, n_models = len(items), len(models)
 
-    def table(col: str) -> np.ndarray:
-        """(n_items, n_models) mean of ``col`` over the windows where it is finite."""
-        g = frame.groupby(["item_id", "model"], sort=False)[col].mean().unstack("model")
-        return np.array(g.reindex(index=items, columns=models).to_numpy(dtype=float))
 
-    score = table(metric)
-    used = np.full(n_items, metric, dtype=object)
+def _mean_table(frame: pd.DataFrame, items: np.ndarray, models: list[str], col: str) -> np.ndarray:
+    """(n_items, n_models) mean of ``col`` over the windows where it is finite."""
+    g = frame.groupby(["item_id", "model"], sort=False)[col].mean().unstack("model")
+    return np.array(g.reindex(index=items, columns=models).to_numpy(dtype=float))
+
+
+def _score_table(
+    frame: pd.DataFrame, items: np.ndarray, models: list[str], metric: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``metric`` per item and model, the unscaled one where the scaled is undefined."""
+    score = _mean_table(frame, items, models, metric)
+    used = np.full(len(items), metric, dtype=object)
     alt = _UNSCALED.get(metric)
     none_scaled = ~np.isfinite(score).any(axis=1)
     if alt is not None and alt in frame.columns and none_scaled.any():
-        score_alt = table(alt)
+        score_alt = _mean_table(frame, items, models, alt)
         swap = none_scaled & np.isfinite(score_alt).any(axis=1)
         score[swap] = score_alt[swap]
         used[swap] = alt
-    raw = score.copy()
-    if groups is not None and shrinkage > 0:
-        score = _shrink(frame, items, models, score, used == metric, groups, shrinkage, metric)
+    return score, used
+
+
+def _window_counts(frame: pd.DataFrame, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: windows scored (of its best-covered model) and whether any window trained."""
     scored = (frame["n_train"].to_numpy() > 0) & (frame["n_test"].to_numpy() > 0)
     n_win = (
         frame.assign(scored=scored)
@@ -141,7 +188,6 @@ def select_models(
         .fillna(0)
         .to_numpy(dtype=int)
     )
-    has = np.isfinite(score).any(axis=1)
     any_train = (
         frame.assign(tr=frame["n_train"].to_numpy() > 0)
         .groupby("item_id")["tr"]
@@ -150,15 +196,30 @@ def select_models(
         .fillna(False)
         .to_numpy(dtype=bool)
     )
-    if fallback is None:
-        med = np.array(
-            [np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.inf for c in score.T]
-        )
-        fallback = models[int(np.argmin(med))] if np.isfinite(med).any() else models[0]
+    return n_win, any_train
+
+
+@dataclass
+class _Ranking:
+    """The models chosen per item from a score table, and the runner-up."""
+
+    chosen: np.ndarray
+    has: np.ndarray
+    best: np.ndarray
+    best_score: np.ndarray
+    n_top: np.ndarray
+    second: np.ndarray
+    second_score: np.ndarray
+    second_ok: np.ndarray
+
+
+def _rank(score: np.ndarray, raw: np.ndarray, models: list[str], k: int, fallback: str) -> _Ranking:
+    """The best ``k`` models per item (ties to the model listed first); fallback without any."""
+    n_items, n_models = score.shape
+    has = np.isfinite(score).any(axis=1)
     s = np.where(np.isfinite(score), score, np.inf)
     rank = np.argsort(s, axis=1, kind="stable")
     rows = np.arange(n_items)
-    k = 1 if combine is None else min(int(combine), n_models)
     top = rank[:, :k]
     top_ok = np.isfinite(s[rows[:, None], top])
     aliases = np.asarray(models, dtype=object)
@@ -171,10 +232,31 @@ def select_models(
     best_score = np.where(has, top_s.sum(axis=1) / np.maximum(n_top, 1), np.nan)
     second = rank[:, 1] if n_models > 1 else rank[:, 0]
     second_score = s[rows, second] if n_models > 1 else np.full(n_items, np.inf)
-    second_ok = has & np.isfinite(second_score)
-    reason = np.empty(n_items, dtype=object)
-    for i in rows:
-        if not has[i]:
+    return _Ranking(
+        chosen=chosen,
+        has=has,
+        best=s[rows, rank[:, 0]],
+        best_score=best_score,
+        n_top=n_top,
+        second=second,
+        second_score=second_score,
+        second_ok=has & np.isfinite(second_score),
+    )
+
+
+def _reasons_of_choice(
+    r: _Ranking,
+    models: list[str],
+    used: np.ndarray,
+    metric: str,
+    any_train: np.ndarray,
+    fallback: str,
+    k: int,
+) -> np.ndarray:
+    """Plain-English reason per item for the choice (or the fallback)."""
+    reason = np.empty(len(r.chosen), dtype=object)
+    for i in range(len(r.chosen)):
+        if not r.has[i]:
             if any_train[i]:
                 why = (
                     "no observed period in any backtest test window (censored, suspected "
@@ -188,28 +270,16 @@ def select_models(
         if used[i] != metric:
             note = f"; {metric} undefined (in-sample naive scale is 0), ranked by {used[i]}"
         if k == 1:
-            nxt = f", next {aliases[second[i]]} {second_score[i]:.3g}" if second_ok[i] else ""
-            reason[i] = f"lowest backtest {used[i]}: {chosen[i]} {s[i, rank[i, 0]]:.3g}{nxt}{note}"
+            nxt = ""
+            if r.second_ok[i]:
+                nxt = f", next {models[r.second[i]]} {r.second_score[i]:.3g}"
+            reason[i] = f"lowest backtest {used[i]}: {r.chosen[i]} {r.best[i]:.3g}{nxt}{note}"
         else:
             reason[i] = (
-                f"mean of the {int(top_ok[i].sum())} models with the lowest backtest "
-                f"{used[i]} ({chosen[i]}, mean {best_score[i]:.3g}){note}"
+                f"mean of the {int(r.n_top[i])} models with the lowest backtest "
+                f"{used[i]} ({r.chosen[i]}, mean {r.best_score[i]:.3g}){note}"
             )
-    return pd.DataFrame(
-        {
-            "item_id": pd.array(items, dtype="str"),
-            "model": pd.array(chosen.astype(str), dtype="str"),
-            "score": best_score,
-            "runner_up": pd.array(
-                [str(aliases[second[i]]) if second_ok[i] else None for i in rows], dtype="str"
-            ),
-            "runner_up_score": np.where(second_ok, second_score, np.nan),
-            "n_windows": np.where(has, n_win, 0),
-            "selected_by": pd.array(np.where(has, used, "fallback").astype(str), dtype="str"),
-            "status": pd.array(np.where(has, "selected", "fallback").astype(str), dtype="str"),
-            "reason": pd.array(reason.astype(str), dtype="str"),
-        }
-    )
+    return reason
 
 
 def _shrink(
@@ -251,3 +321,39 @@ def _shrink(
         shrunk = (w * np.where(fin, block, 0.0) + shrinkage * gmean[None, :]) / (w + shrinkage)
         out[rows] = np.where(fin & np.isfinite(gmean)[None, :], shrunk, block)
     return out
+
+
+def demand_classes(history: DemandHistory) -> np.ndarray:
+    """Syntetos-Boylan class per item from its observed periods.
+
+    ``adi`` = observed periods / periods with positive demand, ``cv2`` = squared coefficient
+    of variation of the positive demands; smooth (adi < 1.32, cv2 < 0.49), erratic
+    (adi < 1.32), intermittent (cv2 < 0.49), lumpy; ``"none"`` with fewer than 2 demands.
+    """
+    y, mask = prepare_panel(history.units, history.observed)
+    pos = mask & (y > 0)
+    n_obs = mask.sum(axis=1)
+    n_pos = pos.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adi = n_obs / n_pos
+        m1 = np.where(pos, y, 0.0).sum(axis=1) / n_pos
+        m2 = np.where(pos, y * y, 0.0).sum(axis=1) / n_pos
+        cv2 = (m2 - m1 * m1) / (m1 * m1)
+    out = np.where(
+        adi < 1.32,
+        np.where(cv2 < 0.49, "smooth", "erratic"),
+        np.where(cv2 < 0.49, "intermittent", "lumpy"),
+    ).astype(object)
+    out[n_pos < 2] = "none"
+    return out
+
+
+def volume_groups(y: np.ndarray, mask: np.ndarray, n_groups: int = N_VOLUME_GROUPS) -> np.ndarray:
+    """Volume class per item: quantile bins of the mean observed demand per period."""
+    n_obs = mask.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n_obs > 0, np.where(mask, y, 0.0).sum(axis=1) / n_obs, 0.0)
+    if n_groups <= 1 or len(rate) < 10 * n_groups:
+        return np.zeros(len(rate), dtype=int)
+    edges = np.quantile(rate, np.linspace(0, 1, n_groups + 1)[1:-1])
+    return np.searchsorted(edges, rate, side="right")
