@@ -12,9 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from stockout_forecast.exceptions import DataQualityWarning, SchemaError
+from stockout_forecast.io.dataset import Dataset
 from stockout_forecast.io.readers import (
-    SUPPORTED_SUFFIXES,
-    Dataset,
     read_customer_orders,
     read_dataset,
     read_inventory,
@@ -23,9 +22,10 @@ from stockout_forecast.io.readers import (
     read_sales,
     read_stock_history,
     read_suppliers,
-    write_dataset,
 )
+from stockout_forecast.io.sources import SUPPORTED_SUFFIXES
 from stockout_forecast.io.validation import validate_dataset
+from stockout_forecast.io.writers import write_dataset
 
 NAN = np.nan
 

@@ -14,7 +14,7 @@ from stockout_forecast.datasets import make_demo_dataset
 from stockout_forecast.history.classes import classify_demand
 from stockout_forecast.history.demand import demand_history
 from stockout_forecast.history.velocity import item_velocity
-from stockout_forecast.io.readers import write_dataset
+from stockout_forecast.io.writers import write_dataset
 from stockout_forecast.planner import ReorderPlanner
 from stockout_forecast.report.html import write_report
 from stockout_forecast.simulation.cover import stock_cover

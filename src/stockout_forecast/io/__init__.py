@@ -1,6 +1,7 @@
 """Input and validation: the data contract, readers for every source, the one validation gate.
 
-Tables come in through :func:`read_dataset` / ``read_*`` (CSV, Parquet, Excel, SQL), are
+Tables come in through :func:`read_dataset` / ``read_*`` from the sources of :mod:`.sources`
+(the file formats of ``FILE_FORMATS``: CSV, TSV, Parquet, Excel; and SQL databases), are
 renamed at the edge by ``column_map``, and pass :func:`validate_table`, which returns a
 normalised copy in the vocabulary of :mod:`stockout_forecast.io.schema`.
 """
@@ -17,10 +18,10 @@ from .readers import (
     read_sales,
     read_stock_history,
     read_suppliers,
-    write_dataset,
 )
 from .schema import TABLES, TableSpec
 from .validation import validate_dataset, validate_table
+from .writers import write_dataset
 
 __all__ = [
     "TABLES",

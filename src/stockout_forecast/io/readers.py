@@ -1,32 +1,29 @@
-"""Reading and writing the tables of the data contract.
+"""The ``read_*`` functions: one per table of the data contract, and :func:`read_dataset`.
 
-One ``read_*`` function per table takes a file (CSV, CSV.gz, TSV, Parquet, Excel), a folder
-holding the table's standard file, a DataFrame already in memory, or a database (a SQLAlchemy
-URL such as ``"sqlite:///shop.db"``, or an open Engine / Connection). Every table passes
-:func:`~stockout_forecast.io.validation.validate_table`, so what comes out is in the contract's
-column names and types whatever went in. ``column_map`` renames columns at this edge and
-nowhere else.
+One ``read_*`` function per table takes a file (any format of
+:data:`~stockout_forecast.io.sources.FILE_FORMATS`), a folder holding the table's standard
+file, a DataFrame already in memory, or a database (a SQLAlchemy URL such as
+``"sqlite:///shop.db"``, or an open Engine / Connection); :mod:`.sources` reads them. Every
+table passes :func:`~stockout_forecast.io.validation.validate_table`, so what comes out is in
+the contract's column names and types whatever went in. ``column_map`` renames columns at
+this edge and nowhere else.
 
 :func:`read_dataset` reads a whole business at once (a folder of standard file names, an
 Excel workbook with one sheet per table, or a database with one table per name), then runs
 the cross-table checks of :func:`~stockout_forecast.io.validation.validate_dataset`;
-:func:`write_dataset` writes one back.
+:func:`~stockout_forecast.io.writers.write_dataset` writes one back.
 
 Security: data are never evaluated. Only the paths and URLs given are read (a folder is
 listed, and only its files named after a contract table are opened). Remote URLs
 (``http://``, ``s3://``...) are refused, so nothing is fetched from the network. SQL runs
 only through SQLAlchemy ``text()``: the table name is checked to be a plain identifier and
-quoted by the database dialect; ``query=`` is the caller's own SQL, run as given. Files are
-written only under the path given, with names taken from the contract, never from data.
+quoted by the database dialect; ``query=`` is the caller's own SQL, run as given.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import re
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +32,21 @@ import pandas as pd
 from ..exceptions import SchemaError
 from .dataset import TABLE_NAMES, Dataset
 from .schema import TABLES, TableSpec
+from .sources import (
+    SUPPORTED_SUFFIXES,
+    _connect,
+    _find_table_file,
+    _format_of,
+    _id_columns,
+    _is_sqlalchemy,
+    _is_url,
+    _quoted_table,
+    _read_file,
+    _read_sql,
+    _require,
+    _table_stem,
+    _text_read_kwargs,
+)
 from .validation import MAY_BE_EMPTY, _check_dataset, _validate_table
 
 if TYPE_CHECKING:
@@ -44,8 +56,6 @@ if TYPE_CHECKING:
     DatasetSource = str | os.PathLike[str] | Engine | Connection
 
 __all__ = [
-    "SUPPORTED_SUFFIXES",
-    "Dataset",
     "read_customer_orders",
     "read_dataset",
     "read_inventory",
@@ -54,95 +64,7 @@ __all__ = [
     "read_sales",
     "read_stock_history",
     "read_suppliers",
-    "write_dataset",
 ]
-
-#: file suffix -> format; the longest matching suffix wins (``.csv.gz`` before ``.gz``)
-_FORMATS: dict[str, str] = {
-    ".csv": "csv",
-    ".csv.gz": "csv",
-    ".tsv": "tsv",
-    ".tsv.gz": "tsv",
-    ".parquet": "parquet",
-    ".xlsx": "excel",
-}
-#: the file suffixes the readers understand
-SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_FORMATS)
-#: what ``write_dataset`` can write: format -> file suffix ("" for a single-file format)
-_WRITE_SUFFIX = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
-_WRITE_FORMATS = ("csv", "csv.gz", "parquet", "excel", "sqlite")
-#: spellings of a missing value in CSV / Excel cells (not in id columns: "NA" is a valid id)
-_NA_STRINGS = [
-    "",
-    "#N/A",
-    "#N/A N/A",
-    "#NA",
-    "-1.#IND",
-    "-1.#QNAN",
-    "-NaN",
-    "-nan",
-    "1.#IND",
-    "1.#QNAN",
-    "<NA>",
-    "N/A",
-    "NA",
-    "NULL",
-    "NaN",
-    "None",
-    "n/a",
-    "nan",
-    "null",
-]
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_EXCEL_MAX_ROWS = 1_048_575  # one row is the header
-_EXTRAS = {"pyarrow": "parquet", "openpyxl": "excel", "sqlalchemy": "sql"}
-
-
-# --------------------------------------------------------------------------- helpers
-def _require(module: str, purpose: str) -> Any:
-    """Import an optional dependency, or say which pip extra provides it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise ImportError(
-            f"{purpose} needs the optional package {module!r}, which is not installed. "
-            f'Install it with: pip install "stockout_forecast[{_EXTRAS[module]}]"'
-        ) from err
-
-
-def _format_of(path: Path) -> str:
-    name = path.name.lower()
-    for suffix in sorted(_FORMATS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return _FORMATS[suffix]
-    raise ValueError(
-        f"Cannot tell the format of {str(path)!r} from its name. Supported suffixes: "
-        f"{', '.join(SUPPORTED_SUFFIXES)}. Rename the file, or load it with pandas and pass "
-        f"the DataFrame."
-    )
-
-
-def _table_stem(path: Path) -> str | None:
-    """The part of a file name before a supported suffix, lower case; None if unsupported."""
-    name = path.name.lower()
-    for suffix in sorted(_FORMATS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return None
-
-
-def _is_sqlalchemy(obj: Any) -> bool:
-    return type(obj).__module__.split(".")[0] == "sqlalchemy"
-
-
-def _is_url(obj: Any) -> bool:
-    return isinstance(obj, str) and bool(_URL_RE.match(obj))
-
-
-def _masked(url: Any) -> str:
-    """A database URL without its password, safe for messages and reports."""
-    return str(url.render_as_string(hide_password=True))
 
 
 def _check_column_map(column_map: Mapping[str, str] | None, spec: TableSpec) -> dict[str, str]:
@@ -193,192 +115,6 @@ def _apply_column_map(df: pd.DataFrame, cmap: dict[str, str], table: str) -> pd.
             f"Drop the existing column or map it to another name as well."
         )
     return df.rename(columns=cmap)
-
-
-def _id_columns(header: list[str], cmap: dict[str, str], spec: TableSpec) -> list[str]:
-    """The source names of the table's id columns (before column_map renames them)."""
-    inverse = {v: k for k, v in cmap.items()}
-    wanted = {inverse.get(n, n) for n, c in spec.columns.items() if c.kind == "id"}
-    return [c for c in header if c in wanted]
-
-
-def _text_read_kwargs(
-    header: list[str], id_cols: list[str], user: dict[str, Any], *, text_ids: list[str]
-) -> dict[str, Any]:
-    """Reader options: only an empty id is missing ("NA" is an id); ``text_ids`` read as text."""
-    kw: dict[str, Any] = {}
-    dtype = user.get("dtype")
-    if text_ids and (dtype is None or isinstance(dtype, Mapping)):
-        kw["dtype"] = dict.fromkeys(text_ids, "str") | dict(dtype or {})
-    if "na_values" not in user and "keep_default_na" not in user:
-        kw["keep_default_na"] = False
-        kw["na_values"] = {c: ([""] if c in id_cols else _NA_STRINGS) for c in header}
-    return {**user, **kw}
-
-
-def _is_text(s: pd.Series) -> bool:
-    return bool(pd.api.types.is_string_dtype(s) or s.dtype == object)
-
-
-def _find_table_file(folder: Path, stem: str) -> Path | None:
-    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case)."""
-    hits = sorted(p for p in folder.iterdir() if p.is_file() and _table_stem(p) == stem.lower())
-    if len(hits) > 1:
-        raise SchemaError(
-            f"{folder} holds several files for the {stem} table: {[p.name for p in hits]}. "
-            f"Keep one."
-        )
-    return hits[0] if hits else None
-
-
-# --------------------------------------------------------------------------- file readers
-def _read_file(
-    path: Path, spec: TableSpec, cmap: dict[str, str], sheet_name: str | int | None, user: dict
-) -> pd.DataFrame:
-    fmt = _format_of(path)
-    if sheet_name is not None and fmt != "excel":
-        raise ValueError(f"sheet_name applies to .xlsx files only; {path.name} is {fmt}.")
-    if fmt in ("csv", "tsv"):
-        base = {"sep": "\t" if fmt == "tsv" else ",", "encoding": "utf-8-sig"} | user
-        header = [str(c) for c in pd.read_csv(path, **{**base, "nrows": 0}).columns]
-        ids = _id_columns(header, cmap, spec)
-        df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=[]))
-        # Asking pandas' C parser for text columns is several times slower than letting it
-        # infer them, so ids are re-read as text only when they were parsed as numbers (and
-        # so may have lost leading zeros: "007" -> 7).
-        numeric = [c for c in ids if c in df.columns and not _is_text(df[c])]
-        if numeric:
-            df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=numeric))
-        return df
-    if fmt == "parquet":
-        _require("pyarrow", "Reading Parquet files")
-        return pd.read_parquet(path, **user)
-    _require("openpyxl", "Reading Excel files")
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        sheet = _pick_sheet(book.sheet_names, spec.file_stem, sheet_name, path)
-        header = [str(c) for c in pd.read_excel(book, sheet_name=sheet, nrows=0, **user).columns]
-        ids = _id_columns(header, cmap, spec)
-        kw = _text_read_kwargs(header, ids, user, text_ids=ids)
-        return pd.read_excel(book, sheet_name=sheet, **kw)
-
-
-def _pick_sheet(
-    sheets: list[Any], stem: str, sheet_name: str | int | None, path: Path
-) -> str | int:
-    names = [str(s) for s in sheets]
-    if sheet_name is not None:
-        if isinstance(sheet_name, int) and 0 <= sheet_name < len(names):
-            return sheet_name
-        if sheet_name in names:
-            return sheet_name
-        raise SchemaError(f"{path.name} has no sheet {sheet_name!r}. Sheets: {names}.")
-    if len(names) == 1:
-        return names[0]
-    same = [s for s in names if s.lower() == stem]
-    if same:
-        return same[0]
-    raise SchemaError(
-        f"{path.name} has several sheets {names} and none is named {stem!r}. "
-        f"Pass sheet_name=... to say which one holds the {stem} table."
-    )
-
-
-# --------------------------------------------------------------------------- SQL
-def _quoted_table(conn: Any, name: str) -> str:
-    """Check ``name`` (``table`` or ``schema.table``) is a plain identifier; quote it."""
-    sa = _require("sqlalchemy", "Reading from a database")
-    parts = name.split(".") if isinstance(name, str) else []
-    if not parts or len(parts) > 2 or not all(_IDENT_RE.match(p) for p in parts):
-        raise ValueError(
-            f"table must be a plain SQL table name (letters, digits and underscores, "
-            f"optionally 'schema.table'); got {name!r}. Use query='SELECT ...' for anything "
-            f"else."
-        )
-    schema, table = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
-    inspector = sa.inspect(conn)
-    if not inspector.has_table(table, schema=schema):
-        found = sorted(inspector.get_table_names(schema=schema))
-        raise SchemaError(
-            f"The database has no table {name!r}. Tables found: {found}. Pass table=... or "
-            f"query=... to say where the data are."
-        )
-    prep = conn.dialect.identifier_preparer
-    quoted = prep.quote(table)
-    return f"{prep.quote_schema(schema)}.{quoted}" if schema else quoted
-
-
-def _engine_for_url(url: str) -> Any:
-    """A SQLAlchemy engine for a database URL; refuses remote-file URLs and absent SQLite files."""
-    sa = _require("sqlalchemy", "Reading from a database URL")
-    scheme = url.split("://", 1)[0]
-    advice = (
-        "Remote files are not fetched: download the file and pass its path, or give a "
-        "database URL such as 'sqlite:///shop.db'."
-    )
-    try:
-        parsed = sa.engine.make_url(url)
-    except (sa.exc.ArgumentError, ValueError) as err:  # ValueError: a port that is not a number
-        raise ValueError(f"'{scheme}://...' is not a valid database URL. {advice}") from err
-    try:
-        parsed.get_dialect()
-    except sa.exc.NoSuchModuleError as err:
-        raise ValueError(
-            f"{_masked(parsed)!r} is not a database URL SQLAlchemy knows (scheme "
-            f"{scheme!r}). {advice}"
-        ) from err
-    db = parsed.database
-    is_file_db = db and db != ":memory:" and not db.startswith("file:")
-    if parsed.get_backend_name() == "sqlite" and is_file_db and not Path(db).is_file():
-        raise FileNotFoundError(
-            f"No SQLite database at {db!r} (from {_masked(parsed)!r}). Check the path: "
-            f"'sqlite:///relative.db' is relative to the working directory, "
-            f"'sqlite:////abs/path.db' is absolute."
-        )
-    try:
-        return sa.create_engine(parsed)
-    except ImportError as err:
-        raise ImportError(
-            f"The database driver for {parsed.drivername!r} is not installed ({err}). "
-            f"Install the driver package for your database (for example psycopg for "
-            f"PostgreSQL); SQLite needs none."
-        ) from err
-
-
-def _connect(source: Any, sa: Any) -> tuple[Any, Callable[[], None], str]:
-    """(connection context, cleanup, masked description) for a URL, Engine or Connection."""
-    if isinstance(source, str):
-        engine = _engine_for_url(source)
-        return engine.connect(), engine.dispose, _masked(engine.url)
-    if isinstance(source, sa.engine.Engine):
-        return source.connect(), lambda: None, _masked(source.url)
-    if isinstance(source, sa.engine.Connection):  # the caller's: leave it open
-        return nullcontext(source), lambda: None, _masked(source.engine.url)
-    raise TypeError(
-        f"Expected a database URL or a SQLAlchemy Engine or Connection; "
-        f"got {type(source).__name__}."
-    )
-
-
-def _read_sql(
-    source: Any, spec: TableSpec, table: str | None, query: str | None, user: dict
-) -> tuple[pd.DataFrame, str]:
-    sa = _require("sqlalchemy", "Reading from a database")
-    if table is not None and query is not None:
-        raise ValueError("Pass either table= or query=, not both.")
-    ctx, cleanup, where = _connect(source, sa)
-    try:
-        with ctx as conn:
-            if query is not None:
-                if not isinstance(query, str):
-                    raise TypeError(f"query must be a SQL string; got {type(query).__name__}.")
-                stmt, what = sa.text(query), f"query on {where}"
-            else:
-                name = table if table is not None else spec.name
-                stmt = sa.text(f"SELECT * FROM {_quoted_table(conn, name)}")
-                what = f"table {name!r} in {where}"
-            return pd.read_sql_query(stmt, conn, **user), what
-    finally:
-        cleanup()
 
 
 # --------------------------------------------------------------------------- one table
@@ -971,10 +707,10 @@ def read_dataset(
             raw, where, notes = _read_folder(path, maps)
         elif path.is_file():
             fmt = _format_of(path)
-            if fmt != "excel":
+            if not fmt.sheets:
                 raise ValueError(
                     f"read_dataset reads a folder, an .xlsx workbook or a database; "
-                    f"{path.name} is a single {fmt} table: pass its folder, or read it with "
+                    f"{path.name} is a single {fmt.name} table: pass its folder, or read it with "
                     f"read_sales() and friends."
                 )
             raw, where, notes = _read_workbook(path, maps)
@@ -1001,164 +737,3 @@ def read_dataset(
         except SchemaError as err:
             raise SchemaError(f"{err} Source: {where[name]}.") from err
     return _check_dataset(tables, notes=notes, source=source)
-
-
-# --------------------------------------------------------------------------- writing
-def write_dataset(
-    dataset: Dataset,
-    path: str | os.PathLike[str],
-    *,
-    format: str = "csv",
-    overwrite: bool = False,
-) -> Path:
-    """Write the tables of a :class:`Dataset` so that :func:`read_dataset` reads them back.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        The tables to write; absent (``None``) tables are not written.
-    path : str or os.PathLike
-        For ``"csv"``, ``"csv.gz"`` and ``"parquet"`` a folder (created if needed) that
-        receives one file per table, ``<table>.csv`` etc.; for ``"excel"`` the ``.xlsx``
-        workbook; for ``"sqlite"`` the SQLite database file.
-    format : {"csv", "csv.gz", "parquet", "excel", "sqlite"}, default "csv"
-        File format. ``"excel"`` writes one sheet per table; ``"sqlite"`` one database table
-        per table, through SQLAlchemy.
-    overwrite : bool, default False
-        Replace existing table files, sheets or database tables. Without it, any existing
-        target is an error and nothing is written.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder or file written.
-
-    Raises
-    ------
-    FileExistsError
-        A target exists and ``overwrite`` is False; or, in a folder, a file for a table in
-        another format (``sales.parquet`` next to a new ``sales.csv``) or for a table that is
-        not being written, which :func:`read_dataset` would otherwise pick up.
-    ValueError
-        Unknown ``format``; a table too long for an Excel sheet (1,048,575 rows).
-    ImportError
-        ``pyarrow``, ``openpyxl`` or ``SQLAlchemy`` missing for their formats.
-
-    Notes
-    -----
-    File, sheet and database-table names come only from the contract's table names
-    (``schema.TABLES[...].file_stem``), never from data, so nothing is written outside
-    ``path``. Text cells written to Excel are always stored as text: a value starting with
-    ``=`` is not turned into a formula. Dates are written as ISO dates (CSV), native dates
-    (Parquet, Excel) or ISO timestamps (SQLite). ``notes`` and ``source`` are not written.
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> from stockout_forecast.io.readers import Dataset, read_dataset, write_dataset
-    >>> ds = Dataset(sales=pd.DataFrame(
-    ...     {"item_id": ["007"], "date": pd.to_datetime(["2024-01-02"]), "units": [3.0]}))
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     out = write_dataset(ds, f"{folder}/shop.db", format="sqlite")
-    ...     back = read_dataset(f"sqlite:///{out}")
-    >>> back.sales
-      item_id       date  units
-    0     007 2024-01-02    3.0
-    """
-    if not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be a Dataset; got {type(dataset).__name__}.")
-    if format not in _WRITE_FORMATS:
-        raise ValueError(f"format must be one of {list(_WRITE_FORMATS)}; got {format!r}.")
-    target = Path(path)
-    tables = dataset.tables
-    if format in _WRITE_SUFFIX:
-        return _write_folder(tables, target, format, overwrite)
-    if target.is_dir():
-        raise ValueError(f"{str(target)!r} is a folder; format={format!r} writes one file.")
-    if target.is_symlink():
-        raise FileExistsError(
-            f"{str(target)!r} is a symbolic link; writing through it could land elsewhere. "
-            f"Give the path of a regular file."
-        )
-    if format == "excel":
-        return _write_excel(tables, target, overwrite)
-    return _write_sqlite(tables, target, overwrite)
-
-
-def _write_folder(tables: dict[str, pd.DataFrame], folder: Path, fmt: str, overwrite: bool) -> Path:
-    if fmt == "parquet":
-        _require("pyarrow", "Writing Parquet files")
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{str(folder)!r} exists and is not a folder.")
-    suffix = _WRITE_SUFFIX[fmt]
-    targets = {name: folder / f"{TABLES[name].file_stem}{suffix}" for name in tables}
-    linked = [p.name for p in targets.values() if p.is_symlink()]
-    if linked:
-        raise FileExistsError(
-            f"{linked} in {str(folder)!r} are symbolic links; writing through them could land "
-            f"outside the folder. Remove them or write to another folder."
-        )
-    if folder.is_dir():
-        wanted = set(targets.values())
-        existing = [p for p in folder.iterdir() if p.is_file() and _table_stem(p) is not None]
-        existing = [p for p in existing if _table_stem(p) in {TABLES[n].file_stem for n in TABLES}]
-        blocking = [p.name for p in existing if not (overwrite and p in wanted)]
-        if blocking:
-            raise FileExistsError(
-                f"{str(folder)!r} already holds table files {sorted(blocking)}. "
-                + (
-                    "Pass overwrite=True to replace them, or write to an empty folder."
-                    if not overwrite
-                    else "They would be mixed with the new tables: remove them first, or "
-                    "write to an empty folder."
-                )
-            )
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        if fmt == "parquet":
-            df.to_parquet(targets[name], index=False)
-        else:
-            df.to_csv(targets[name], index=False)
-    return folder
-
-
-def _write_excel(tables: dict[str, pd.DataFrame], target: Path, overwrite: bool) -> Path:
-    _require("openpyxl", "Writing Excel files")
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"{str(target)!r} exists. Pass overwrite=True to replace it.")
-    too_long = [n for n, df in tables.items() if len(df) > _EXCEL_MAX_ROWS]
-    if too_long:
-        raise ValueError(
-            f"Tables {too_long} have more rows than an Excel sheet holds ({_EXCEL_MAX_ROWS:,}). "
-            f"Use format='parquet' or 'csv'."
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for name, df in tables.items():
-            sheet = TABLES[name].file_stem
-            df.to_excel(writer, sheet_name=sheet, index=False)
-            for row in writer.sheets[sheet].iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":  # text that openpyxl took for a formula
-                        cell.data_type = "s"
-    return target
-
-
-def _write_sqlite(tables: dict[str, pd.DataFrame], target: Path, overwrite: bool) -> Path:
-    sa = _require("sqlalchemy", "Writing a SQLite database")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(sa.engine.URL.create("sqlite", database=str(target.resolve())))
-    try:
-        with engine.begin() as conn:
-            present = set(sa.inspect(conn).get_table_names())
-            clash = sorted(present & {TABLES[n].file_stem for n in tables})
-            if clash and not overwrite:
-                raise FileExistsError(
-                    f"{str(target)!r} already has tables {clash}. Pass overwrite=True to "
-                    f"replace them."
-                )
-            for name, df in tables.items():
-                df.to_sql(TABLES[name].file_stem, conn, if_exists="replace", index=False)
-    finally:
-        engine.dispose()
-    return target
