@@ -25,7 +25,7 @@ import pandas as pd
 from .._utils import format_ids
 from ..exceptions import DataQualityWarning, SchemaError
 from .dataset import TABLE_NAMES, Dataset
-from .schema import TABLES, TableSpec
+from .schema import TABLES, ColumnSpec, TableSpec
 
 __all__ = ["validate_dataset", "validate_table"]
 
@@ -146,103 +146,140 @@ def _validate_table(
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame; got {type(df).__name__}.")
     found = [str(c) for c in df.columns]
-    missing = [c for c in spec.required_names if c not in found]
-    if missing:
-        suggestion = _suggest_column_map(spec, missing, found)
-        noun = "column" if len(missing) == 1 else "columns"
-        what = repr(missing[0]) if len(missing) == 1 else repr(missing)
-        shown = map_hint(suggestion) if map_hint else f"column_map={suggestion!r}"
-        hint = (
-            f" Pass {shown} to {reader}()."
-            if suggestion
-            else f" Rename your columns to the contract names with column_map=... in {reader}()."
-        )
-        raise SchemaError(f"{table} is missing {noun} {what}. Found: {found}.{hint}")
+    _check_required_columns(spec, table, found, reader=reader, map_hint=map_hint)
     if len(df) == 0 and not allow_empty:
         raise SchemaError(
             f"{table} is empty: it has the right columns but no rows. "
             f"Check the file or query that produced it."
         )
-
     out = df.copy()
     out.columns = found
     for name, col in spec.columns.items():
         if name not in out.columns:
             continue
-        s = out[name]
+        required = name in spec.required_names
         if col.kind == "id":
-            bad = s.isna()
-            if bad.any() and name in spec.required_names:
-                raise SchemaError(
-                    f"{table}.{name} is empty in {_rows(out.index[bad.to_numpy()])}. "
-                    f"Every row needs a {name}; fill or drop those rows."
-                )
-            out[name] = _as_id(s)
+            out[name] = _id_column(out, table, name, required=required)
         elif col.kind == "date":
-            parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-            bad = parsed.isna() & s.notna()
-            if bad.any():
-                examples = [repr(v) for v in s[bad].head(3)]
-                raise SchemaError(
-                    f"{table}.{name} has dates that cannot be parsed in "
-                    f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
-                    f"Use ISO dates (YYYY-MM-DD)."
-                )
-            if name in spec.required_names and parsed.isna().any():
-                raise SchemaError(
-                    f"{table}.{name} is empty in {_rows(out.index[parsed.isna().to_numpy()])}. "
-                    f"Every row needs a {name}."
-                )
-            if getattr(parsed.dt, "tz", None) is not None:
-                parsed = parsed.dt.tz_localize(None)
-            out[name] = parsed.astype("datetime64[ns]")
+            out[name] = _date_column(out, table, name, required=required)
         elif col.kind in ("number", "fraction"):
-            num = pd.to_numeric(s, errors="coerce")
-            bad = num.isna() & s.notna()
-            if bad.any():
-                examples = [repr(v) for v in s[bad].head(3)]
-                raise SchemaError(
-                    f"{table}.{name} must be numeric; found non-numeric values in "
-                    f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
-                    f"Remove units or thousands separators from the values."
-                )
-            num = num.astype("float64")
-            if name in spec.required_names and num.isna().any():
-                raise SchemaError(
-                    f"{table}.{name} is empty in {_rows(out.index[num.isna().to_numpy()])}. "
-                    f"Fill the missing values (0 if there were none)."
-                )
-            if col.nonnegative and (num < 0).any():
-                neg = num < 0
-                items = (
-                    f" (items {sorted(set(out.loc[neg, 'item_id'].astype(str)))[:_MAX_SHOWN]})"
-                    if "item_id" in out.columns
-                    else ""
-                )
-                raise SchemaError(
-                    f"{table}.{name} must not be negative; found {int(neg.sum())} negative "
-                    f"values in {_rows(out.index[neg.to_numpy()])}{items}. "
-                    f"Correct the source data (a negative {name} is a booking error)."
-                )
-            if col.kind == "fraction" and ((num <= 0) | (num > 1)).any():
-                badf = (num <= 0) | (num > 1)
-                hint = " They look like percentages: divide by 100." if (num > 1).all() else ""
-                raise SchemaError(
-                    f"{table}.{name} must be a fraction in (0, 1]; found "
-                    f"{num[badf].head(3).tolist()} in {_rows(out.index[badf.to_numpy()])}.{hint}"
-                )
-            out[name] = num
+            out[name] = _number_column(out, table, name, col, required=required)
     if spec.key:
-        dup = out.duplicated(list(spec.key), keep=False)
-        if dup.any():
-            first = out.loc[dup, list(spec.key)].head(_MAX_SHOWN)
-            keys = [tuple(r) if len(r) > 1 else r[0] for r in first.itertuples(index=False)]
-            raise SchemaError(
-                f"{table} has {int(dup.sum())} rows with a duplicate key {list(spec.key)} in "
-                f"{_rows(out.index[dup.to_numpy()])}, e.g. {keys}. "
-                f"Each {' x '.join(spec.key)} must appear once: aggregate or remove duplicates."
-            )
+        _check_unique_key(out, table, spec.key)
     return out
+
+
+def _check_required_columns(
+    spec: TableSpec,
+    table: str,
+    found: list[str],
+    *,
+    reader: str,
+    map_hint: Callable[[dict[str, str]], str] | None,
+) -> None:
+    """Raise when a required column is missing, suggesting the ``column_map`` to pass."""
+    missing = [c for c in spec.required_names if c not in found]
+    if not missing:
+        return
+    suggestion = _suggest_column_map(spec, missing, found)
+    noun = "column" if len(missing) == 1 else "columns"
+    what = repr(missing[0]) if len(missing) == 1 else repr(missing)
+    shown = map_hint(suggestion) if map_hint else f"column_map={suggestion!r}"
+    hint = (
+        f" Pass {shown} to {reader}()."
+        if suggestion
+        else f" Rename your columns to the contract names with column_map=... in {reader}()."
+    )
+    raise SchemaError(f"{table} is missing {noun} {what}. Found: {found}.{hint}")
+
+
+def _id_column(out: pd.DataFrame, table: str, name: str, *, required: bool) -> pd.Series:
+    """An id column as strings; a required id may not be empty."""
+    s = out[name]
+    bad = s.isna()
+    if bad.any() and required:
+        raise SchemaError(
+            f"{table}.{name} is empty in {_rows(out.index[bad.to_numpy()])}. "
+            f"Every row needs a {name}; fill or drop those rows."
+        )
+    return _as_id(s)
+
+
+def _date_column(out: pd.DataFrame, table: str, name: str, *, required: bool) -> pd.Series:
+    """A date column parsed to naive ``datetime64[ns]``."""
+    s = out[name]
+    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    bad = parsed.isna() & s.notna()
+    if bad.any():
+        examples = [repr(v) for v in s[bad].head(3)]
+        raise SchemaError(
+            f"{table}.{name} has dates that cannot be parsed in "
+            f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
+            f"Use ISO dates (YYYY-MM-DD)."
+        )
+    if required and parsed.isna().any():
+        raise SchemaError(
+            f"{table}.{name} is empty in {_rows(out.index[parsed.isna().to_numpy()])}. "
+            f"Every row needs a {name}."
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _number_column(
+    out: pd.DataFrame, table: str, name: str, col: ColumnSpec, *, required: bool
+) -> pd.Series:
+    """A quantity or fraction column as ``float64``, checked for sign and range."""
+    s = out[name]
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna() & s.notna()
+    if bad.any():
+        examples = [repr(v) for v in s[bad].head(3)]
+        raise SchemaError(
+            f"{table}.{name} must be numeric; found non-numeric values in "
+            f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
+            f"Remove units or thousands separators from the values."
+        )
+    num = num.astype("float64")
+    if required and num.isna().any():
+        raise SchemaError(
+            f"{table}.{name} is empty in {_rows(out.index[num.isna().to_numpy()])}. "
+            f"Fill the missing values (0 if there were none)."
+        )
+    if col.nonnegative and (num < 0).any():
+        neg = num < 0
+        items = (
+            f" (items {sorted(set(out.loc[neg, 'item_id'].astype(str)))[:_MAX_SHOWN]})"
+            if "item_id" in out.columns
+            else ""
+        )
+        raise SchemaError(
+            f"{table}.{name} must not be negative; found {int(neg.sum())} negative "
+            f"values in {_rows(out.index[neg.to_numpy()])}{items}. "
+            f"Correct the source data (a negative {name} is a booking error)."
+        )
+    if col.kind == "fraction" and ((num <= 0) | (num > 1)).any():
+        badf = (num <= 0) | (num > 1)
+        hint = " They look like percentages: divide by 100." if (num > 1).all() else ""
+        raise SchemaError(
+            f"{table}.{name} must be a fraction in (0, 1]; found "
+            f"{num[badf].head(3).tolist()} in {_rows(out.index[badf.to_numpy()])}.{hint}"
+        )
+    return num
+
+
+def _check_unique_key(out: pd.DataFrame, table: str, key: tuple[str, ...]) -> None:
+    """Raise when a key appears on more than one row."""
+    dup = out.duplicated(list(key), keep=False)
+    if dup.any():
+        first = out.loc[dup, list(key)].head(_MAX_SHOWN)
+        keys = [tuple(r) if len(r) > 1 else r[0] for r in first.itertuples(index=False)]
+        raise SchemaError(
+            f"{table} has {int(dup.sum())} rows with a duplicate key {list(key)} in "
+            f"{_rows(out.index[dup.to_numpy()])}, e.g. {keys}. "
+            f"Each {' x '.join(key)} must appear once: aggregate or remove duplicates."
+        )
 
 
 def _as_id(s: pd.Series) -> pd.Series:
