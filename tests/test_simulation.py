@@ -415,9 +415,9 @@ def test_errors_name_the_problem_and_the_fix():
         stockout_dates(fc, inv(A=1), horizon=9)
     with pytest.raises(SchemaError, match="inventory is missing column 'on_hand_units'"):
         stockout_dates(fc, pd.DataFrame({"item_id": ["A"], "stock": [3]}))
-    with pytest.raises(ValueError, match="n_paths must be a positive integer; got 0"):
+    with pytest.raises(ValueError, match="n_paths must be an integer >= 1; got 0"):
         stockout_dates(fc, inv(A=1), n_paths=0)
-    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+    with pytest.raises(ValueError, match="chunk_size must be an integer >= 1"):
         stockout_dates(fc, inv(A=1), chunk_size=-5)
     with pytest.raises(
         SchemaError, match=r"lead_time_uncertainty is missing columns \['lead_time_sd_days'\]"

@@ -1,4 +1,4 @@
-"""Small shared helpers: random state, argument checks, id formatting."""
+"""Small shared helpers: random state, argument checks (fractions, integers, columns), id formatting."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 import numpy as np
+import pandas as pd
+
+from .exceptions import SchemaError
 
 RandomStateLike = int | np.integer | np.random.Generator | np.random.SeedSequence | None
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,6 +109,22 @@ def check_int(value: Any, name: str, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
     return int(value)
+
+
+def check_columns(frame: pd.DataFrame, name: str, required: Sequence[str], hint: str) -> None:
+    """Raise :class:`SchemaError` naming the ``required`` columns that ``frame`` lacks.
+
+    ``hint`` is the fix, one sentence (e.g. which function's output to pass).
+
+    >>> check_columns(pd.DataFrame({"item_id": []}), "lead_times", ["item_id", "supplier_id"],
+    ...               "Pass the frame returned by lead_time_history().")
+    Traceback (most recent call last):
+    ...
+    stockout_forecast.exceptions.SchemaError: lead_times is missing columns ['supplier_id']. Found: ['item_id']. Pass the frame returned by lead_time_history().
+    """
+    miss = [c for c in required if c not in frame.columns]
+    if miss:
+        raise SchemaError(f"{name} is missing columns {miss}. Found: {list(frame.columns)}. {hint}")
 
 
 def check_fractions(values: Iterable[Any], name: str) -> tuple[float, ...]:

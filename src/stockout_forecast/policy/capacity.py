@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html, jsonable
-from .._utils import format_ids
+from .._utils import check_columns, format_ids
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
 
@@ -238,12 +238,12 @@ def peak_capacity(
     if not isinstance(planned_stock, pd.DataFrame):
         raise TypeError(f"planned_stock must be a DataFrame; got {type(planned_stock).__name__}.")
     need = ["item_id", "date", "units"]
-    miss = [c for c in need if c not in planned_stock.columns]
-    if miss:
-        raise SchemaError(
-            f"planned_stock is missing columns {miss}. Found: {list(planned_stock.columns)}. "
-            f"Pass one row per item and period with item_id, date and units (planned on hand)."
-        )
+    check_columns(
+        planned_stock,
+        "planned_stock",
+        need,
+        "Pass one row per item and period with item_id, date and units (planned on hand).",
+    )
     ps = planned_stock[need].copy()
     ps["item_id"] = ps["item_id"].astype("str")
     ps["date"] = pd.to_datetime(ps["date"]).dt.normalize()

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .._utils import RandomStateLike, check_fraction, format_ids
-from ..exceptions import SchemaError
+from .._utils import RandomStateLike, check_columns, check_fraction, format_ids
 from ..history.leadtime import lead_time_history, sample_lead_times
 from ..io.validation import validate_table
 from ..simulation.stockout import (
@@ -90,13 +89,12 @@ def _supplier_lead_times(
         sup["on_time_rate"] = np.nan
     sup["lead_time_source"] = "stated"
     if lt is not None:
-        need = ["item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"]
-        miss = [c for c in need if c not in lt.columns]
-        if miss:
-            raise SchemaError(
-                f"lead_times is missing columns {miss}. Found: {list(lt.columns)}. Pass the "
-                f"frame returned by lead_time_history(purchase_orders, suppliers)."
-            )
+        check_columns(
+            lt,
+            "lead_times",
+            ["item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"],
+            "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
+        )
         keyed = lt.assign(
             item_id=lt["item_id"].astype(str), supplier_id=lt["supplier_id"].astype(str)
         ).set_index(["item_id", "supplier_id"])

@@ -22,6 +22,7 @@ from .._arrays import (
     status_assigner,
     to_days,
 )
+from .._inventory import StockPosition, open_purchase_orders, stock_position
 from .._utils import check_int, format_ids, renamed_parameters
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
@@ -124,7 +125,7 @@ def stock_cover(
     )
     index = pd.Index(ids, dtype="str")
     n = len(ids)
-    stock = _stock_columns(inv, index)
+    stock = stock_position(inv, ids)
     as_of_day = _cover_as_of(inv, index, as_of)
 
     vpos = index.get_indexer(vel_ids)
@@ -137,9 +138,10 @@ def stock_cover(
     in_vel[vpos] = True
 
     sup = _open_supply(po, index, as_of_day, h)
-    can = stock["in_inv"] & (stock["available"] > 0) & (v > 0)
-    days_of_cover, stock_k = _project_cover(stock["available"], v, can, sup, h)
-    short_now = stock["in_inv"] & (stock["available"] <= 0)
+    available = stock.available
+    can = stock.in_inventory & (available > 0) & (v > 0)
+    days_of_cover, stock_k = _project_cover(available, v, can, sup, h)
+    short_now = stock.in_inventory & (available <= 0)
     days_of_cover[short_now] = 0.0
     stock_k[short_now] = 0
     stock_day = np.where(stock_k >= 0, as_of_day + stock_k, 0)
@@ -161,10 +163,10 @@ def stock_cover(
         {
             "item_id": pd.array(ids, dtype="str"),
             "as_of": days_to_index(as_of_day),
-            "on_hand_units": stock["on_hand"],
-            "backordered_units": stock["back"],
-            "allocated_units": stock["alloc"],
-            "available_units": stock["available"],
+            "on_hand_units": stock.on_hand,
+            "backordered_units": stock.backordered,
+            "allocated_units": stock.allocated,
+            "available_units": available,
             "velocity_units_per_day": v,
             "open_po_units": sup["open_units"],
             "overdue_po_units": sup["overdue_units"],
@@ -208,34 +210,6 @@ def _check_velocity(velocity: Any, velocity_column: str) -> tuple[pd.Series, pd.
     return vel_ids, vel_values
 
 
-def _stock_columns(inv: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
-    """On hand, backordered, allocated and available units on ``index`` (NaN when absent)."""
-    n = len(index)
-    ipos = index.get_indexer(pd.Index(inv["item_id"].astype("str")))
-    in_inv = np.zeros(n, dtype=bool)
-    in_inv[ipos] = True
-
-    def inv_col(name: str, default: float) -> np.ndarray:
-        out = np.full(n, np.nan)
-        if name in inv.columns:
-            out[ipos] = inv[name].to_numpy(dtype=np.float64)
-            out[in_inv & np.isnan(out)] = default
-        else:
-            out[in_inv] = default
-        return out
-
-    on_hand = inv_col("on_hand_units", np.nan)
-    back = inv_col("backordered_units", 0.0)
-    alloc = inv_col("allocated_units", 0.0)
-    return {
-        "in_inv": in_inv,
-        "on_hand": on_hand,
-        "back": back,
-        "alloc": alloc,
-        "available": on_hand - back - alloc,
-    }
-
-
 def _cover_as_of(inv: pd.DataFrame, index: pd.Index, as_of: Any) -> np.ndarray:
     """Snapshot day per item: ``as_of`` or the inventory's ``as_of`` column."""
     n = len(index)
@@ -270,22 +244,11 @@ def _open_supply(
         "r_k": np.zeros(0, dtype=np.int64),
         "r_units": np.zeros(0),
     }
-    if po is not None and len(po):
-        is_open = (
-            po["received_date"].isna().to_numpy()
-            if "received_date" in po.columns
-            else np.ones(len(po), dtype=bool)
-        )
-        got = (
-            po["received_units"].fillna(0.0).to_numpy(dtype=np.float64)
-            if "received_units" in po.columns
-            else np.zeros(len(po))
-        )
-        rem = np.maximum(po["units"].to_numpy(dtype=np.float64) - got, 0.0)
-        p_item = index.get_indexer(pd.Index(po["item_id"].astype("str")))
-        sel = is_open & (rem > 0)
-        p_item, rem = p_item[sel], rem[sel]
-        k = to_days(po["expected_date"].to_numpy())[sel] - as_of_day[p_item]
+    op = open_purchase_orders(po)
+    if len(op):
+        rem = op["open_units"].to_numpy(dtype=np.float64)
+        p_item = index.get_indexer(pd.Index(op["item_id"].astype("str")))
+        k = to_days(op["expected_date"].to_numpy()) - as_of_day[p_item]
         out["open_units"] = np.bincount(p_item, weights=rem, minlength=n)
         late = k <= 0
         out["overdue_units"] = np.bincount(p_item[late], weights=rem[late], minlength=n)
@@ -340,7 +303,7 @@ def _project_cover(
 
 
 def _cover_status(
-    stock: dict[str, np.ndarray],
+    stock: StockPosition,
     v: np.ndarray,
     *,
     in_vel: np.ndarray,
@@ -353,13 +316,13 @@ def _cover_status(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Status and reason per item, first match wins; overdue PO units noted on every item."""
     n = len(v)
-    available, on_hand = stock["available"], stock["on_hand"]
-    back, alloc = stock["back"], stock["alloc"]
+    available, on_hand = stock.available, stock.on_hand
+    back, alloc = stock.backordered, stock.allocated
     status = np.full(n, "ok", dtype=object)
     reason = np.full(n, "", dtype=object)
     done = np.zeros(n, dtype=bool)
     assign = status_assigner(status, reason, done)
-    assign(~stock["in_inv"], "no_inventory", lambda i: "item not in the inventory snapshot")
+    assign(~stock.in_inventory, "no_inventory", lambda i: "item not in the inventory snapshot")
     assign(
         short_now,
         "short",

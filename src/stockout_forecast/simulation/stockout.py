@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html, jsonable
-from .._utils import RandomStateLike, check_fraction, check_random_state, format_ids
+from .._inventory import open_purchase_orders, stock_position
+from .._utils import (
+    RandomStateLike,
+    check_columns,
+    check_fraction,
+    check_int,
+    check_random_state,
+    format_ids,
+)
 from ..exceptions import SchemaError
 from ..history.panel import DAYS_PER_PERIOD, FREQ_ALIASES
 from ..io.validation import validate_table
@@ -107,12 +115,6 @@ def _check_forecast(forecast: Any) -> None:
         )
 
 
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 def _period_bounds(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     """Day offsets from ``dates[0]`` of each period start and of the end of the last period."""
     nxt = pd.date_range(dates[-1], periods=2, freq=FREQ_ALIASES[freq])[-1]
@@ -144,15 +146,15 @@ def _prepare(
     entropy: int | None = None,
 ) -> _Scenario:
     _check_forecast(forecast)
-    n_paths = _check_positive_int(n_paths, "n_paths")
-    n_jobs = _check_positive_int(n_jobs, "n_jobs")
+    n_paths = check_int(n_paths, "n_paths")
+    n_jobs = check_int(n_jobs, "n_jobs")
     if not isinstance(lost_sales, (bool, np.bool_)):
         raise TypeError(f"lost_sales must be True or False; got {lost_sales!r}.")
     fdates = pd.DatetimeIndex(forecast.dates)
     h_max = len(fdates)
     if horizon is None:
         horizon = h_max
-    horizon = _check_positive_int(horizon, "horizon")
+    horizon = check_int(horizon, "horizon")
     if horizon > h_max:
         raise ValueError(
             f"horizon={horizon} is longer than the forecast ({h_max} periods from "
@@ -171,13 +173,8 @@ def _prepare(
         if purchase_orders is not None
         else None
     )
-    if po is not None and "received_date" in po.columns:
-        po = po.loc[po["received_date"].isna()]
     if po is not None:
-        due = po["units"] - (
-            po["received_units"].fillna(0.0) if "received_units" in po.columns else 0.0
-        )
-        po = po.assign(_due=due.clip(lower=0.0)).loc[lambda d: d["_due"] > 0]
+        po = open_purchase_orders(po)
 
     f_ids = np.asarray(forecast.item_ids).astype(str)
     universe = set(f_ids) | set(inv["item_id"])
@@ -202,22 +199,10 @@ def _prepare(
     fc_ok = np.zeros(n, dtype=bool)
     fc_ok[has_fc] = np.isfinite(mean[fpos[has_fc], :horizon]).all(axis=1)
 
-    inv_idx = inv.set_index("item_id")
-    ipos = inv_idx.index.get_indexer(pd.Index(item_ids))
-    has_inv = ipos >= 0
-
-    def inv_col(name: str) -> np.ndarray:
-        out = np.full(n, np.nan)
-        if name in inv_idx.columns:
-            out[has_inv] = inv_idx[name].to_numpy(dtype=float)[ipos[has_inv]]
-        elif name != "on_hand_units":
-            out[has_inv] = 0.0
-        return out
-
-    on_hand = inv_col("on_hand_units")
-    back = np.nan_to_num(inv_col("backordered_units"))
-    alloc = np.nan_to_num(inv_col("allocated_units"))
-    available = on_hand - back - alloc
+    stock = stock_position(inv, item_ids)
+    has_inv = stock.in_inventory
+    on_hand = stock.on_hand
+    available = stock.available
 
     # forecast status per item ("ok" when the forecast carries none)
     fstat = getattr(forecast, "status", None)
@@ -275,7 +260,7 @@ def _prepare(
         offset = np.asarray((exp.normalize() - dates[0]).days, dtype=np.int64)
         overdue = offset < 0
         offset = np.maximum(offset, 0)
-        units = po["_due"].to_numpy(dtype=float)
+        units = po["open_units"].to_numpy(dtype=float)
         slot = pd.Series(prow).groupby(prow).cumcount().to_numpy()
         p_on = np.full(len(po), np.nan)
         sd = np.full(len(po), np.nan)
@@ -320,7 +305,7 @@ def _prepare(
         fit = int(memory_budget_mb * 2**20 / n_jobs // per_item)
         chunk_items = max(1, fit // SEED_BLOCK_ITEMS) * SEED_BLOCK_ITEMS
     else:
-        chunk_size = _check_positive_int(chunk_size, "chunk_size")
+        chunk_size = check_int(chunk_size, "chunk_size")
         chunk_items = math.ceil(chunk_size / SEED_BLOCK_ITEMS) * SEED_BLOCK_ITEMS
 
     if entropy is None:
@@ -368,13 +353,12 @@ def _lateness_params(
             "lead_time_uncertainty must be None or the DataFrame returned by "
             f"lead_time_history(); got {type(lt).__name__}."
         )
-    need = ["item_id", "supplier_id", "lead_time_sd_days"]
-    miss = [c for c in need if c not in lt.columns]
-    if miss:
-        raise SchemaError(
-            f"lead_time_uncertainty is missing columns {miss}. Found: {list(lt.columns)}. "
-            f"Pass the frame returned by lead_time_history(purchase_orders, suppliers)."
-        )
+    check_columns(
+        lt,
+        "lead_time_uncertainty",
+        ["item_id", "supplier_id", "lead_time_sd_days"],
+        "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
+    )
     key = lt.assign(
         item_id=lt["item_id"].astype(str), supplier_id=lt["supplier_id"].astype(str)
     ).drop_duplicates(["item_id", "supplier_id"], keep="last")
