@@ -27,6 +27,12 @@ EXPECTED = {
     "flag_special_orders", "special_order_threshold", "recommend_orders", "PolicyReplay",
     "simulate_policy", "simulated_reorder_point", "pooled_reorder_points",
     "bootstrap_demand_paths", "CapacityPlan", "peak_capacity",
+    # costs, cost-optimal policies, lot sizing, discounts, ERP rules
+    "critical_ratio", "eoq_cost_per_year", "sq_cost_per_year", "rs_cost_per_period",
+    "ss_cost_per_period", "normal_second_order_loss", "poisson_loss",
+    "poisson_second_order_loss", "optimal_sq", "optimal_ss", "wagner_whitin", "silver_meal",
+    "quantity_discount_eoq", "price_for_quantity", "order_up_to_cover",
+    "reorder_level_quantity", "stockout_episodes",
     # suppliers and backorders
     "SupplierSplit", "PurchasePlan", "split_order", "plan_purchase_orders", "BackorderPlan",
     "promise_dates", "backorder_notices", "availability_feed",

@@ -3,6 +3,24 @@
 from __future__ import annotations
 
 from .capacity import CapacityPlan, peak_capacity
+from .costs import (
+    critical_ratio,
+    eoq_cost_per_year,
+    normal_second_order_loss,
+    poisson_loss,
+    poisson_second_order_loss,
+    rs_cost_per_period,
+    sq_cost_per_year,
+    ss_cost_per_period,
+)
+from .discounts import (
+    price_for_quantity,
+    quantity_discount_eoq,
+)
+from .lot_sizing import (
+    silver_meal,
+    wagner_whitin,
+)
 from .normal import (
     cycle_service_level,
     economic_order_quantity,
@@ -21,7 +39,16 @@ from .normal import (
     safety_stock,
     special_order_threshold,
 )
+from .optimal import (
+    optimal_sq,
+    optimal_ss,
+)
 from .recommend import recommend_orders
+from .reorder_rules import (
+    order_up_to_cover,
+    reorder_level_quantity,
+    stockout_episodes,
+)
 from .replay import (
     PolicyReplay,
     bootstrap_demand_paths,
@@ -34,25 +61,42 @@ __all__ = [
     "CapacityPlan",
     "PolicyReplay",
     "bootstrap_demand_paths",
+    "critical_ratio",
     "cycle_service_level",
     "economic_order_quantity",
     "empirical_reorder_point",
     "empirical_safety_stock",
+    "eoq_cost_per_year",
     "fill_rate",
     "flag_special_orders",
     "inverse_normal_loss",
     "lead_time_demand",
     "lead_time_demand_samples",
     "normal_loss",
+    "normal_second_order_loss",
+    "optimal_sq",
+    "optimal_ss",
     "order_by_date",
     "order_up_to",
+    "order_up_to_cover",
     "peak_capacity",
+    "poisson_loss",
+    "poisson_second_order_loss",
     "pooled_reorder_points",
+    "price_for_quantity",
+    "quantity_discount_eoq",
     "recommend_orders",
+    "reorder_level_quantity",
     "reorder_point",
     "round_order_quantity",
+    "rs_cost_per_period",
     "safety_stock",
+    "silver_meal",
     "simulate_policy",
     "simulated_reorder_point",
     "special_order_threshold",
+    "sq_cost_per_year",
+    "ss_cost_per_period",
+    "stockout_episodes",
+    "wagner_whitin",
 ]
