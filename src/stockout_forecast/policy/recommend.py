@@ -20,15 +20,15 @@ from scipy.special import ndtri
 from .._utils import RandomStateLike, check_columns, check_fraction, format_ids
 from ..history.leadtime import lead_time_history, sample_lead_times
 from ..io.validation import validate_table
-from ..simulation.stockout import (
-    StockoutForecast,
-    _chunk_paths,
-    _chunks,
-    _Scenario,
-    _simulate_chunk,
-    _with_orders,
-    stockout_dates,
+from ..simulation.engine import (
+    Scenario,
+    draw_paths,
+    item_chunks,
+    run_chunk,
+    scenario_of,
+    with_orders,
 )
+from ..simulation.stockout import StockoutForecast, stockout_dates
 from .normal import (
     economic_order_quantity,
     empirical_reorder_point,
@@ -341,9 +341,10 @@ def recommend_orders(
 
     if isinstance(stockouts_or_forecast, StockoutForecast):
         so = stockouts_or_forecast
-        if so._scenario is None:
+        given = scenario_of(so)
+        if given is None:
             raise ValueError("This StockoutForecast carries no inputs; pass the forecast instead.")
-        sc = so._scenario
+        sc = given
     else:
         so = None
     dates0 = sc.dates[0] if so is not None else pd.DatetimeIndex(stockouts_or_forecast.dates)[0]
@@ -364,8 +365,9 @@ def recommend_orders(
             lead_time_uncertainty=lt_frame if purchase_orders is not None else None,
             random_state=random_state,
         )
-        assert so._scenario is not None
-        sc = so._scenario
+        made = scenario_of(so)
+        assert made is not None
+        sc = made
     h = sc.horizon
     dpp = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}[sc.freq]
     as_off = int((as_of_ts - sc.dates[0]).days)
@@ -535,9 +537,10 @@ def recommend_orders(
     p_with = np.full(n, np.nan)
     d_with = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     need = math.ceil(0.5 * sc.n_paths - 1e-9)
-    for r, fp_c, cb in _chunks(sc, rows[ok_rows]):
+    for chunk in item_chunks(sc, rows[ok_rows]):
+        r = chunk.rows
         k = rec_of_row[r]
-        paths = _chunk_paths(sc, fp_c, cb)
+        paths = draw_paths(sc, chunk)
         emp = fits[k]
         if emp.any():
             ltd = lead_time_demand_samples(paths[emp], interval[np.searchsorted(ok_rows, k[emp])])
@@ -559,7 +562,7 @@ def recommend_orders(
         sel = np.flatnonzero(units[k] > 0)
         if sel.size:
             ko = k[sel]
-            sc2 = _with_orders(
+            sc2 = with_orders(
                 sc,
                 r[sel],
                 arr_off[ko],
@@ -567,7 +570,7 @@ def recommend_orders(
                 None if p_on_new is None else p_on_new[ko],
                 None if scale_new is None else scale_new[ko],
             )
-            first, _, _, _ = _simulate_chunk(sc2, r[sel], fp_c[sel], cb, paths=paths[sel])
+            first = run_chunk(sc2, chunk.subset(sel), paths=paths[sel]).first
             p_with[ko] = (first <= end_idx[ko, None]).mean(axis=1)
             cnt = np.stack([(first <= t).sum(axis=1) for t in range(h)], axis=1)
             reached = cnt[:, -1] >= need
@@ -682,7 +685,7 @@ def _reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.n
     return line.to_numpy(dtype=object)
 
 
-def _daily_moments(sc: _Scenario, fpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _daily_moments(sc: Scenario, fpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd of demand per day over the horizon (from the forecast's exact moments)."""
     fc = sc.forecast
     h = sc.horizon
@@ -702,7 +705,7 @@ def _daily_p_stockout(
     """P(stockout by day) for ``rows``; weekly/monthly periods spread over their days."""
     if so.freq == "D":
         return so.p_stockout[rows], so.dates
-    sc = so._scenario
+    sc = scenario_of(so)
     assert sc is not None
     days = pd.date_range(so.dates[0], periods=int(sc.bounds[-1]), freq="D")
     period = np.searchsorted(sc.bounds, np.arange(len(days)), side="right") - 1
