@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from stockout_forecast.datasets import (
     DEMAND_PATTERNS,
-    _fifo_match,
-    _generate,
     load_demo,
     main,
     make_demo_dataset,
     write_demo_csv,
 )
+from stockout_forecast.datasets.demo import _generate
+from stockout_forecast.datasets.tables import _fifo_match
 from stockout_forecast.io.dataset import TABLE_NAMES
 from stockout_forecast.io.schema import TABLES
 from stockout_forecast.io.validation import validate_table
