@@ -76,7 +76,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from stockout_forecast.history.leadtime import lead_time_history
-from stockout_forecast.policy.normal import flag_special_orders, special_order_threshold
+from stockout_forecast.policy.quantities import flag_special_orders, special_order_threshold
 from stockout_forecast.policy.replay import (
     bootstrap_demand_paths,
     pooled_reorder_points,

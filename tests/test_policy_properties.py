@@ -8,22 +8,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockout_forecast.policy.normal import (
-    cycle_service_level,
-    economic_order_quantity,
+from stockout_forecast.policy.empirical import (
     empirical_reorder_point,
     empirical_safety_stock,
+    lead_time_demand_samples,
+)
+from stockout_forecast.policy.normal import (
+    cycle_service_level,
     fill_rate,
-    flag_special_orders,
     inverse_normal_loss,
     lead_time_demand,
-    lead_time_demand_samples,
     normal_loss,
-    order_by_date,
     order_up_to,
     reorder_point,
-    round_order_quantity,
     safety_stock,
+)
+from stockout_forecast.policy.quantities import (
+    economic_order_quantity,
+    flag_special_orders,
+    order_by_date,
+    round_order_quantity,
     special_order_threshold,
 )
 

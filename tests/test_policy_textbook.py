@@ -27,10 +27,9 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
+from stockout_forecast.policy.empirical import empirical_reorder_point
 from stockout_forecast.policy.normal import (
     cycle_service_level,
-    economic_order_quantity,
-    empirical_reorder_point,
     fill_rate,
     inverse_normal_loss,
     lead_time_demand,
@@ -39,6 +38,7 @@ from stockout_forecast.policy.normal import (
     reorder_point,
     safety_stock,
 )
+from stockout_forecast.policy.quantities import economic_order_quantity
 
 # Chopra & Meindl's running example (B&M Office Supplies, ch. 12): weekly demand
 # N(2,500, 500²), replenishment lead time L = 2 weeks, lot size Q = 10,000.

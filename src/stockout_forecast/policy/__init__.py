@@ -17,31 +17,35 @@ from .discounts import (
     price_for_quantity,
     quantity_discount_eoq,
 )
+from .empirical import (
+    empirical_reorder_point,
+    empirical_safety_stock,
+    lead_time_demand_samples,
+)
 from .lot_sizing import (
     silver_meal,
     wagner_whitin,
 )
 from .normal import (
     cycle_service_level,
-    economic_order_quantity,
-    empirical_reorder_point,
-    empirical_safety_stock,
     fill_rate,
-    flag_special_orders,
     inverse_normal_loss,
     lead_time_demand,
-    lead_time_demand_samples,
     normal_loss,
-    order_by_date,
     order_up_to,
     reorder_point,
-    round_order_quantity,
     safety_stock,
-    special_order_threshold,
 )
 from .optimal import (
     optimal_sq,
     optimal_ss,
+)
+from .quantities import (
+    economic_order_quantity,
+    flag_special_orders,
+    order_by_date,
+    round_order_quantity,
+    special_order_threshold,
 )
 from .recommend import recommend_orders
 from .reorder_rules import (

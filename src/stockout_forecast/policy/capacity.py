@@ -235,6 +235,42 @@ def peak_capacity(
     >>> float(cp.items.loc[0, "prebuild_units"])
     30.0
     """
+    ps = _check_planned_stock(planned_stock)
+    itm = validate_table(items, "items", reader="read_items")
+    if "storage_volume" not in itm.columns:
+        raise SchemaError(
+            f"items has no storage_volume column (m³ per unit). Found: {list(itm.columns)}. "
+            f"Add storage_volume to the items table."
+        )
+    grid = ps.pivot(index="item_id", columns="date", values="units").fillna(0.0)
+    all_items = sorted(set(grid.index) | set(itm["item_id"]))
+    grid = grid.reindex(all_items, fill_value=0.0)
+    dates = pd.DatetimeIndex(grid.columns)
+    units = grid.to_numpy(dtype=float)
+    vol_unit = itm.set_index("item_id")["storage_volume"].reindex(all_items).to_numpy(dtype=float)
+    item_vol = units * np.where(np.isfinite(vol_unit), vol_unit, 0.0)[:, None]  # m3
+    volume = item_vol.sum(axis=0)
+    cap = _capacity_per_period(capacity_m3, dates)
+    out_pre, out_def, unresolved, moves = _greedy_shift(
+        volume, cap, prebuild=allow_prebuild, defer=allow_defer
+    )
+    periods = _period_frame(dates, volume, cap, out_pre, out_def, unresolved, moves)
+    item_frame = _item_frame(
+        all_items, units, vol_unit, item_vol, volume, out_pre, out_def, unresolved
+    )
+    move_frame = pd.DataFrame(
+        {
+            "from_date": pd.DatetimeIndex([dates[m[0]] for m in moves], dtype="datetime64[ns]"),
+            "to_date": pd.DatetimeIndex([dates[m[1]] for m in moves], dtype="datetime64[ns]"),
+            "kind": pd.array([m[2] for m in moves], dtype="str"),
+            "volume_m3": np.asarray([m[3] for m in moves], dtype=float),
+        }
+    )
+    return CapacityPlan(periods=periods, items=item_frame, moves=move_frame)
+
+
+def _check_planned_stock(planned_stock: Any) -> pd.DataFrame:
+    """``item_id``, ``date`` (normalised) and ``units`` (>= 0), one row per item and date."""
     if not isinstance(planned_stock, pd.DataFrame):
         raise TypeError(f"planned_stock must be a DataFrame; got {type(planned_stock).__name__}.")
     need = ["item_id", "date", "units"]
@@ -260,22 +296,11 @@ def peak_capacity(
             f"planned_stock has {int(dup.sum())} duplicate item_id x date rows, e.g. items "
             f"{format_ids(ps.loc[dup, 'item_id'].unique())}. Aggregate to one row per item and period."
         )
-    itm = validate_table(items, "items", reader="read_items")
-    if "storage_volume" not in itm.columns:
-        raise SchemaError(
-            f"items has no storage_volume column (m³ per unit). Found: {list(itm.columns)}. "
-            f"Add storage_volume to the items table."
-        )
-    grid = ps.pivot(index="item_id", columns="date", values="units").fillna(0.0)
-    all_items = sorted(set(grid.index) | set(itm["item_id"]))
-    grid = grid.reindex(all_items, fill_value=0.0)
-    dates = pd.DatetimeIndex(grid.columns)
-    units = grid.to_numpy(dtype=float)
-    vol_unit = itm.set_index("item_id")["storage_volume"].reindex(all_items).to_numpy(dtype=float)
-    has_vol = np.isfinite(vol_unit)
-    item_vol = units * np.where(has_vol, vol_unit, 0.0)[:, None]  # (items, periods) m3
-    volume = item_vol.sum(axis=0)
+    return ps
 
+
+def _capacity_per_period(capacity_m3: Any, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Capacity (m³) of each planned period from a number or a Series by date; all > 0."""
     if isinstance(capacity_m3, pd.Series):
         cap_s = capacity_m3.copy()
         cap_s.index = pd.DatetimeIndex(pd.to_datetime(cap_s.index)).normalize()
@@ -290,32 +315,53 @@ def peak_capacity(
         cap = np.full(len(dates), float(capacity_m3))
     if not (cap > 0).all():
         raise ValueError(f"capacity_m3 must be > 0 m³; got {cap[~(cap > 0)][:3].tolist()}.")
+    return cap
 
-    out_pre, out_def, unresolved, moves = _greedy_shift(
-        volume, cap, prebuild=allow_prebuild, defer=allow_defer
-    )
+
+def _period_frame(
+    dates: pd.DatetimeIndex,
+    volume: np.ndarray,
+    cap: np.ndarray,
+    out_pre: np.ndarray,
+    out_def: np.ndarray,
+    unresolved: np.ndarray,
+    moves: list[tuple[int, int, str, float]],
+) -> pd.DataFrame:
+    """One row per period: volume against capacity, what moves out and in, volume after."""
     in_pre = np.zeros(len(dates))
     in_def = np.zeros(len(dates))
     for _src, dst, kind, m in moves:
         (in_pre if kind == "prebuild" else in_def)[dst] += m
-    after = volume - out_pre - out_def + in_pre + in_def
-    excess = np.maximum(volume - cap, 0.0)
-    periods = pd.DataFrame(
+    return pd.DataFrame(
         {
             "date": dates,
             "volume_m3": volume,
             "capacity_m3": cap,
             "utilisation": volume / cap,
             "over_capacity": volume > cap + _TOL,
-            "excess_m3": excess,
+            "excess_m3": np.maximum(volume - cap, 0.0),
             "prebuilt_out_m3": out_pre,
             "prebuilt_in_m3": in_pre,
             "deferred_out_m3": out_def,
             "deferred_in_m3": in_def,
             "unresolved_m3": unresolved,
-            "volume_after_m3": after,
+            "volume_after_m3": volume - out_pre - out_def + in_pre + in_def,
         }
     )
+
+
+def _item_frame(
+    all_items: list[str],
+    units: np.ndarray,
+    vol_unit: np.ndarray,
+    item_vol: np.ndarray,
+    volume: np.ndarray,
+    out_pre: np.ndarray,
+    out_def: np.ndarray,
+    unresolved: np.ndarray,
+) -> pd.DataFrame:
+    """One row per item: peak, and its share of each period's moves in units."""
+    has_vol = np.isfinite(vol_unit)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(volume > 0, item_vol / volume, 0.0)  # (items, periods)
         per_unit = np.where(has_vol & (vol_unit > 0), vol_unit, np.nan)
@@ -341,12 +387,4 @@ def peak_capacity(
     )
     item_frame["status"] = item_frame["status"].astype("str")
     item_frame["reason"] = item_frame["reason"].astype("str")
-    move_frame = pd.DataFrame(
-        {
-            "from_date": pd.DatetimeIndex([dates[m[0]] for m in moves], dtype="datetime64[ns]"),
-            "to_date": pd.DatetimeIndex([dates[m[1]] for m in moves], dtype="datetime64[ns]"),
-            "kind": pd.array([m[2] for m in moves], dtype="str"),
-            "volume_m3": np.asarray([m[3] for m in moves], dtype=float),
-        }
-    )
-    return CapacityPlan(periods=periods, items=item_frame, moves=move_frame)
+    return item_frame

@@ -57,7 +57,8 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import poisson
 
-from .normal import _finish, _normal_loss, _prepare
+from ._args import _finish, _prepare
+from .normal import _normal_loss
 
 __all__ = [
     "critical_ratio",

@@ -18,7 +18,7 @@ Conventions
 * Orders are placed only in a period whose demand the stock on hand cannot cover (the
   "zero-inventory ordering" property, optimal without order modifiers). With a MOQ or pack
   size each lot is rounded *up* (pack multiple, then MOQ, as
-  :func:`~stockout_forecast.policy.normal.round_order_quantity`); the surplus carries
+  :func:`~stockout_forecast.policy.quantities.round_order_quantity`); the surplus carries
   forward and is netted from later periods, and Wagner-Whitin is then solved exactly over
   those plans by dynamic programming on the stock carried into each period.
 

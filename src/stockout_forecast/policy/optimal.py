@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from ._args import _prepare
 from .costs import (
     _demand_pmf,
     _ltd_loss,
@@ -46,7 +47,6 @@ from .costs import (
     _renewal,
     sq_cost_per_year,
 )
-from .normal import _prepare
 
 __all__ = ["optimal_sq", "optimal_ss"]
 

@@ -29,14 +29,9 @@ from ..simulation.engine import (
     with_orders,
 )
 from ..simulation.stockout import StockoutForecast, stockout_dates
-from .normal import (
-    economic_order_quantity,
-    empirical_reorder_point,
-    lead_time_demand_samples,
-    order_by_date,
-    reorder_point,
-    round_order_quantity,
-)
+from .empirical import empirical_reorder_point, lead_time_demand_samples
+from .normal import reorder_point
+from .quantities import economic_order_quantity, order_by_date, round_order_quantity
 
 if TYPE_CHECKING:
     from ..forecast.result import DemandForecast
@@ -275,8 +270,8 @@ def recommend_orders(
       interval ``L + R`` (lead time plus review period), computed from the demand paths
       with one lead time per path drawn from a gamma distribution with the supplier's
       mean and standard deviation (:func:`~stockout_forecast.history.leadtime.sample_lead_times`,
-      :func:`~stockout_forecast.policy.normal.lead_time_demand_samples`,
-      :func:`~stockout_forecast.policy.normal.empirical_reorder_point`, smallest integer with
+      :func:`~stockout_forecast.policy.empirical.lead_time_demand_samples`,
+      :func:`~stockout_forecast.policy.empirical.empirical_reorder_point`, smallest integer with
       P(D ≤ s) ≥ target). When some drawn interval is longer than the forecast horizon the
       normal approximation :func:`~stockout_forecast.policy.normal.reorder_point` is used instead
       with the forecast's mean and standard deviation per day over the horizon
@@ -290,10 +285,10 @@ def recommend_orders(
       ``sqrt(2 K 365 d / (h c))`` when the supplier's ``order_cost`` K and the item's
       ``holding_cost_rate`` h are known, else the demand of one review period ``d R``; the
       quantity is rounded *up* to the pack multiple and lifted to the MOQ
-      (:func:`~stockout_forecast.policy.normal.round_order_quantity`), then capped at what the
+      (:func:`~stockout_forecast.policy.quantities.round_order_quantity`), then capped at what the
       item's suppliers can deliver on one order together (each supplier's
       ``capacity_units`` rounded down to its pack); the reason says when the cap binds.
-    * Order-by date: :func:`~stockout_forecast.policy.normal.order_by_date` with receipts at the
+    * Order-by date: :func:`~stockout_forecast.policy.quantities.order_by_date` with receipts at the
       start of the day and the *planning* lead time: ``lead_time_p90_days`` when known, else
       ``L + 1.2816 σ_L``. For weekly/monthly forecasts each day takes its period's
       P(stockout) (conservative).

@@ -20,7 +20,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .normal import _finish, _prepare, round_order_quantity
+from ._args import _finish, _prepare
+from .quantities import round_order_quantity
 
 __all__ = ["order_up_to_cover", "reorder_level_quantity", "stockout_episodes"]
 

@@ -690,7 +690,7 @@ def simulate_policy(
         NaN stock value.
     special_orders : bool ndarray or DataFrame, same shape as demand, optional
         Item-periods whose demand is a special order sourced on demand
-        (:func:`~stockout_forecast.policy.normal.flag_special_orders`): not served from stock, not
+        (:func:`~stockout_forecast.policy.quantities.flag_special_orders`): not served from stock, not
         counted in the fill rate, reported in ``special_order_units``.
     trigger : {"<=", "<"}, default "<="
         Order when the inventory position is ≤ s, or < s.
@@ -1088,7 +1088,7 @@ def simulated_reorder_point(
     Notes
     -----
     The search starts from the empirical fill-rate reorder point of the demand over
-    ``L + R`` (:func:`~stockout_forecast.policy.normal.empirical_reorder_point`, which ignores
+    ``L + R`` (:func:`~stockout_forecast.policy.empirical.empirical_reorder_point`, which ignores
     undershoot), brackets the answer by widening steps and bisects. It assumes that
     service does not decrease as ``s`` grows, which holds for the (s, nQ) policy on common
     random numbers (the same paths for every ``s``). With few paths the estimate is noisy;
@@ -1105,7 +1105,7 @@ def simulated_reorder_point(
     >>> simulated_reorder_point(paths, 3, 2, service_level=0.99)
     array([2.])
     """
-    from .normal import empirical_reorder_point
+    from .empirical import empirical_reorder_point
 
     x = np.asarray(demand_paths, dtype=float)
     if x.ndim != 3:
@@ -1289,7 +1289,7 @@ def bootstrap_demand_paths(
         Periods per path.
     exclude : bool ndarray (n_items, n_periods), optional
         Periods whose demand is set to 0 before resampling — e.g. special orders
-        (:func:`~stockout_forecast.policy.normal.flag_special_orders`), which are sourced on demand
+        (:func:`~stockout_forecast.policy.quantities.flag_special_orders`), which are sourced on demand
         rather than stocked for. The period itself still counts (as a period without
         stocked demand).
     block_length : int, default 1
