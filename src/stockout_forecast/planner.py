@@ -24,6 +24,8 @@ from .history.panel import DemandHistory
 from .history.velocity import item_velocity
 from .io.dataset import Dataset
 from .policy.recommend import recommend_orders
+from .report.html import render_html
+from .report.sections import section_tables
 from .simulation.cover import stock_cover
 from .simulation.stockout import StockoutForecast, stockout_dates
 from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
@@ -121,27 +123,16 @@ class ReorderPlan:
         out = pd.DataFrame(index=pd.Index(ids, name="item_id"))
         if self.items is not None and "description" in self.items.columns:
             out["description"] = self.items.set_index("item_id")["description"]
+        _take(out, cov, ("stockout_date", "days_of_cover"))
+        _take(out, vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
+        _take(out, cls, ("demand_class", "abc", "xyz"))
+        _take(out, cov, _COVER_COLUMNS)
+        self._forecast_columns(out)
+        out["status"], out["reason"] = self._item_status(out.index, vel, cov)
+        return out.reset_index()
 
-        def take(frame: pd.DataFrame | None, cols: tuple[str, ...], rename: dict | None = None):
-            if frame is None:
-                return
-            for col in cols:
-                if col in frame.columns:
-                    out[(rename or {}).get(col, col)] = frame[col].reindex(out.index)
-
-        take(cov, ("stockout_date", "days_of_cover"))
-        take(vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
-        take(cls, ("demand_class", "abc", "xyz"))
-        take(
-            cov,
-            (
-                "on_hand_units",
-                "backordered_units",
-                "available_units",
-                "open_po_units",
-                "next_receipt_date",
-            ),
-        )
+    def _forecast_columns(self, out: pd.DataFrame) -> None:
+        """The columns of the probabilistic stages: lead time, model, stockout dates, orders."""
         if self.lead_times is not None and len(self.lead_times):
             lt = self.lead_times.groupby("item_id")["lead_time_mean_days"].min()
             out["fastest_lead_time_days"] = lt.reindex(out.index)
@@ -149,28 +140,12 @@ class ReorderPlan:
             model = pd.Series(self.forecast.model, index=self.forecast.item_ids)
             out["forecast_model"] = model.reindex(out.index)
         if self.stockouts is not None:
-            take(
-                self.stockouts.summary.set_index("item_id"),
-                (
-                    "stockout_date_p10",
-                    "stockout_date_p50",
-                    "stockout_date_p90",
-                    "p_stockout_in_horizon",
-                    "p_stockout_before_next_receipt",
-                    "expected_units_short",
-                ),
-            )
+            _take(out, self.stockouts.summary.set_index("item_id"), _STOCKOUT_COLUMNS)
         if self.orders is not None:
-            take(
+            _take(
+                out,
                 self.orders.set_index("item_id"),
-                (
-                    "order_now",
-                    "order_units",
-                    "order_by_date",
-                    "expected_arrival_date",
-                    "reorder_point_units",
-                    "reason",
-                ),
+                _ORDER_COLUMNS,
                 rename={"reason": "order_reason"},
             )
         if self.purchase_plan is not None and len(self.purchase_plan.lines):
@@ -179,14 +154,18 @@ class ReorderPlan:
                 lines["item_id"]
             )
             out["supplier_split"] = text.agg(", ".join).reindex(out.index)
-        status = pd.Series("ok", index=out.index, dtype="str")
-        reason = pd.Series("", index=out.index, dtype="str")
+
+    def _item_status(
+        self, index: pd.Index, vel: pd.DataFrame, cov: pd.DataFrame
+    ) -> tuple[pd.Series, pd.Series]:
+        """Status and reason per item: the first stage that could not compute it says why."""
+        status = pd.Series("ok", index=index, dtype="str")
+        reason = pd.Series("", index=index, dtype="str")
         if self.items is not None and "status" in self.items.columns:
             item_status = self.items.set_index("item_id")["status"].astype(str).str.strip()
-            disc = (item_status.str.lower().reindex(out.index) == "discontinued").to_numpy(bool)
+            disc = (item_status.str.lower().reindex(index) == "discontinued").to_numpy(bool)
             status[disc] = "discontinued"
             reason[disc] = "discontinued in the items table: not reordered"
-        # the first stage that could not compute the item explains why
         frames = [self.history.status, vel, cov]
         if self.stockouts is not None:
             frames.append(self.stockouts.summary.set_index("item_id"))
@@ -195,47 +174,31 @@ class ReorderPlan:
         for frame in frames:
             if "status" not in frame.columns:
                 continue
-            st = frame["status"].reindex(out.index)
-            rs = frame["reason"].reindex(out.index) if "reason" in frame.columns else st
+            st = frame["status"].reindex(index)
+            rs = frame["reason"].reindex(index) if "reason" in frame.columns else st
             bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short"])
             status[bad] = st[bad].astype(str)
             reason[bad] = rs[bad].fillna("").astype(str)
-        no_sales = ~out.index.isin(self.history.item_ids) & (status == "ok").to_numpy()
+        no_sales = ~index.isin(self.history.item_ids) & (status == "ok").to_numpy()
         status[no_sales] = "no_sales"
         reason[no_sales] = "item is listed but has no sales history"
-        out["status"] = status
-        out["reason"] = reason
-        return out.reset_index()
+        return status, reason
 
     def to_frame(self) -> pd.DataFrame:
         """Alias of :meth:`summary`."""
         return self.summary()
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the plan by name (what ``to_excel`` writes, one sheet each)."""
-        t: dict[str, pd.DataFrame] = {
-            "summary": self.summary(),
-            "velocity": self.velocity,
-            "demand_classes": self.demand_classes,
-            "stock_cover": self.cover,
-        }
-        if self.lead_times is not None:
-            t["lead_times"] = self.lead_times
-        if self.stockouts is not None:
-            t["stockouts"] = self.stockouts.to_frame()
-        if self.orders is not None:
-            t["orders"] = self.orders
-        if self.purchase_plan is not None:
-            t["purchase_orders"] = self.purchase_plan.purchase_orders
-            t["purchase_order_lines"] = self.purchase_plan.lines
-        if self.backorders is not None:
-            t["promise_dates"] = self.backorders.lines
-        if self.notices is not None:
-            t["customer_notices"] = self.notices
-        if self.availability is not None:
-            t["availability"] = self.availability
-        t["notes"] = pd.DataFrame({"note": self.notes or [""]})
-        return t
+        """Every table of the plan by name (what ``to_excel`` writes, one sheet each).
+
+        The tables of the report's sections, in order
+        (:data:`~stockout_forecast.report.sections.SECTIONS`): ``summary``, ``velocity``,
+        ``demand_classes``, ``stock_cover``, ``lead_times``, ``stockouts``, ``orders``,
+        ``purchase_orders``, ``purchase_order_lines``, ``promise_dates``,
+        ``customer_notices``, ``availability``, ``notes``; those of stages that did not run
+        are left out.
+        """
+        return section_tables(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict: as_of, source, notes and every table as a list of records."""
@@ -249,8 +212,6 @@ class ReorderPlan:
 
     def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """Self-contained HTML report; written to ``path`` when given. Returns the HTML."""
-        from .report.html import render_html
-
         html = render_html(self, **kwargs)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
@@ -301,6 +262,45 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
         if out[c].dtype == object:
             out[c] = out[c].map(lambda v: v if isinstance(v, (str, int, float, bool)) else str(v))
     return out
+
+
+_COVER_COLUMNS = (
+    "on_hand_units",
+    "backordered_units",
+    "available_units",
+    "open_po_units",
+    "next_receipt_date",
+)
+_STOCKOUT_COLUMNS = (
+    "stockout_date_p10",
+    "stockout_date_p50",
+    "stockout_date_p90",
+    "p_stockout_in_horizon",
+    "p_stockout_before_next_receipt",
+    "expected_units_short",
+)
+_ORDER_COLUMNS = (
+    "order_now",
+    "order_units",
+    "order_by_date",
+    "expected_arrival_date",
+    "reorder_point_units",
+    "reason",
+)
+
+
+def _take(
+    out: pd.DataFrame,
+    frame: pd.DataFrame | None,
+    cols: tuple[str, ...],
+    rename: dict[str, str] | None = None,
+) -> None:
+    """Copy ``cols`` of ``frame`` (indexed by item) into ``out``, aligned on its items."""
+    if frame is None:
+        return
+    for col in cols:
+        if col in frame.columns:
+            out[(rename or {}).get(col, col)] = frame[col].reindex(out.index)
 
 
 class ReorderPlanner:
@@ -460,24 +460,8 @@ class ReorderPlanner:
         n_stages: int,
         notes: list[str],
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
         tick("lead times", 5, n_stages)
-        lead_times = None
-        if dataset.purchase_orders is not None or dataset.suppliers is not None:
-            po = dataset.purchase_orders
-            if po is None:
-                po = pd.DataFrame(
-                    columns=[
-                        "po_id",
-                        "item_id",
-                        "supplier_id",
-                        "units",
-                        "order_date",
-                        "expected_date",
-                    ]
-                )
-            lead_times = lead_time_history(po, dataset.suppliers, as_of=as_of)
-        out["lead_times"] = lead_times
+        lead_times = _lead_times(dataset, as_of)
         horizon = self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq]
         tick("demand forecast", 6, n_stages)
         fc = forecast_demand(
@@ -487,71 +471,101 @@ class ReorderPlanner:
             n_paths=self.n_paths,
             random_state=seeds[0],
         )
-        out["forecast"] = fc
         tick("stockout dates", 7, n_stages)
-        open_po = dataset.purchase_orders
         so = stockout_dates(
             fc,
             inventory,
-            open_po,
+            dataset.purchase_orders,
             n_paths=self.n_paths,
             lead_time_uncertainty=lead_times,
             n_jobs=self.n_jobs,
             random_state=seeds[1],
         )
-        out["stockouts"] = so
-        orders = None
+        out: dict[str, Any] = {"lead_times": lead_times, "forecast": fc, "stockouts": so}
         tick("order recommendations", 8, n_stages)
         if dataset.suppliers is None:
             notes.append("No suppliers table: no order recommendations or supplier splits.")
         else:
-            orders = recommend_orders(
-                so,
-                inventory,
-                dataset.suppliers,
-                dataset.purchase_orders,
-                dataset.items,
-                service_level=self.service_level,
-                review_period_days=self.review_period_days,
-                as_of=as_of,
-                lead_times=lead_times,
-                n_paths=self.n_paths,
-                random_state=seeds[2],
+            out.update(
+                self._orders(dataset, so, inventory, as_of, lead_times, seeds[2], tick, n_stages)
             )
-            out["orders"] = orders
-            tick("supplier splits", 9, n_stages)
-            to_order = orders[orders["order_now"].fillna(False).astype(bool)]
-            if len(to_order):
-                out["purchase_plan"] = plan_purchase_orders(
-                    to_order,
-                    dataset.suppliers,
-                    stockouts=so,
-                    lead_times=lead_times,
-                    items=dataset.items,
-                    as_of=as_of,
-                )
         tick("promise dates", 10, n_stages)
         if dataset.customer_orders is None or len(dataset.customer_orders) == 0:
             notes.append("No open customer orders: no promise dates or customer notices.")
         else:
             plan_lines = out["purchase_plan"].lines if "purchase_plan" in out else None
-            bo = promise_dates(
-                dataset.customer_orders,
-                inventory,
-                dataset.purchase_orders,
-                plan_lines,
-                rule=self.allocation_rule,  # type: ignore[arg-type]
-                as_of=as_of,
-                promise=self.promise,  # type: ignore[arg-type]
-                lead_times=lead_times,
-                suppliers=dataset.suppliers,
+            out.update(
+                self._promises(dataset, inventory, plan_lines, as_of, lead_times, tick, n_stages)
             )
-            out["backorders"] = bo
-            tick("customer notices", 11, n_stages)
-            out["notices"] = backorder_notices(bo)
-            tick("availability feed", 12, n_stages)
-            out["availability"] = availability_feed(bo)
         return out
+
+    def _orders(
+        self,
+        dataset: Dataset,
+        so: StockoutForecast,
+        inventory: pd.DataFrame,
+        as_of: pd.Timestamp,
+        lead_times: pd.DataFrame | None,
+        seed: Any,
+        tick: ProgressCallback,
+        n_stages: int,
+    ) -> dict[str, Any]:
+        """Order recommendations, then supplier splits for the items to order now."""
+        assert dataset.suppliers is not None
+        orders = recommend_orders(
+            so,
+            inventory,
+            dataset.suppliers,
+            dataset.purchase_orders,
+            dataset.items,
+            service_level=self.service_level,
+            review_period_days=self.review_period_days,
+            as_of=as_of,
+            lead_times=lead_times,
+            n_paths=self.n_paths,
+            random_state=seed,
+        )
+        out: dict[str, Any] = {"orders": orders}
+        tick("supplier splits", 9, n_stages)
+        to_order = orders[orders["order_now"].fillna(False).astype(bool)]
+        if len(to_order):
+            out["purchase_plan"] = plan_purchase_orders(
+                to_order,
+                dataset.suppliers,
+                stockouts=so,
+                lead_times=lead_times,
+                items=dataset.items,
+                as_of=as_of,
+            )
+        return out
+
+    def _promises(
+        self,
+        dataset: Dataset,
+        inventory: pd.DataFrame,
+        plan_lines: pd.DataFrame | None,
+        as_of: pd.Timestamp,
+        lead_times: pd.DataFrame | None,
+        tick: ProgressCallback,
+        n_stages: int,
+    ) -> dict[str, Any]:
+        """Promise dates for the open customer lines, the notices and the availability feed."""
+        assert dataset.customer_orders is not None
+        bo = promise_dates(
+            dataset.customer_orders,
+            inventory,
+            dataset.purchase_orders,
+            plan_lines,
+            rule=self.allocation_rule,  # type: ignore[arg-type]
+            as_of=as_of,
+            promise=self.promise,  # type: ignore[arg-type]
+            lead_times=lead_times,
+            suppliers=dataset.suppliers,
+        )
+        tick("customer notices", 11, n_stages)
+        notices = backorder_notices(bo)
+        tick("availability feed", 12, n_stages)
+        return {"backorders": bo, "notices": notices, "availability": availability_feed(bo)}
 
     def _as_of(self, dataset: Dataset) -> pd.Timestamp:
         if self.as_of is not None:
@@ -561,3 +575,15 @@ class ReorderPlanner:
             return pd.Timestamp(inv["as_of"].max()).normalize()
         assert dataset.sales is not None
         return pd.Timestamp(dataset.sales["date"].max()).normalize()
+
+
+def _lead_times(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Lead-time history per item x supplier (None without purchase orders and suppliers)."""
+    if dataset.purchase_orders is None and dataset.suppliers is None:
+        return None
+    po = dataset.purchase_orders
+    if po is None:
+        po = pd.DataFrame(
+            columns=["po_id", "item_id", "supplier_id", "units", "order_date", "expected_date"]
+        )
+    return lead_time_history(po, dataset.suppliers, as_of=as_of)

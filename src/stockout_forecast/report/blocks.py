@@ -1,0 +1,87 @@
+"""Building blocks of the HTML report: cell formatters, escaped tables, embedded charts."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._export import escape_html
+
+__all__ = ["figure_to_data_uri", "fmt_date", "fmt_num", "fmt_text", "img", "table_html"]
+
+Formatter = Callable[[Any], str]
+
+
+def fmt_num(decimals: int = 0) -> Formatter:
+    def f(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return "—"
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return escape_html(v)
+        if np.isinf(x):
+            return "∞"
+        return f"{x:,.{decimals}f}"
+
+    return f
+
+
+def fmt_date(v: Any) -> str:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return "—"
+    try:
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    except (TypeError, ValueError):
+        return escape_html(v)
+
+
+def fmt_text(v: Any) -> str:
+    return escape_html(v)
+
+
+def table_html(
+    df: pd.DataFrame,
+    columns: Sequence[tuple[str, str, Formatter]],
+    *,
+    row_class: Callable[[pd.Series], str] | None = None,
+    max_rows: int | None = None,
+) -> str:
+    """Render ``df`` as an HTML table with escaped cells; columns absent from ``df`` are skipped."""
+    cols = [(c, label, fmt) for c, label, fmt in columns if c in df.columns]
+    head = "".join(f"<th>{escape_html(label)}</th>" for _, label, _ in cols)
+    body = []
+    shown = df if max_rows is None else df.head(max_rows)
+    for _, row in shown.iterrows():
+        cls = row_class(row) if row_class else ""
+        cells = []
+        for c, _, fmt in cols:
+            num = fmt is not fmt_text and fmt is not fmt_date
+            cells.append(f"<td{' class=num' if num else ''}>{fmt(row[c])}</td>")
+        body.append(f"<tr class='{cls}'>{''.join(cells)}</tr>")
+    more = ""
+    if max_rows is not None and len(df) > max_rows:
+        more = (
+            f"<p class=note>Showing the first {max_rows:,} of {len(df):,} rows; "
+            f"the CSV has them all.</p>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def figure_to_data_uri(fig: Any) -> str:
+    """Encode a matplotlib figure as a PNG data URI (and close it)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def img(uri: str, alt: str) -> str:
+    return f"<img src='{uri}' alt='{escape_html(alt)}'>"

@@ -1,0 +1,450 @@
+"""The sections of the reorder report: one function each, in one list.
+
+A section is a title, a function that takes the report's frames and returns its HTML, and
+the tables it contributes to the workbook and the JSON. :data:`SECTIONS` lists them in the
+order the report shows them; the HTML writer (:func:`~.html.render_html`) iterates it, and
+so do :meth:`ReorderPlan.tables() <stockout_forecast.planner.ReorderPlan.tables>` (hence
+``to_excel`` and ``to_dict``) through :func:`section_tables`. A new section is one function
+and one entry in :data:`SECTIONS`.
+
+Every section reads the same :class:`ReportFrames` (the plan's summary is computed once), so
+a figure shown in two places comes from one frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .._export import escape_html
+from .blocks import figure_to_data_uri, fmt_date, fmt_num, fmt_text, img, table_html
+
+__all__ = ["SECTIONS", "PlanLike", "ReportFrames", "Section", "section_tables"]
+
+
+class PlanLike(Protocol):
+    """What the report reads from a plan (:class:`~stockout_forecast.planner.ReorderPlan`).
+
+    The report imports nothing from the planner: any object with these attributes will do.
+    """
+
+    @property
+    def as_of(self) -> pd.Timestamp: ...
+    @property
+    def velocity(self) -> pd.DataFrame: ...
+    @property
+    def demand_classes(self) -> pd.DataFrame: ...
+    @property
+    def cover(self) -> pd.DataFrame: ...
+    @property
+    def lead_times(self) -> pd.DataFrame | None: ...
+    @property
+    def forecast(self) -> Any: ...
+    @property
+    def stockouts(self) -> Any: ...
+    @property
+    def orders(self) -> pd.DataFrame | None: ...
+    @property
+    def purchase_plan(self) -> Any: ...
+    @property
+    def backorders(self) -> Any: ...
+    @property
+    def notices(self) -> pd.DataFrame | None: ...
+    @property
+    def availability(self) -> pd.DataFrame | None: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+
+    def summary(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class ReportFrames:
+    """The frames every section reads, made once per report.
+
+    Attributes
+    ----------
+    plan : PlanLike
+        The plan (every stage's result).
+    summary : pandas.DataFrame
+        ``plan.summary()``: one row per item.
+    max_rows : int
+        Most rows an HTML table shows (the CSV and Excel files have them all).
+    """
+
+    plan: PlanLike
+    summary: pd.DataFrame
+    max_rows: int = 500
+
+    @classmethod
+    def of(cls, plan: PlanLike, *, max_rows: int = 500) -> ReportFrames:
+        return cls(plan, plan.summary(), max_rows)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.plan.as_of
+
+    @property
+    def stockout_col(self) -> str:
+        """The stockout date the report ranks by: the simulated P50, else at velocity."""
+        return stockout_col(self.summary)
+
+
+def stockout_col(summary: pd.DataFrame) -> str:
+    return "stockout_date_p50" if "stockout_date_p50" in summary.columns else "stockout_date"
+
+
+Tables = dict[str, "pd.DataFrame | None"]
+
+
+def _no_tables(frames: ReportFrames) -> Tables:
+    return {}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report.
+
+    Attributes
+    ----------
+    title : str
+        Its heading (``""``: none, for the headline figures at the top).
+    html : callable
+        ``html(frames) -> list of str``: the section's HTML pieces, below its heading; an
+        empty list leaves the section (and its heading) out.
+    tables : callable
+        ``tables(frames) -> {name: DataFrame or None}``: the tables the section adds to the
+        workbook (one sheet each) and the JSON; ``None`` for a stage that did not run.
+    """
+
+    title: str
+    html: Callable[[ReportFrames], list[str]]
+    tables: Callable[[ReportFrames], Tables] = _no_tables
+
+
+def section_tables(plan: PlanLike) -> dict[str, pd.DataFrame]:
+    """Every table of the plan by name, section by section (the sheets of ``to_excel``)."""
+    frames = ReportFrames.of(plan)
+    out: dict[str, pd.DataFrame] = {}
+    for section in SECTIONS:
+        out.update({k: v for k, v in section.tables(frames).items() if v is not None})
+    return out
+
+
+# ------------------------------------------------------------------------- helpers
+def _kpi(value: str, label: str, cls: str = "") -> str:
+    return f"<div class='kpi {cls}'><b>{value}</b><span>{escape_html(label)}</span></div>"
+
+
+def _note(text: str) -> str:
+    return f"<p class=note>{text}</p>"
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>" + body + "</details>"
+
+
+# ------------------------------------------------------------------------- sections
+def headline(frames: ReportFrames) -> list[str]:
+    """Headline figures and the stockout timeline."""
+    from . import plotting
+
+    s, as_of, plan = frames.summary, frames.as_of, frames.plan
+    date = s[frames.stockout_col]
+    if "available_units" in s.columns:  # on hand - backordered - allocated, now
+        out_now = s["available_units"].fillna(np.inf) <= 0
+    else:
+        out_now = date.notna() & (date <= as_of)
+    days = (date - as_of).dt.days
+    within14 = date.notna() & (days <= 14) & ~out_now
+    if "fastest_lead_time_days" in s.columns:
+        within_lt = date.notna() & (days <= s["fastest_lead_time_days"]) & ~out_now
+    else:
+        within_lt = pd.Series(False, index=s.index)
+    backordered = float(s["backordered_units"].fillna(0).sum()) if "backordered_units" in s else 0
+    kpis = [
+        _kpi(f"{len(s):,}", "items planned"),
+        _kpi(f"{int(out_now.sum()):,}", "out of stock now (nothing available)", "red"),
+        _kpi(f"{int(within14.sum()):,}", "run out within 14 days (P50)", "amber"),
+        _kpi(f"{int(within_lt.sum()):,}", "run out before the fastest supplier delivers", "amber"),
+        _kpi(f"{backordered:,.0f}", "units on backorder"),
+    ]
+    if "order_now" in s.columns:
+        kpis.append(_kpi(f"{int(s['order_now'].fillna(False).sum()):,}", "items to order now"))
+    if plan.notices is not None:
+        kpis.append(_kpi(f"{len(plan.notices):,}", "customer lines to notify"))
+    fig = plotting.stockout_timeline(s.assign(stockout_date=date), as_of=as_of)
+    return [
+        f"<div class=kpis>{''.join(kpis)}</div>",
+        img(figure_to_data_uri(fig), "Items running out per week"),
+    ]
+
+
+def item_tables(frames: ReportFrames) -> Tables:
+    """The per-item tables behind the headline: summary and every analysis stage."""
+    plan = frames.plan
+    return {
+        "summary": frames.summary,
+        "velocity": plan.velocity,
+        "demand_classes": plan.demand_classes,
+        "stock_cover": plan.cover,
+        "lead_times": plan.lead_times,
+        "stockouts": plan.stockouts.to_frame() if plan.stockouts is not None else None,
+    }
+
+
+_ORDER_COLUMNS = [
+    ("item_id", "Item", fmt_text),
+    ("description", "Description", fmt_text),
+    ("order_units", "Order units", fmt_num(0)),
+    ("supplier_split", "From (supplier units)", fmt_text),
+    ("order_by_date", "Order by", fmt_date),
+    ("expected_arrival_date", "Arrives", fmt_date),
+]
+
+
+def orders_to_place(frames: ReportFrames) -> list[str]:
+    """Items to order now, most urgent first, with the supplier split and why."""
+    plan, s, col = frames.plan, frames.summary, frames.stockout_col
+    if plan.orders is None:
+        why = (
+            "This is a velocity-only plan (no forecast), so no orders are proposed."
+            if plan.forecast is None
+            else "No suppliers table was given, so no orders are proposed."
+        )
+        return [_note(why)]
+    o = s[s["order_now"].fillna(False).astype(bool)].sort_values(
+        ["order_by_date", col], na_position="last"
+    )
+    columns = [*_ORDER_COLUMNS, (col, "Stockout P50", fmt_date), ("order_reason", "Why", fmt_text)]
+    out = [
+        _note(
+            f"{len(o):,} items to order now, most urgent first. Units are rounded "
+            "to each supplier's minimum order and pack size; the split over suppliers minimises "
+            "purchase, order and expected shortage cost given each supplier's lead time and "
+            "reliability. The order-by date is the last day an order still arrives before the "
+            "chance of running out passes the service-level risk."
+        ),
+        table_html(o, columns, max_rows=frames.max_rows),
+    ]
+    if plan.purchase_plan is not None:
+        bad = plan.purchase_plan.items[plan.purchase_plan.items["status"] != "ok"]
+        if len(bad):
+            out.append(
+                _note(
+                    f"{len(bad):,} recommended orders could not be split as asked "
+                    "(see below); adjust the quantity or the supplier terms."
+                )
+            )
+            cols = [
+                ("item_id", "Item", fmt_text),
+                ("order_units", "Units", fmt_num(0)),
+                ("status", "Status", fmt_text),
+                ("reason", "Reason", fmt_text),
+            ]
+            out.append(
+                _details(
+                    "Show orders that could not be split",
+                    table_html(bad, cols, max_rows=frames.max_rows),
+                )
+            )
+    return out
+
+
+def purchase_orders(frames: ReportFrames) -> list[str]:
+    """One draft purchase order per supplier."""
+    pp = frames.plan.purchase_plan
+    if pp is None:
+        return []
+    cols = [
+        ("po_id", "Draft PO", fmt_text),
+        ("supplier_id", "Supplier", fmt_text),
+        ("n_lines", "Lines", fmt_num(0)),
+        ("units", "Units", fmt_num(0)),
+        ("order_value", "Value", fmt_num(2)),
+        ("first_arrival_date", "First arrival", fmt_date),
+        ("last_arrival_date", "Last arrival", fmt_date),
+        ("status", "Status", fmt_text),
+        ("reason", "Note", fmt_text),
+    ]
+    return [
+        _note(
+            "One draft per supplier; the per-supplier CSV files next to this report hold the lines."
+        ),
+        table_html(pp.purchase_orders, cols, max_rows=frames.max_rows),
+    ]
+
+
+def purchase_order_tables(frames: ReportFrames) -> Tables:
+    pp = frames.plan.purchase_plan
+    if pp is None:
+        return {}
+    return {"purchase_orders": pp.purchase_orders, "purchase_order_lines": pp.lines}
+
+
+_NOTICE_COLUMNS = [
+    ("customer_id", "Customer", fmt_text),
+    ("order_id", "Order", fmt_text),
+    ("line_id", "Line", fmt_text),
+    ("item_id", "Item", fmt_text),
+    ("units", "Units", fmt_num(0)),
+    ("units_ship_now", "Ship now", fmt_num(0)),
+    ("old_promised_date", "Was promised", fmt_date),
+    ("new_promised_date", "New date", fmt_date),
+    ("notice", "Notice", fmt_text),
+    ("reason", "Why", fmt_text),
+    ("options", "Offer", fmt_text),
+]
+
+
+def customers_to_notify(frames: ReportFrames) -> list[str]:
+    """Open customer lines whose date slipped, cannot be promised, or was never promised."""
+    plan = frames.plan
+    if plan.notices is None:
+        why = (
+            "This is a velocity-only plan: promise dates need the forecast stages."
+            if plan.forecast is None
+            else "No open customer orders were given."
+        )
+        return [_note(why)]
+    if len(plan.notices) == 0:
+        return [_note("No promised date moved: nobody needs a new date.")]
+    return [
+        _note(
+            f"{len(plan.notices):,} open lines need a message: their date slipped "
+            "against the last promise, they can no longer be promised, or they were never "
+            "promised. Offer to ship what is in stock now, to keep waiting, or to cancel."
+        ),
+        table_html(plan.notices, _NOTICE_COLUMNS, max_rows=frames.max_rows),
+    ]
+
+
+def customer_tables(frames: ReportFrames) -> Tables:
+    plan = frames.plan
+    return {
+        "promise_dates": plan.backorders.lines if plan.backorders is not None else None,
+        "customer_notices": plan.notices,
+    }
+
+
+_ITEM_COLUMNS = [
+    ("item_id", "Item", fmt_text),
+    ("description", "Description", fmt_text),
+    ("stockout_date_p10", "Stockout P10", fmt_date),
+    ("stockout_date_p50", "Stockout P50", fmt_date),
+    ("stockout_date_p90", "Stockout P90", fmt_date),
+    ("stockout_date", "Stockout at velocity", fmt_date),
+    ("days_of_cover", "Cover (days)", fmt_num(1)),
+    ("velocity_28d", "Velocity /day (28 d)", fmt_num(2)),
+    ("trend_ratio", "Trend 28/90", fmt_num(2)),
+    ("demand_class", "Demand class", fmt_text),
+    ("abc", "ABC", fmt_text),
+    ("on_hand_units", "On hand", fmt_num(0)),
+    ("backordered_units", "Back-ordered", fmt_num(0)),
+    ("open_po_units", "Open PO units", fmt_num(0)),
+    ("next_receipt_date", "Next receipt", fmt_date),
+    ("forecast_model", "Model", fmt_text),
+    ("reason", "Note", fmt_text),
+]
+
+
+def items_by_stockout_date(frames: ReportFrames) -> list[str]:
+    """Every item, soonest stockout first (discontinued items last), red/amber by urgency."""
+    s, col, as_of = frames.summary, frames.stockout_col, frames.as_of
+    # discontinued items last: they will not be reordered, the planner reads them last
+    sorted_s = (
+        s.assign(_disc=s["status"].eq("discontinued"))
+        .sort_values(["_disc", col, "days_of_cover"], na_position="last")
+        .drop(columns="_disc")
+    )
+
+    def row_class(row: pd.Series) -> str:
+        avail = row.get("available_units", np.nan)
+        if pd.notna(avail) and avail <= 0:
+            return "out"
+        d = row[col]
+        if pd.isna(d):
+            return ""
+        if d <= as_of:
+            return "out"
+        return "soon" if (d - as_of).days <= 14 else ""
+
+    return [
+        _note(
+            "Stockout P10/P50/P90: the dates by which the item has run out in 10, 50 "
+            "and 90 % of simulated demand paths, from on hand − backordered − allocated plus "
+            "open purchase orders on their expected dates (empty: not within the forecast "
+            "horizon). Cover (days) consumes the same stock at the current 28-day velocity, "
+            "which counts only in-stock days, so past stockouts do not drag it down. Red: out "
+            "of stock now; amber: P50 within 14 days. Discontinued items are listed but never "
+            "reordered."
+        ),
+        table_html(sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows),
+    ]
+
+
+def availability(frames: ReportFrames) -> list[str]:
+    """Web-shop availability: items per status (the feed is a CSV beside the report)."""
+    feed = frames.plan.availability
+    if feed is None:
+        return []
+    counts = feed["status"].value_counts()
+    return [
+        "<p class=note>"
+        + " · ".join(f"{escape_html(k)}: {v:,}" for k, v in counts.items())
+        + ". The full feed is in availability.csv.</p>"
+    ]
+
+
+def data_notes(frames: ReportFrames) -> list[str]:
+    """The data notes, and every item that could not be computed, with its reason."""
+    s = frames.summary
+    flagged = s[s["status"] != "ok"] if "status" in s.columns else s.iloc[:0]
+    out = []
+    if frames.plan.notes:
+        out.append(
+            "<ul>" + "".join(f"<li>{escape_html(x)}</li>" for x in frames.plan.notes) + "</ul>"
+        )
+    out.append(
+        _note(
+            f"{len(flagged):,} items could not be fully computed or are not "
+            "reordered; they are listed with the reason (every item that came in is in this "
+            "report)."
+        )
+    )
+    if len(flagged):
+        cols = [
+            ("item_id", "Item", fmt_text),
+            ("description", "Description", fmt_text),
+            ("status", "Status", fmt_text),
+            ("reason", "Reason", fmt_text),
+        ]
+        out.append(
+            _details("Show flagged items", table_html(flagged, cols, max_rows=frames.max_rows))
+        )
+    return out
+
+
+#: The report's sections, in the order it shows them; their tables, in this order, are the
+#: sheets of ``ReorderPlan.to_excel`` and the tables of ``ReorderPlan.to_dict``.
+SECTIONS: Sequence[Section] = (
+    Section("", headline, item_tables),
+    Section("Orders to place", orders_to_place, lambda f: {"orders": f.plan.orders}),
+    Section("Draft purchase orders by supplier", purchase_orders, purchase_order_tables),
+    Section("Customers to notify", customers_to_notify, customer_tables),
+    Section("Items by stockout date", items_by_stockout_date),
+    Section("Web-shop availability", availability, lambda f: {"availability": f.plan.availability}),
+    Section(
+        "Data notes",
+        data_notes,
+        lambda f: {"notes": pd.DataFrame({"note": f.plan.notes or [""]})},
+    ),
+)
