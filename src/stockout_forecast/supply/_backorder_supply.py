@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._inventory import stock_position
+from .._utils import check_columns
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
 
@@ -57,15 +59,15 @@ def _stock_sources(
 ) -> pd.DataFrame:
     """Available stock (on hand less allocated) per item, ready on ``as_of`` + handling."""
     inv = validate_table(inventory, "inventory", allow_empty=True)
-    on_hand = inv["on_hand_units"]
-    alloc = inv["allocated_units"].fillna(0.0) if "allocated_units" in inv.columns else 0.0
+    # backordered units are not subtracted: the backordered lines are what is allocated here
+    pos = stock_position(inv, inv["item_id"])
     return pd.DataFrame(
         {
             "item_id": inv["item_id"].to_numpy(),
             "kind": "stock",
             "source_id": "stock",
             "supplier_id": "",
-            "units": np.maximum((on_hand - alloc).to_numpy(dtype=float), 0.0),
+            "units": np.maximum(pos.on_hand - pos.allocated, 0.0),
             "date_p50": as_of + handling,
             "date_p90": as_of + handling,
             "overdue": False,
@@ -81,7 +83,11 @@ def _po_sources(
     spread: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open purchase-order lines as sources (outstanding units, P50 and P90 dates), and the
-    short receipts of the received lines."""
+    short receipts of the received lines.
+
+    A line is open unless it was received on or before ``as_of`` (a promise is made as of a
+    day), so this does not use :func:`~stockout_forecast._inventory.open_purchase_orders`,
+    which takes every received line as closed."""
     po = validate_table(purchase_orders, "purchase_orders", allow_empty=True)
     rec_date = (
         po["received_date"] if "received_date" in po.columns else pd.Series(pd.NaT, index=po.index)
@@ -210,12 +216,12 @@ def _spread_table(lead_times: pd.DataFrame | None, suppliers: pd.DataFrame | Non
         if "lead_time_sd_days" in sup.columns:
             parts.append(sup.set_index(["item_id", "supplier_id"])["lead_time_sd_days"] * _Z90)
     if lead_times is not None:
-        need = {"item_id", "supplier_id", "lead_time_p50_days", "lead_time_p90_days"}
-        if not need <= set(lead_times.columns):
-            raise SchemaError(
-                f"lead_times is missing columns {sorted(need - set(lead_times.columns))}; pass the "
-                f"frame returned by lead_time_history(purchase_orders, suppliers)."
-            )
+        check_columns(
+            lead_times,
+            "lead_times",
+            ["item_id", "lead_time_p50_days", "lead_time_p90_days", "supplier_id"],
+            "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
+        )
         lt = lead_times.assign(
             item_id=lead_times["item_id"].astype(str),
             supplier_id=lead_times["supplier_id"].astype(str),

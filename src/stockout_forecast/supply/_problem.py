@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincc
 
-from .._utils import check_fraction
+from .._utils import check_fraction, check_int
 
 Mode = Literal["optimal", "priority", "quota", "dual"]
 
@@ -287,8 +287,7 @@ def _check_common(
     check_fraction(stockout_quantile, "stockout_quantile")
     if not np.isfinite(late_days) or late_days < 0:
         raise ValueError(f"late_days must be a number of days >= 0; got {late_days!r}.")
-    if not isinstance(n_buckets, (int, np.integer)) or n_buckets < 1:
-        raise ValueError(f"n_buckets must be a whole number >= 1; got {n_buckets!r}.")
+    check_int(n_buckets, "n_buckets", minimum=1)
 
 
 def _fmt(v: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._utils import format_ids
+from .._utils import check_columns, format_ids
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
 
@@ -93,13 +93,12 @@ def _fractions(sup: pd.DataFrame) -> pd.DataFrame:
 
 def _with_lead_time_history(sup: pd.DataFrame, lead_times: pd.DataFrame) -> pd.DataFrame:
     """Empirical lead times (mean, spread, on-time and fill rates) where history has them."""
-    need = {"item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"}
-    missing = sorted(need - set(lead_times.columns))
-    if missing:
-        raise SchemaError(
-            f"lead_times is missing columns {missing}. Found: {list(lead_times.columns)}. "
-            f"Pass the frame returned by lead_time_history(purchase_orders, suppliers)."
-        )
+    check_columns(
+        lead_times,
+        "lead_times",
+        ["item_id", "lead_time_mean_days", "lead_time_sd_days", "supplier_id"],
+        "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
+    )
     lt = lead_times.copy()
     lt["item_id"] = lt["item_id"].astype(str)
     lt["supplier_id"] = lt["supplier_id"].astype(str)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._utils import format_ids
+from .._utils import check_columns, format_ids
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
 from ._problem import Mode, _Arrays, _build, _check_common, _fmt, _point_pmf, _stockout_pmf
@@ -34,8 +34,7 @@ def _orders_table(
     """One row per item: units, overshoot, shortage cost, demand rate, day limits."""
     if not isinstance(orders, pd.DataFrame):
         raise TypeError(f"orders must be a pandas DataFrame; got {type(orders).__name__}.")
-    if "item_id" not in orders.columns:
-        raise SchemaError(f"orders is missing column 'item_id'. Found: {list(orders.columns)}.")
+    check_columns(orders, "orders", ["item_id"], "Pass recommend_orders output, one row per item.")
     qty = next((c for c in ("order_units", "units") if c in orders.columns), None)
     if qty is None:
         raise SchemaError(
@@ -370,10 +369,12 @@ def _limits_table(supplier_limits: pd.DataFrame) -> pd.DataFrame:
     """Validated supplier limits: one row per supplier, ``min_order_value`` (0: none) and
     ``capacity_units`` (inf: none)."""
     limits = supplier_limits.copy()
-    if "supplier_id" not in limits.columns:
-        raise SchemaError(
-            f"supplier_limits is missing column 'supplier_id'. Found: {list(limits.columns)}."
-        )
+    check_columns(
+        limits,
+        "supplier_limits",
+        ["supplier_id"],
+        "Give one row per supplier_id with min_order_value and/or capacity_units.",
+    )
     limits["supplier_id"] = limits["supplier_id"].astype(str)
     for col, default in (("min_order_value", 0.0), ("capacity_units", np.inf)):
         v = (
