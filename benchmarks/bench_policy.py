@@ -19,7 +19,7 @@ Policies
      smallest integer reorder point whose *simulated* fill rate reaches 95 %
      (``simulated_reorder_point``: the same replay engine on the paths, so periodic review,
      undershoot and lead time are accounted for without a distributional formula).
-(b2) ours, pooled: the same paths, then ``replay.pooled_reorder_points`` — marginal
+(b2) ours, pooled: the same paths, then ``simulated.pooled_reorder_points`` — marginal
      analysis by stock value so that the fill pooled over all items (on the paths) is 95 %:
      cheap fast items above 95 %, dear slow ones below.
 (b3) (b2) at a calibrated in-sample target: the fit window is split once more (last 12
@@ -77,10 +77,10 @@ from scipy.special import ndtri
 
 from stockout_forecast.history.leadtime import lead_time_history
 from stockout_forecast.policy.quantities import flag_special_orders, special_order_threshold
-from stockout_forecast.policy.replay import (
+from stockout_forecast.policy.replay import simulate_policy
+from stockout_forecast.policy.simulated import (
     bootstrap_demand_paths,
     pooled_reorder_points,
-    simulate_policy,
     simulated_reorder_point,
 )
 

@@ -26,7 +26,8 @@ EXPECTED = {
     "lead_time_demand_samples", "empirical_reorder_point", "empirical_safety_stock",
     "flag_special_orders", "special_order_threshold", "recommend_orders", "PolicyReplay",
     "simulate_policy", "simulated_reorder_point", "pooled_reorder_points",
-    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity",
+    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity", "ContinuousReview",
+    "PeriodicReview", "PeriodicReorderPoint",
     # costs, cost-optimal policies, lot sizing, discounts, ERP rules
     "critical_ratio", "eoq_cost_per_year", "sq_cost_per_year", "rs_cost_per_period",
     "ss_cost_per_period", "normal_second_order_loss", "poisson_loss",

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 
 from stockout_forecast.history.panel import DemandHistory
-from stockout_forecast.policy.replay import (
-    PolicyReplay,
+from stockout_forecast.policy.replay import PolicyReplay, simulate_policy
+from stockout_forecast.policy.simulated import (
     bootstrap_demand_paths,
     pooled_reorder_points,
-    simulate_policy,
     simulated_reorder_point,
 )
 

@@ -71,6 +71,9 @@ from .io import (
 from .planner import ReorderPlan, ReorderPlanner
 from .policy import (
     CapacityPlan,
+    ContinuousReview,
+    PeriodicReorderPoint,
+    PeriodicReview,
     PolicyReplay,
     bootstrap_demand_paths,
     critical_ratio,
@@ -132,6 +135,7 @@ __all__ = [
     "TSB",
     "BackorderPlan",
     "CapacityPlan",
+    "ContinuousReview",
     "Croston",
     "DataQualityWarning",
     "Dataset",
@@ -147,6 +151,8 @@ __all__ = [
     "MovingAverage",
     "Naive",
     "NotFittedError",
+    "PeriodicReorderPoint",
+    "PeriodicReview",
     "PolicyReplay",
     "PurchasePlan",
     "ReorderPlan",

@@ -1,4 +1,4 @@
-"""Inventory policy: service-level maths, reorder points, order quantities, recommendations, replay."""
+"""Inventory policy: policy objects, service-level maths, reorder points, order quantities, recommendations, replay."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from .optimal import (
     optimal_sq,
     optimal_ss,
 )
+from .policies import ContinuousReview, PeriodicReorderPoint, PeriodicReview
 from .quantities import (
     economic_order_quantity,
     flag_special_orders,
@@ -53,16 +54,18 @@ from .reorder_rules import (
     reorder_level_quantity,
     stockout_episodes,
 )
-from .replay import (
-    PolicyReplay,
+from .replay import PolicyReplay, simulate_policy
+from .simulated import (
     bootstrap_demand_paths,
     pooled_reorder_points,
-    simulate_policy,
     simulated_reorder_point,
 )
 
 __all__ = [
     "CapacityPlan",
+    "ContinuousReview",
+    "PeriodicReorderPoint",
+    "PeriodicReview",
     "PolicyReplay",
     "bootstrap_demand_paths",
     "critical_ratio",

@@ -1,0 +1,85 @@
+"""Policy objects: the same replay as the per-item columns and flags they stand for."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from stockout_forecast import (
+    ContinuousReview,
+    PeriodicReorderPoint,
+    PeriodicReview,
+    simulate_policy,
+)
+
+RNG = np.random.default_rng(11)
+DEMAND = RNG.poisson(2.0, size=(4, 60)).astype(float)
+IDS = ["a", "b", "c", "d"]
+
+
+def _same(a, b) -> None:
+    pdt.assert_frame_equal(a.items, b.items)
+    np.testing.assert_array_equal(a.on_hand, b.on_hand)
+    np.testing.assert_array_equal(a.orders, b.orders)
+    assert a.settings == b.settings
+
+
+def test_continuous_review_is_the_s_q_columns():
+    s, q = np.array([3.0, 4.0, 5.0, 2.0]), np.array([6.0, 8.0, 5.0, 9.0])
+    old = simulate_policy(DEMAND, {"reorder_point": s, "order_quantity": q}, 2, item_ids=IDS)
+    new = simulate_policy(DEMAND, ContinuousReview(s, q), 2, item_ids=IDS)
+    _same(old, new)
+    old1 = simulate_policy(
+        DEMAND, {"reorder_point": s, "order_quantity": q}, 2, item_ids=IDS, order_multiples=False
+    )
+    new1 = simulate_policy(DEMAND, ContinuousReview(s, q, multiples=False), 2, item_ids=IDS)
+    _same(old1, new1)
+
+
+def test_periodic_review_is_order_up_to_with_a_review_period():
+    big_s = pd.Series([20.0, 12.0, 15.0, 9.0], index=IDS[::-1])  # by item_id, any order
+    old = simulate_policy(
+        DEMAND, {"order_up_to": big_s}, 1, item_ids=IDS, review_period=3, backorders=False
+    )
+    new = simulate_policy(
+        DEMAND, PeriodicReview(review_period=3, order_up_to=big_s), 1, item_ids=IDS,
+        backorders=False,
+    )  # fmt: skip
+    _same(old, new)
+
+
+def test_periodic_reorder_point_is_s_and_order_up_to():
+    pol = PeriodicReorderPoint(review_period=2, reorder_point=4.0, order_up_to=11.0)
+    old = simulate_policy(
+        DEMAND, {"reorder_point": 4.0, "order_up_to": 11.0}, 1, item_ids=IDS, review_period=2
+    )
+    _same(old, simulate_policy(DEMAND, pol, 1, item_ids=IDS))
+    assert pol.notation == "(R, s, S)"
+    assert PeriodicReorderPoint(1, 4, 11).notation == "(s, S)"
+
+
+def test_periodic_review_hand_computed():
+    # (R, S) = (2, 10), L = 0, demand 3 a period, starting with S on hand: reviews at the
+    # ends of periods 2 and 4 order 6 each (IP 4), arriving at the start of the next period.
+    res = simulate_policy(np.array([[3.0, 3, 3, 3]]), PeriodicReview(2, 10.0), 0)
+    assert res.on_hand.tolist() == [[7.0, 4.0, 7.0, 4.0]]
+    assert res.orders.tolist() == [[0.0, 6.0, 0.0, 6.0]]
+
+
+def test_policy_objects_errors_name_the_fix():
+    with pytest.raises(ValueError, match="leaves order_quantity unset"):
+        simulate_policy(DEMAND, ContinuousReview(reorder_point=3), 1)
+    with pytest.raises(ValueError, match="disagrees with the policy's review_period"):
+        simulate_policy(DEMAND, PeriodicReview(2, 10.0), 1, review_period=3)
+    with pytest.raises(ValueError, match="whole periods"):
+        simulate_policy(DEMAND, PeriodicReview(1.5, 10.0), 1)
+    with pytest.raises(ValueError, match="order_multiples=False disagrees"):
+        simulate_policy(DEMAND, ContinuousReview(3, 5), 1, order_multiples=False)
+    with pytest.raises(ValueError, match="review_period must be a number > 0"):
+        PeriodicReorderPoint(review_period=0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ContinuousReview(1, 2).reorder_point = 3  # type: ignore[misc]
