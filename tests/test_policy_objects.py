@@ -83,3 +83,73 @@ def test_policy_objects_errors_name_the_fix():
         PeriodicReorderPoint(review_period=0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ContinuousReview(1, 2).reorder_point = 3  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- recommend_orders
+def _case():
+    from stockout_forecast.forecast.result import DemandForecast
+
+    dates = pd.date_range("2024-12-01", periods=60)
+    fc = DemandForecast.from_mean(["A"], dates, np.full((1, 60), 4.0))
+    inv = pd.DataFrame({"item_id": ["A"], "on_hand_units": [36]})
+    sup = pd.DataFrame(
+        {
+            "item_id": ["A", "A"],
+            "supplier_id": ["S1", "S2"],
+            "unit_cost": [2.0, 1.5],
+            "lead_time_days": [5, 20],
+            "moq_units": [50, 0],
+        }
+    )
+    return fc, inv, sup
+
+
+def test_recommend_default_policy_is_periodic_reorder_point_with_the_review_period():
+    from stockout_forecast import recommend_orders
+
+    fc, inv, sup = _case()
+    old = recommend_orders(fc, inv, sup, random_state=0, review_period_days=5)
+    new = recommend_orders(fc, inv, sup, random_state=0, policy=PeriodicReorderPoint(5))
+    pdt.assert_frame_equal(old, new)
+
+
+def test_recommend_uses_the_policy_parameters_given():
+    # inventory position 36 (no open orders), supplier S1 (MOQ 50, no pack): hand-computed
+    from stockout_forecast import recommend_orders
+
+    fc, inv, sup = _case()
+    rs = recommend_orders(fc, inv, sup, random_state=0, policy=PeriodicReorderPoint(7, 40, 100))
+    assert rs.loc[0, ["order_units", "order_up_to_units"]].tolist() == [64.0, 100.0]
+    assert rs.loc[0, "order_trigger"] == "reorder_point"
+    assert rs.loc[0, "reorder_point_method"] == "given"
+    r_s = recommend_orders(fc, inv, sup, random_state=0, policy=PeriodicReview(7, 100.0))
+    assert r_s.loc[0, ["order_units", "reorder_point_units"]].tolist() == [64.0, 100.0]
+    # (s, nQ) with s = 100, Q = 30: gap 64 -> 3 Q = 90; one Q (30) is lifted to the MOQ 50
+    sq = recommend_orders(fc, inv, sup, random_state=0, policy=ContinuousReview(100, 30))
+    assert sq.loc[0, "order_units"] == 90.0
+    one = ContinuousReview(100, 30, multiples=False)
+    assert recommend_orders(fc, inv, sup, random_state=0, policy=one).loc[0, "order_units"] == 50
+    # above the given reorder point, but 36 units last 9 days: the order-by date (day 4 at a
+    # 5-day lead time) falls before the next review in 7 days, so it orders up to S anyway
+    hi = recommend_orders(fc, inv, sup, random_state=0, policy=PeriodicReorderPoint(7, 10, 100))
+    assert hi.loc[0, "order_trigger"] == "order_by_date"
+    assert hi.loc[0, "order_units"] == 64.0
+    # a Series by item_id; items it does not list are set from the forecast
+    ser = PeriodicReorderPoint(7, pd.Series({"A": 40.0}), pd.Series({"B": 1.0}))
+    got = recommend_orders(fc, inv, sup, random_state=0, policy=ser)
+    default = recommend_orders(fc, inv, sup, random_state=0)
+    assert got.loc[0, "reorder_point_units"] == 40.0
+    cycle = default.loc[0, "order_up_to_units"] - default.loc[0, "reorder_point_units"]
+    assert got.loc[0, "order_up_to_units"] == pytest.approx(40.0 + cycle)
+
+
+def test_recommend_policy_errors():
+    from stockout_forecast import recommend_orders
+
+    fc, inv, sup = _case()
+    with pytest.raises(ValueError, match="disagrees with the policy's review_period"):
+        recommend_orders(fc, inv, sup, review_period_days=3, policy=PeriodicReview(7, 10.0))
+    with pytest.raises(TypeError, match="number or a Series indexed by item_id"):
+        recommend_orders(fc, inv, sup, policy=ContinuousReview(np.array([1.0]), 5))
+    with pytest.raises(TypeError, match="policy must be None"):
+        recommend_orders(fc, inv, sup, policy={"reorder_point": 3})

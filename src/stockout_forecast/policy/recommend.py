@@ -5,20 +5,26 @@ supplier, sets the reorder point from the empirical demand over the protection i
 (lead time plus review period, simulated from the same demand paths as the stockout dates,
 with lead-time draws), orders up to that point plus one cycle of stock when the inventory
 position has reached it, rounds to the supplier's MOQ and pack size, and re-simulates the
-stockout date with the order in place (same paths: common random numbers).
+stockout date with the order in place (same paths: common random numbers). The policy is
+a policy object (:mod:`.policies`), (R, s, S) by default.
+
+It reads as its steps: the stockout forecast, the item universe with targets and inventory
+position, the supplier per item, order-by dates, order windows (cycle stock, arrival, risk
+window), reorder points, the orders planned chunk by chunk on the simulation engine's paths
+(:mod:`..simulation.engine`), then the columns, status and reason.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
-from .._utils import RandomStateLike, check_columns, check_fraction, format_ids
-from ..history.leadtime import lead_time_history, sample_lead_times
+from .._utils import RandomStateLike, check_fraction
+from ..history.leadtime import sample_lead_times
 from ..io.validation import validate_table
 from ..simulation.engine import (
     Scenario,
@@ -29,8 +35,22 @@ from ..simulation.engine import (
     with_orders,
 )
 from ..simulation.stockout import StockoutForecast, stockout_dates
+from ._recommend_inputs import (
+    PolicyParameters,
+    check_item_targets,
+    choose_supplier,
+    daily_moments,
+    daily_p_stockout,
+    max_units,
+    new_order_lateness,
+    policy_parameters,
+    resolve_policy,
+    supplier_lead_times,
+)
+from ._recommend_text import status_and_reason
 from .empirical import empirical_reorder_point, lead_time_demand_samples
 from .normal import reorder_point
+from .policies import ReorderPolicy
 from .quantities import economic_order_quantity, order_by_date, round_order_quantity
 
 if TYPE_CHECKING:
@@ -38,7 +58,6 @@ if TYPE_CHECKING:
 
 __all__ = ["recommend_orders"]
 
-_Z90 = float(ndtri(0.9))
 _COLUMNS = [
     "item_id",
     "order_now",
@@ -65,110 +84,6 @@ _COLUMNS = [
 ]
 
 
-def _supplier_lead_times(
-    suppliers: pd.DataFrame,
-    purchase_orders: pd.DataFrame | None,
-    lead_times: pd.DataFrame | None,
-    as_of: pd.Timestamp,
-) -> pd.DataFrame:
-    """Supplier terms with lead-time mean, sd, planning lead time and on-time rate per row."""
-    sup = suppliers.copy()
-    lt = lead_times
-    if lt is None and purchase_orders is not None:
-        lt = lead_time_history(purchase_orders, suppliers, as_of=as_of)
-    sup["lead_time_mean_days"] = sup["lead_time_days"]
-    if "lead_time_sd_days" not in sup.columns:
-        sup["lead_time_sd_days"] = np.nan
-    sup["lead_time_p90_days"] = np.nan
-    if "on_time_rate" not in sup.columns:
-        sup["on_time_rate"] = np.nan
-    sup["lead_time_source"] = "stated"
-    if lt is not None:
-        check_columns(
-            lt,
-            "lead_times",
-            ["item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"],
-            "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
-        )
-        keyed = lt.assign(
-            item_id=lt["item_id"].astype(str), supplier_id=lt["supplier_id"].astype(str)
-        ).set_index(["item_id", "supplier_id"])
-        pos = keyed.index.get_indexer(pd.MultiIndex.from_frame(sup[["item_id", "supplier_id"]]))
-        found = pos >= 0
-        take = np.maximum(pos, 0)
-
-        def col(name: str) -> np.ndarray:
-            if name not in keyed.columns:
-                return np.full(len(sup), np.nan)
-            return np.where(found, keyed[name].to_numpy(dtype=float)[take], np.nan)
-
-        mean, sd, p90, ot = (
-            col("lead_time_mean_days"),
-            col("lead_time_sd_days"),
-            col("lead_time_p90_days"),
-            col("on_time_rate"),
-        )
-        use = found & np.isfinite(mean)
-        sup.loc[use, "lead_time_mean_days"] = mean[use]
-        sup.loc[use, "lead_time_sd_days"] = sd[use]
-        sup.loc[use, "lead_time_p90_days"] = p90[use]
-        ot_use = use & np.isfinite(ot)
-        sup.loc[ot_use, "on_time_rate"] = ot[ot_use]
-        src = (
-            keyed["source"].astype(str).to_numpy()[take]
-            if "source" in keyed.columns
-            else np.full(len(sup), "history")
-        )
-        sup.loc[use, "lead_time_source"] = src[use]
-    sd_known = sup["lead_time_sd_days"].fillna(0.0)
-    plan = sup["lead_time_p90_days"].where(
-        sup["lead_time_p90_days"].notna(), sup["lead_time_mean_days"] + _Z90 * sd_known
-    )
-    sup["lead_time_plan_days"] = np.maximum(plan, sup["lead_time_mean_days"])
-    return sup
-
-
-def _check_item_targets(itm: pd.DataFrame) -> None:
-    """Per-item service levels must be fractions below 1 and review periods positive."""
-    if "service_level" in itm.columns:
-        v = itm["service_level"]
-        bad = v.notna() & ((v <= 0) | (v >= 1))
-        if bad.any():
-            raise ValueError(
-                f"items.service_level must be a fraction in (0, 1); found "
-                f"{v[bad].head(3).tolist()} for items {format_ids(itm.loc[bad, 'item_id'].tolist())}. "
-                f"A target of 1 needs infinite stock: use e.g. 0.99."
-            )
-    if "review_period_days" in itm.columns:
-        v = itm["review_period_days"]
-        bad = v.notna() & (v <= 0)
-        if bad.any():
-            raise ValueError(
-                f"items.review_period_days must be > 0; found 0 or less for items "
-                f"{format_ids(itm.loc[bad, 'item_id'].tolist())}. Leave it empty to use the default."
-            )
-
-
-def _choose_supplier(cand: pd.DataFrame) -> pd.DataFrame:
-    """Cheapest supplier arriving by the P50 stockout, else the fastest: one row per item."""
-    any_q = cand.groupby("item_id")["qualifies"].transform("any")
-    key = cand.assign(
-        _k1=~cand["qualifies"],
-        _k2=np.where(any_q, cand["unit_cost"], cand["lead_time_mean_days"]),
-        _k3=np.where(any_q, cand["lead_time_mean_days"], cand["unit_cost"]),
-    )
-    key = key.sort_values(["item_id", "_k1", "_k2", "_k3", "supplier_id"], kind="stable")
-    return key.groupby("item_id", sort=False).head(1).set_index("item_id")
-
-
-def _fmt_date(d: pd.Series) -> pd.Series:
-    """'3 Dec' style dates (NaT becomes '')."""
-    ok = d.notna()
-    out = pd.Series("", index=d.index, dtype="str")
-    out[ok] = d[ok].dt.day.astype(str) + " " + d[ok].dt.strftime("%b")
-    return out
-
-
 def recommend_orders(
     stockouts_or_forecast: StockoutForecast | DemandForecast,
     inventory: pd.DataFrame,
@@ -182,6 +97,7 @@ def recommend_orders(
     lead_times: pd.DataFrame | None = None,
     n_paths: int = 1000,
     random_state: RandomStateLike = None,
+    policy: ReorderPolicy | None = None,
 ) -> pd.DataFrame:
     """Recommend, per item, whether to order now, how much, from whom and by when.
 
@@ -222,6 +138,16 @@ def recommend_orders(
         Demand paths, when a forecast is passed.
     random_state : int, numpy Generator or None
         Seed, when a forecast is passed (a StockoutForecast brings its own).
+    policy : ContinuousReview, PeriodicReview or PeriodicReorderPoint, optional
+        The reorder policy (:mod:`~stockout_forecast.policy.policies`); its
+        ``review_period`` is in days here. Default ``PeriodicReorderPoint(review_period=
+        review_period_days)`` with ``s`` and ``S`` set from the forecast (see Notes). A
+        parameter the policy gives (a number, or a Series by ``item_id``; NaN or a missing
+        item: set from the forecast) is used as it is, with ``reorder_point_method``
+        ``"given"``: ``PeriodicReview`` orders up to ``S`` at every review (``s = S``, by
+        default the reorder point below), ``ContinuousReview`` reviews every day and orders
+        ``Q`` (the smallest multiple ``n Q`` lifting the position above ``s`` with
+        ``multiples=True``; by default the ``Q`` below).
 
     Returns
     -------
@@ -241,7 +167,7 @@ def recommend_orders(
         - ``days_of_cover``: median days until the first stockout (from the simulation)
         - ``inventory_position_units``: on hand − backordered − allocated + open orders
         - ``reorder_point_units``, ``order_up_to_units``, ``reorder_point_method``
-          (``"empirical"`` or ``"normal"``)
+          (``"empirical"``, ``"normal"`` or ``"given"`` by the policy)
         - ``service_level``: target; ``expected_service_level``: simulated P(no stockout
           before the next order could arrive, i.e. over days ``as_of`` to
           ``as_of + ceil(L + R) - 1``), with this order in place when ordering
@@ -261,7 +187,8 @@ def recommend_orders(
 
     Notes
     -----
-    Policy: periodic review with a reorder point, (R, s, S) in Silver, Pyke & Thomas' terms.
+    Policy (default): periodic review with a reorder point, (R, s, S) in Silver, Pyke &
+    Thomas' terms; ``policy=`` chooses another (see above).
 
     * Supplier: among the item's suppliers, the cheapest (``unit_cost``; ties: shorter lead
       time, then id) whose ``as_of`` + mean lead time is on or before the P50 stockout date
@@ -320,36 +247,78 @@ def recommend_orders(
     0       True         51.0          S1                 59.0
     >>> print(rec.loc[0, "reason"])
     velocity 4.0/day, 9 days of cover, supplier S1 lead time 5±0 days → order 51 by 2 Dec
+
+    The same with a given (R, s, S) = (7 days, 40, 100): IP 36 <= 40, order up to 100.
+
+    >>> from stockout_forecast import PeriodicReorderPoint
+    >>> pol = PeriodicReorderPoint(review_period=7, reorder_point=40, order_up_to=100)
+    >>> rec = recommend_orders(fc, inv, sup, random_state=0, policy=pol)
+    >>> print(rec[["order_units", "reorder_point_units", "reorder_point_method"]].to_string())
+       order_units  reorder_point_units reorder_point_method
+    0         64.0                 40.0                given
     """
     for name, val in (("inventory", inventory), ("suppliers", suppliers)):
         if not isinstance(val, pd.DataFrame):
             raise TypeError(f"{name} must be a pandas DataFrame; got {type(val).__name__}.")
     check_fraction(service_level, "service_level")
-    if not (isinstance(review_period_days, (int, float, np.number)) and review_period_days > 0):
-        raise ValueError(
-            f"review_period_days must be a positive number of days; got {review_period_days!r}."
-        )
+    policy = resolve_policy(policy, review_period_days)
     sup = validate_table(suppliers, "suppliers", reader="read_suppliers")
     itm = validate_table(items, "items", reader="read_items") if items is not None else None
     if itm is not None:
-        _check_item_targets(itm)
+        check_item_targets(itm)
+    so, sup, as_of_ts = _stockout_forecast(
+        stockouts_or_forecast,
+        inventory,
+        purchase_orders,
+        sup,
+        lead_times=lead_times,
+        as_of=as_of,
+        n_paths=n_paths,
+        random_state=random_state,
+    )
+    it = _item_universe(so, sup, itm, service_level, float(policy.review_period))
+    pol = policy_parameters(policy, it.ids)
+    terms = _supplier_terms(it, sup, itm, as_of_ts)
+    ok = it.comp & terms.has_sup & ~terms.discontinued
+    obd = _order_by_dates(so, it, terms, ok)
+    it.rec["order_by_date"] = obd
+    win = _order_windows(it, terms, sup, ok, as_of_ts)
+    s_pt, method, fits, interval = _reorder_points(it, terms, ok)
+    plan = _plan_orders(it, terms, win, pol, ok, obd, s_pt=s_pt, fits=fits, interval=interval)
+    _order_columns(it, win, plan, pol, ok, method, as_of_ts)
+    return _finish(it, terms, win, plan, ok, as_of_ts)
 
+
+# --------------------------------------------------------------------------- its steps
+def _stockout_forecast(
+    stockouts_or_forecast: Any,
+    inventory: pd.DataFrame,
+    purchase_orders: pd.DataFrame | None,
+    sup: pd.DataFrame,
+    *,
+    lead_times: pd.DataFrame | None,
+    as_of: Any,
+    n_paths: int,
+    random_state: RandomStateLike,
+) -> tuple[StockoutForecast, pd.DataFrame, pd.Timestamp]:
+    """The stockout forecast (given, or simulated with the suppliers' lead-time spread),
+    the suppliers with their lead times, and the order day."""
+    so: StockoutForecast | None = None
     if isinstance(stockouts_or_forecast, StockoutForecast):
         so = stockouts_or_forecast
         given = scenario_of(so)
         if given is None:
             raise ValueError("This StockoutForecast carries no inputs; pass the forecast instead.")
-        sc = given
+        dates0 = given.dates[0]
     else:
-        so = None
-    dates0 = sc.dates[0] if so is not None else pd.DatetimeIndex(stockouts_or_forecast.dates)[0]
+        dates0 = pd.DatetimeIndex(stockouts_or_forecast.dates)[0]
     as_of_ts = dates0 if as_of is None else pd.Timestamp(as_of).normalize()
     if as_of_ts < dates0 - pd.Timedelta(days=1):
         raise ValueError(
             f"as_of={as_of_ts:%Y-%m-%d} is before the forecast starts ({dates0:%Y-%m-%d}); "
             f"orders can only be placed from the day before the first forecast day."
         )
-    sup = _supplier_lead_times(sup, purchase_orders, lead_times, as_of_ts)
+    sup = supplier_lead_times(sup, purchase_orders, lead_times, as_of_ts)
     if so is None:
         lt_frame = sup[["item_id", "supplier_id", "lead_time_sd_days", "on_time_rate"]]
         so = stockout_dates(
@@ -360,19 +329,49 @@ def recommend_orders(
             lead_time_uncertainty=lt_frame if purchase_orders is not None else None,
             random_state=random_state,
         )
-        made = scenario_of(so)
-        assert made is not None
-        sc = made
-    h = sc.horizon
-    dpp = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}[sc.freq]
-    as_off = int((as_of_ts - sc.dates[0]).days)
-    if as_off >= sc.bounds[-1]:
+    sc = scenario_of(so)
+    assert sc is not None
+    if int((as_of_ts - sc.dates[0]).days) >= sc.bounds[-1]:
         raise ValueError(
             f"as_of={as_of_ts:%Y-%m-%d} is after the forecast horizon (last period starts "
             f"{sc.dates[-1]:%Y-%m-%d})."
         )
+    return so, sup, as_of_ts
 
-    # ------------------------------------------------------------ item universe and targets
+
+@dataclass
+class _Items:
+    """The result's items: targets, where each sits in the simulation, and the frame built."""
+
+    so: StockoutForecast
+    sc: Scenario
+    ids: np.ndarray
+    rec: pd.DataFrame  # one row per item, filled step by step
+    summary: pd.DataFrame  # the simulation's summary on ``ids``
+    sl: np.ndarray  # service level
+    rp: np.ndarray  # review period, days
+    hold: np.ndarray  # holding cost rate per year
+    rows: np.ndarray  # row in the simulation, -1 if absent
+    comp: np.ndarray  # simulated
+    fpos: np.ndarray  # forecast row, -1 if absent
+    vel: np.ndarray  # units per day
+    ip: np.ndarray  # inventory position
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def _item_universe(
+    so: StockoutForecast,
+    sup: pd.DataFrame,
+    itm: pd.DataFrame | None,
+    service_level: float,
+    review_period_days: float,
+) -> _Items:
+    """Every item of the simulation, the suppliers and ``items``; targets; velocity and IP."""
+    sc = scenario_of(so)
+    assert sc is not None
     summ = so.summary.set_index("item_id")
     extra = set(sup["item_id"])
     if itm is not None:
@@ -396,29 +395,62 @@ def recommend_orders(
     in_sim = rows >= 0
     comp = np.zeros(n, dtype=bool)
     comp[in_sim] = sc.computable[rows[in_sim]]
-
-    # ------------------------------------------------------------ velocity, IP, cover
+    # velocity, inventory position, cover
     mean = np.asarray(sc.forecast.mean, dtype=float)
     vel = np.full(n, np.nan)
     fpos = np.full(n, -1)
     fpos[in_sim] = sc.fpos[rows[in_sim]]
-    vel[comp] = mean[fpos[comp], :h].sum(axis=1) / float(sc.bounds[-1])
+    vel[comp] = mean[fpos[comp], : sc.horizon].sum(axis=1) / float(sc.bounds[-1])
     rec["velocity_units_per_day"] = vel
     s_sum = summ.reindex(rec.index)
     rec["days_of_cover"] = s_sum["days_of_cover"].to_numpy()
     ip = (s_sum["available_units"] + s_sum["on_order_units"]).to_numpy()
     rec["inventory_position_units"] = np.where(comp, ip, np.nan)
     rec["stockout_date_p50_without_order"] = s_sum["stockout_date_p50"].to_numpy()
+    return _Items(
+        so=so,
+        sc=sc,
+        ids=ids,
+        rec=rec,
+        summary=s_sum,
+        sl=sl.to_numpy(dtype=float),
+        rp=rp.to_numpy(dtype=float),
+        hold=hold.to_numpy(dtype=float),
+        rows=rows,
+        comp=comp,
+        fpos=fpos,
+        vel=vel,
+        ip=ip,
+    )
 
-    # ------------------------------------------------------------ supplier choice
+
+@dataclass(frozen=True)
+class _Terms:
+    """The chosen supplier's terms per item."""
+
+    chosen: pd.DataFrame
+    has_sup: np.ndarray
+    lt_mean: np.ndarray
+    lt_sd: np.ndarray
+    lt_plan: np.ndarray
+    discontinued: np.ndarray
+
+
+def _supplier_terms(
+    it: _Items, sup: pd.DataFrame, itm: pd.DataFrame | None, as_of_ts: pd.Timestamp
+) -> _Terms:
+    """One supplier per item (cheapest arriving by the P50 stockout, else fastest)."""
+    rec = it.rec
     cand = sup.merge(
-        pd.DataFrame({"item_id": ids, "_p50": rec["stockout_date_p50_without_order"].to_numpy()}),
+        pd.DataFrame(
+            {"item_id": it.ids, "_p50": rec["stockout_date_p50_without_order"].to_numpy()}
+        ),
         on="item_id",
         how="left",
     )
     arrival = as_of_ts + pd.to_timedelta(np.ceil(cand["lead_time_mean_days"] - 1e-9), unit="D")
     cand["qualifies"] = cand["_p50"].isna() | (arrival <= cand["_p50"])
-    chosen = _choose_supplier(cand).reindex(rec.index)
+    chosen = choose_supplier(cand).reindex(rec.index)
     has_sup = chosen["supplier_id"].notna().to_numpy()
     rec["supplier_id"] = chosen["supplier_id"].astype("str").where(has_sup, None)
     rec["unit_cost"] = chosen["unit_cost"].to_numpy(dtype=float)
@@ -427,281 +459,336 @@ def recommend_orders(
     rec["lead_time_days"] = lt_mean
     rec["lead_time_sd_days"] = np.where(has_sup, lt_sd, np.nan)
     # items marked discontinued in the items table are never reordered
-    discontinued = np.zeros(n, dtype=bool)
+    discontinued = np.zeros(it.n, dtype=bool)
     if itm is not None and "status" in itm.columns:
         item_status = itm.set_index("item_id")["status"].astype(str).str.strip().str.lower()
         discontinued = (item_status.reindex(rec.index) == "discontinued").to_numpy(dtype=bool)
-    ok = comp & has_sup & ~discontinued
+    return _Terms(
+        chosen=chosen,
+        has_sup=has_sup,
+        lt_mean=lt_mean,
+        lt_sd=lt_sd,
+        lt_plan=chosen["lead_time_plan_days"].to_numpy(dtype=float),
+        discontinued=discontinued,
+    )
 
-    # ------------------------------------------------------------ order-by date
-    sl_arr = sl.to_numpy(dtype=float)
-    rp_arr = rp.to_numpy(dtype=float)
+
+def _order_by_dates(so: StockoutForecast, it: _Items, terms: _Terms, ok: np.ndarray) -> np.ndarray:
+    """Latest day to order at the planning lead time, per service level (NaT when none)."""
     ok_rows = np.flatnonzero(ok)
-    obd = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    lt_plan = chosen["lead_time_plan_days"].to_numpy(dtype=float)
+    obd = np.full(it.n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if ok_rows.size:
-        p_daily, days = _daily_p_stockout(so, rows[ok_rows])
-        for level in np.unique(sl_arr[ok_rows]):
-            g = sl_arr[ok_rows] == level
+        p_daily, days = daily_p_stockout(so, it.rows[ok_rows])
+        for level in np.unique(it.sl[ok_rows]):
+            g = it.sl[ok_rows] == level
             obd[ok_rows[g]] = order_by_date(
-                p_daily[g], days, lt_plan[ok_rows[g]], max_stockout_probability=1.0 - float(level)
+                p_daily[g],
+                days,
+                terms.lt_plan[ok_rows[g]],
+                max_stockout_probability=1.0 - float(level),
             )
-    rec["order_by_date"] = obd
+    return obd
 
-    # ------------------------------------------------------------ cycle stock, triggers
+
+@dataclass(frozen=True)
+class _Windows:
+    """Cycle stock, review and arrival days, limits and the risk window per item."""
+
+    q_cycle: np.ndarray
+    next_review: np.ndarray
+    as_off: int
+    arr_off: np.ndarray
+    rec_of_row: np.ndarray
+    ip_in_time: np.ndarray
+    max_units: np.ndarray
+    moq: np.ndarray | None
+    pack: np.ndarray | None
+    p_on_new: np.ndarray | None
+    scale_new: np.ndarray | None
+    end_idx: np.ndarray
+    capped: np.ndarray
+
+
+def _order_windows(
+    it: _Items, terms: _Terms, sup: pd.DataFrame, ok: np.ndarray, as_of_ts: pd.Timestamp
+) -> _Windows:
+    """Everything an order's size and timing depends on besides the reorder point."""
+    sc, chosen, rp_arr, vel, n = it.sc, terms.chosen, it.rp, it.vel, it.n
     order_cost = (
         chosen["order_cost"].to_numpy(dtype=float) if "order_cost" in chosen else np.full(n, np.nan)
     )
-    unit_cost = rec["unit_cost"].to_numpy(dtype=float)
-    h_cost = hold.to_numpy(dtype=float) * unit_cost
+    unit_cost = it.rec["unit_cost"].to_numpy(dtype=float)
+    h_cost = it.hold * unit_cost
     use_eoq = ok & np.isfinite(order_cost) & np.isfinite(h_cost) & (h_cost > 0)
     q_cycle = vel * rp_arr
     if use_eoq.any():
         q_cycle[use_eoq] = economic_order_quantity(
             vel[use_eoq] * 365.0, order_cost[use_eoq], h_cost[use_eoq]
         )
-    next_review = (as_of_ts + pd.to_timedelta(np.ceil(rp_arr - 1e-9), unit="D")).to_numpy()
-    arr_off = as_off + np.ceil(np.nan_to_num(lt_mean) - 1e-9).astype(np.int64)
+    as_off = int((as_of_ts - sc.dates[0]).days)
+    arr_off = as_off + np.ceil(np.nan_to_num(terms.lt_mean) - 1e-9).astype(np.int64)
     # open orders due by this order's arrival (what a time-phased trigger may count on)
-    rec_of_row = pd.Index(ids).get_indexer(sc.item_ids)
+    rec_of_row = pd.Index(it.ids).get_indexer(sc.item_ids)
     po_rec = rec_of_row[sc.po_row]
     in_time = sc.po_offset <= arr_off[po_rec]
-    ip_in_time = np.where(comp, s_sum["available_units"].to_numpy(dtype=float), np.nan)
+    ip_in_time = np.where(it.comp, it.summary["available_units"].to_numpy(dtype=float), np.nan)
     np.add.at(ip_in_time, po_rec[in_time], sc.po_units[in_time])
-    # most units all the item's suppliers together can deliver on one order: each supplier's
-    # capacity_units rounded down to its pack (missing capacity = no limit)
-    if "capacity_units" in sup.columns:
-        cap_pack = sup["pack_units"] if "pack_units" in sup.columns else 1.0
-        cap_pack = pd.Series(cap_pack, index=sup.index).fillna(1.0).clip(lower=1.0)
-        per_sup = np.floor(sup["capacity_units"].fillna(np.inf) / cap_pack) * cap_pack
-        max_units = per_sup.groupby(sup["item_id"].astype(str)).sum().reindex(rec.index).to_numpy()
-        max_units = np.where(np.isnan(max_units), np.inf, max_units)
-    else:
-        max_units = np.full(n, np.inf)
     moq = chosen["moq_units"].to_numpy(dtype=float) if "moq_units" in chosen else None
     pack = chosen["pack_units"].to_numpy(dtype=float) if "pack_units" in chosen else None
     if pack is not None:
         pack = np.where(pack > 0, pack, np.nan)
-    # lateness of the new order in the what-if run (when the stockout forecast models it)
-    p_on_new = scale_new = None
-    if sc.stochastic:
-        ot = chosen["on_time_rate"].to_numpy(dtype=float)
-        informative = (lt_sd > 0) | (np.isfinite(ot) & (ot < 1))
-        p_on_new = np.where(informative, np.where(np.isfinite(ot), ot, 0.5), np.nan)
-        scale_new = np.where(informative, lt_sd, np.nan)
+    p_on_new, scale_new = new_order_lateness(sc, chosen, terms.lt_sd)
     # risk window: from today to the day before the *next* order (placed after one review
     # period) can arrive, i.e. days as_of .. as_of + ceil(L + R) - 1
-    end_off = as_off + np.ceil(np.nan_to_num(lt_mean) + rp_arr - 1e-9).astype(np.int64) - 1
+    end_off = as_off + np.ceil(np.nan_to_num(terms.lt_mean) + rp_arr - 1e-9).astype(np.int64) - 1
     end_off = np.maximum(end_off, 0)
-    end_idx = np.minimum(np.searchsorted(sc.bounds, end_off, side="right") - 1, h - 1)
-    capped = end_off >= sc.bounds[-1]
+    return _Windows(
+        q_cycle=q_cycle,
+        next_review=(as_of_ts + pd.to_timedelta(np.ceil(rp_arr - 1e-9), unit="D")).to_numpy(),
+        as_off=as_off,
+        arr_off=arr_off,
+        rec_of_row=rec_of_row,
+        ip_in_time=ip_in_time,
+        max_units=max_units(sup, it.rec.index),
+        moq=moq,
+        pack=pack,
+        p_on_new=p_on_new,
+        scale_new=scale_new,
+        end_idx=np.minimum(np.searchsorted(sc.bounds, end_off, side="right") - 1, sc.horizon - 1),
+        capped=end_off >= sc.bounds[-1],
+    )
 
-    # ------------------------------------------------------------ reorder points (normal)
+
+def _reorder_points(
+    it: _Items, terms: _Terms, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lead-time draws per path; normal reorder points where the interval outruns the paths.
+
+    Returns ``s`` (NaN where the empirical one is computed later, on the paths), the
+    method per item, which items fit the horizon and the protection intervals (periods).
+    """
+    sc, n = it.sc, it.n
+    ok_rows = np.flatnonzero(ok)
     s_pt = np.full(n, np.nan)
     method = np.full(n, "", dtype=object)
     fits = np.zeros(n, dtype=bool)
     interval: np.ndarray = np.zeros((0, sc.n_paths))
-    if ok_rows.size:
-        lt_rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(2,)))
-        lt_draw = sample_lead_times(
-            lt_mean[ok_rows], lt_sd[ok_rows], size=sc.n_paths, random_state=lt_rng
+    if not ok_rows.size:
+        return s_pt, method, fits, interval
+    dpp = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}[sc.freq]
+    lt_rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(2,)))
+    lt_draw = sample_lead_times(
+        terms.lt_mean[ok_rows], terms.lt_sd[ok_rows], size=sc.n_paths, random_state=lt_rng
+    )
+    interval = (lt_draw + it.rp[ok_rows, None]) / dpp  # protection interval, periods
+    fits[ok_rows] = (interval <= sc.horizon).all(axis=1)
+    nrm = ok_rows[~fits[ok_rows]]
+    if nrm.size:
+        m_d, sd_d = daily_moments(sc, it.fpos[nrm])
+        s_pt[nrm] = reorder_point(
+            m_d,
+            sd_d,
+            terms.lt_mean[nrm],
+            service_level=it.sl[nrm],
+            lead_time_sd=terms.lt_sd[nrm],
+            review_period=it.rp[nrm],
         )
-        interval = (lt_draw + rp_arr[ok_rows, None]) / dpp  # protection interval, periods
-        fits[ok_rows] = (interval <= h).all(axis=1)
-        nrm = ok_rows[~fits[ok_rows]]
-        if nrm.size:
-            m_d, sd_d = _daily_moments(sc, fpos[nrm])
-            s_pt[nrm] = reorder_point(
-                m_d,
-                sd_d,
-                lt_mean[nrm],
-                service_level=sl_arr[nrm],
-                lead_time_sd=lt_sd[nrm],
-                review_period=rp_arr[nrm],
-            )
-            method[nrm] = "normal"
-        method[ok_rows[fits[ok_rows]]] = "empirical"
+        method[nrm] = "normal"
+    method[ok_rows[fits[ok_rows]]] = "empirical"
+    return s_pt, method, fits, interval
 
-    # ------------------------------------------------------------ per chunk of paths:
-    # empirical reorder points, quantities, and the what-if run with the order in place,
-    # all on the same demand paths as the stockout forecast (drawn once here)
-    units = np.zeros(n)
-    wanted = np.zeros(n)
-    by_rop = np.zeros(n, dtype=bool)
-    by_date = np.zeros(n, dtype=bool)
-    p_with = np.full(n, np.nan)
-    d_with = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+
+@dataclass
+class _Plan:
+    """Per item: reorder point and order-up-to level used, units, triggers, what-if run."""
+
+    s_pt: np.ndarray
+    big_s: np.ndarray
+    units: np.ndarray
+    wanted: np.ndarray
+    by_rop: np.ndarray
+    by_date: np.ndarray
+    p_with: np.ndarray
+    d_with: np.ndarray
+
+
+def _plan_orders(
+    it: _Items,
+    terms: _Terms,
+    win: _Windows,
+    pol: PolicyParameters,
+    ok: np.ndarray,
+    obd: np.ndarray,
+    *,
+    s_pt: np.ndarray,
+    fits: np.ndarray,
+    interval: np.ndarray,
+) -> _Plan:
+    """Per chunk of paths: empirical reorder points, quantities and the what-if run.
+
+    All on the same demand paths as the stockout forecast (drawn once here).
+    """
+    sc, n = it.sc, it.n
+    ok_rows = np.flatnonzero(ok)
+    plan = _Plan(
+        s_pt=s_pt,
+        big_s=np.full(n, np.nan),
+        units=np.zeros(n),
+        wanted=np.zeros(n),
+        by_rop=np.zeros(n, dtype=bool),
+        by_date=np.zeros(n, dtype=bool),
+        p_with=np.full(n, np.nan),
+        d_with=np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+    )
     need = math.ceil(0.5 * sc.n_paths - 1e-9)
-    for chunk in item_chunks(sc, rows[ok_rows]):
-        r = chunk.rows
-        k = rec_of_row[r]
+    for chunk in item_chunks(sc, it.rows[ok_rows]):
+        k = win.rec_of_row[chunk.rows]
         paths = draw_paths(sc, chunk)
         emp = fits[k]
         if emp.any():
             ltd = lead_time_demand_samples(paths[emp], interval[np.searchsorted(ok_rows, k[emp])])
-            s_pt[k[emp]] = empirical_reorder_point(ltd, service_level=sl_arr[k[emp]])
-        s_up_k = s_pt[k] + q_cycle[k]
-        by_rop[k] = ip[k] <= s_pt[k]
-        by_date[k] = ~by_rop[k] & pd.notna(obd[k]) & (obd[k] < next_review[k])
-        raw = np.where(by_rop[k], s_up_k - ip[k], np.where(by_date[k], s_up_k - ip_in_time[k], 0.0))
-        units[k] = np.minimum(
+            s_pt[k[emp]] = empirical_reorder_point(ltd, service_level=it.sl[k[emp]])
+        raw = _order_quantities(it, win, pol, plan, obd, k)
+        plan.units[k] = np.minimum(
             round_order_quantity(
                 raw,
-                None if moq is None else moq[k],
-                None if pack is None else pack[k],
+                None if win.moq is None else win.moq[k],
+                None if win.pack is None else win.pack[k],
                 rounding="up",
             ),
-            max_units[k],
+            win.max_units[k],
         )
-        wanted[k] = np.where(raw > 0, raw, 0.0)
-        sel = np.flatnonzero(units[k] > 0)
+        plan.wanted[k] = np.where(raw > 0, raw, 0.0)
+        sel = np.flatnonzero(plan.units[k] > 0)
         if sel.size:
             ko = k[sel]
             sc2 = with_orders(
                 sc,
-                r[sel],
-                arr_off[ko],
-                units[ko],
-                None if p_on_new is None else p_on_new[ko],
-                None if scale_new is None else scale_new[ko],
+                chunk.rows[sel],
+                win.arr_off[ko],
+                plan.units[ko],
+                None if win.p_on_new is None else win.p_on_new[ko],
+                None if win.scale_new is None else win.scale_new[ko],
             )
             first = run_chunk(sc2, chunk.subset(sel), paths=paths[sel]).first
-            p_with[ko] = (first <= end_idx[ko, None]).mean(axis=1)
-            cnt = np.stack([(first <= t).sum(axis=1) for t in range(h)], axis=1)
+            plan.p_with[ko] = (first <= win.end_idx[ko, None]).mean(axis=1)
+            cnt = np.stack([(first <= t).sum(axis=1) for t in range(sc.horizon)], axis=1)
             reached = cnt[:, -1] >= need
-            d_with[ko[reached]] = sc.dates[np.argmax(cnt >= need, axis=1)[reached]].to_numpy()
+            plan.d_with[ko[reached]] = sc.dates[np.argmax(cnt >= need, axis=1)[reached]].to_numpy()
+    return plan
 
-    rec["reorder_point_units"] = s_pt + 0.0  # no negative zero
+
+def _order_quantities(
+    it: _Items, win: _Windows, pol: PolicyParameters, plan: _Plan, obd: np.ndarray, k: np.ndarray
+) -> np.ndarray:
+    """Units wanted (before rounding) for items ``k`` under the policy, and its triggers.
+
+    The reorder point is the policy's where given, else the one set from the forecast;
+    an order is triggered when IP <= s, or by the order-by date falling before the next
+    review (then only open orders arriving in time count).
+    """
+    s_k = np.where(np.isfinite(pol.reorder_point[k]), pol.reorder_point[k], plan.s_pt[k])
+    if pol.kind == "RS":
+        big_s = s_k  # order up to S at every review: s = S
+    elif pol.kind == "RsS":
+        big_s = np.where(np.isfinite(pol.order_up_to[k]), pol.order_up_to[k], s_k + win.q_cycle[k])
+    else:
+        q = np.where(np.isfinite(pol.order_quantity[k]), pol.order_quantity[k], win.q_cycle[k])
+        big_s = s_k + q
+    plan.s_pt[k] = s_k
+    plan.big_s[k] = big_s
+    ip = it.ip[k]
+    plan.by_rop[k] = ip <= s_k
+    plan.by_date[k] = ~plan.by_rop[k] & pd.notna(obd[k]) & (obd[k] < win.next_review[k])
+    if pol.kind == "sQ":
+        return np.where(
+            plan.by_rop[k],
+            _multiples(s_k - ip, q, pol.multiples),
+            np.where(plan.by_date[k], _multiples(s_k - win.ip_in_time[k], q, pol.multiples), 0.0),
+        )
+    return np.where(
+        plan.by_rop[k],
+        big_s - ip,
+        np.where(plan.by_date[k], big_s - win.ip_in_time[k], 0.0),
+    )
+
+
+def _multiples(gap: np.ndarray, q: np.ndarray, multiples: bool) -> np.ndarray:
+    """``n Q``: the smallest multiple lifting the position above ``s`` (one ``Q`` if not)."""
+    if not multiples:
+        return q.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.maximum(np.floor(gap / q) + 1.0, 1.0) * q
+
+
+def _order_columns(
+    it: _Items,
+    win: _Windows,
+    plan: _Plan,
+    pol: PolicyParameters,
+    ok: np.ndarray,
+    method: np.ndarray,
+    as_of_ts: pd.Timestamp,
+) -> None:
+    """The decision columns: reorder point, order-up-to, trigger, units, dates, service."""
+    rec, n = it.rec, it.n
+    rec["reorder_point_units"] = plan.s_pt + 0.0  # no negative zero
+    method = method.copy()
+    method[ok & np.isfinite(pol.reorder_point)] = "given"
     method[~ok] = None
     rec["reorder_point_method"] = method
-    rec["order_up_to_units"] = s_pt + q_cycle
-    order_now = ok & (units > 0)
+    rec["order_up_to_units"] = plan.big_s
+    order_now = ok & (plan.units > 0)
     rec["order_now"] = order_now
     rec["order_trigger"] = np.where(
-        order_now & by_rop, "reorder_point", np.where(order_now & by_date, "order_by_date", "")
+        order_now & plan.by_rop,
+        "reorder_point",
+        np.where(order_now & plan.by_date, "order_by_date", ""),
     )
-    rec["order_units"] = np.where(ok, units, np.nan)
-    arr_date = as_of_ts + pd.to_timedelta(arr_off - as_off, unit="D")
+    rec["order_units"] = np.where(ok, plan.units, np.nan)
+    arr_date = as_of_ts + pd.to_timedelta(win.arr_off - win.as_off, unit="D")
     rec["expected_arrival_date"] = np.where(
         order_now, arr_date.to_numpy(), np.datetime64("NaT", "ns")
     ).astype("datetime64[ns]")
     p_without = np.full(n, np.nan)
+    ok_rows = np.flatnonzero(ok)
     if ok_rows.size:
-        p_without[ok_rows] = so.p_stockout[rows[ok_rows], end_idx[ok_rows]]
+        p_without[ok_rows] = it.so.p_stockout[it.rows[ok_rows], win.end_idx[ok_rows]]
     rec["stockout_date_p50_with_order"] = np.where(
-        order_now, d_with, rec["stockout_date_p50_without_order"].to_numpy()
+        order_now, plan.d_with, rec["stockout_date_p50_without_order"].to_numpy()
     ).astype("datetime64[ns]")
-    rec["expected_service_level"] = 1.0 - np.where(order_now, p_with, p_without)
+    rec["expected_service_level"] = 1.0 - np.where(order_now, plan.p_with, p_without)
 
-    # ------------------------------------------------------------ status and reason
-    status = np.full(n, "ok", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    sim_status = s_sum["status"].to_numpy(dtype=object)
-    sim_reason = s_sum["reason"].to_numpy(dtype=object)
-    not_sim = ~comp
-    status[not_sim] = np.where(pd.isna(sim_status[not_sim]), "no_forecast", sim_status[not_sim])
-    reason[not_sim] = np.where(
-        pd.isna(sim_reason[not_sim]),
-        "in neither the forecast nor the inventory: forecast it and add an inventory row",
-        sim_reason[not_sim],
+
+def _finish(
+    it: _Items,
+    terms: _Terms,
+    win: _Windows,
+    plan: _Plan,
+    ok: np.ndarray,
+    as_of_ts: pd.Timestamp,
+) -> pd.DataFrame:
+    """Status and reason per item; the output columns in order."""
+    rec = it.rec
+    status_and_reason(
+        rec,
+        it.summary,
+        comp=it.comp,
+        has_sup=terms.has_sup,
+        discontinued=terms.discontinued,
+        ok=ok,
+        capped=win.capped,
+        at_cap=ok
+        & (plan.units > 0)
+        & (plan.units >= win.max_units)
+        & (plan.wanted > win.max_units),
+        max_units=win.max_units,
+        wanted=plan.wanted,
+        as_of=as_of_ts,
     )
-    no_sup = comp & ~has_sup
-    status[no_sup] = "no_supplier"
-    reason[no_sup] = "no supplier in the suppliers table; add one with unit_cost and lead_time_days"
-    stop = comp & discontinued
-    status[stop] = "discontinued"
-    reason[stop] = "discontinued in the items table: not reordered"
-    rec["status"] = status
-    rec["reason"] = reason
-    line = _reasons(rec, as_of_ts, capped)
-    at_cap = ok & (units > 0) & (units >= max_units) & (wanted > max_units)
-    line[at_cap] = (
-        line[at_cap]
-        + "; capped at the suppliers' combined capacity of "
-        + pd.Series(max_units[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
-        + " units (the policy wanted "
-        + pd.Series(wanted[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
-        + "): order the rest in the next review"
-    )
-    rec.loc[ok, "reason"] = line[ok]
-    extra_note = np.where(ok & (sim_reason != "") & pd.notna(sim_reason), sim_reason, "")
-    has_note = ok & (extra_note != "")
-    rec.loc[has_note, "reason"] = rec.loc[has_note, "reason"] + " (" + extra_note[has_note] + ")"
     out = rec.reset_index()[_COLUMNS]
     out["item_id"] = out["item_id"].astype("str")
     out["status"] = out["status"].astype("str")
     out["reason"] = out["reason"].astype("str")
     out["reorder_point_method"] = out["reorder_point_method"].astype("str").where(ok, None)
     return out
-
-
-def _reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.ndarray:
-    """One plain line per item: velocity, cover, supplier lead time → decision."""
-    cover = rec["days_of_cover"]
-    cover_txt = cover.round().astype("Int64").astype("str") + " days of cover"
-    beyond = rec["stockout_date_p50_without_order"].isna()
-    cover_txt = cover_txt.where(~beyond, "more than " + cover_txt)
-    lt = rec["lead_time_days"]
-    lt_txt = (
-        "supplier "
-        + rec["supplier_id"].astype("str")
-        + " lead time "
-        + lt.round().astype("Int64").astype("str")
-        + "±"
-        + rec["lead_time_sd_days"].round().astype("Int64").astype("str")
-        + " days"
-    )
-    vel_txt = "velocity " + rec["velocity_units_per_day"].map("{:.1f}".format) + "/day"
-    obd = rec["order_by_date"]
-    by = _fmt_date(obd)
-    units = rec["order_units"].round().astype("Int64").map("{:,}".format)
-    late = obd.notna() & (obd < as_of)
-    decision = pd.Series("", index=rec.index, dtype="str")
-    now = rec["order_now"].astype(bool)
-    decision[now & ~late] = "order " + units[now & ~late] + " by " + by[now & ~late]
-    decision[now & late] = (
-        "order "
-        + units[now & late]
-        + " now: "
-        + by[now & late]
-        + " was the last safe day, expedite"
-    )
-    ip = rec["inventory_position_units"].round().astype("Int64").astype("str")
-    sp = rec["reorder_point_units"].round().astype("Int64").astype("str")
-    wait = ~now
-    decision[wait] = "no order: inventory position " + ip[wait] + " above reorder point " + sp[wait]
-    has_by = wait & obd.notna()
-    decision[has_by] = decision[has_by] + ", order by " + by[has_by]
-    timed = (rec["order_trigger"] == "order_by_date").to_numpy()
-    decision[timed] = decision[timed] + " (open orders arrive too late to count on)"
-    line = vel_txt + ", " + cover_txt + ", " + lt_txt + " → " + decision
-    cap = pd.Series(capped, index=rec.index)
-    line[cap] = line[cap] + " (service level judged over the horizon only)"
-    return line.to_numpy(dtype=object)
-
-
-def _daily_moments(sc: Scenario, fpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sd of demand per day over the horizon (from the forecast's exact moments)."""
-    fc = sc.forecast
-    h = sc.horizon
-    days = float(sc.bounds[-1])
-    m = np.asarray(fc.mean, dtype=float)[fpos, :h].sum(axis=1)
-    if hasattr(fc, "cumulative_moments"):
-        _, var = fc.cumulative_moments()
-        v = np.asarray(var, dtype=float)[fpos, h - 1]
-    else:  # Poisson
-        v = m
-    return m / days, np.sqrt(np.maximum(v, 0.0) / days)
-
-
-def _daily_p_stockout(
-    so: StockoutForecast, rows: np.ndarray
-) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """P(stockout by day) for ``rows``; weekly/monthly periods spread over their days."""
-    if so.freq == "D":
-        return so.p_stockout[rows], so.dates
-    sc = scenario_of(so)
-    assert sc is not None
-    days = pd.date_range(so.dates[0], periods=int(sc.bounds[-1]), freq="D")
-    period = np.searchsorted(sc.bounds, np.arange(len(days)), side="right") - 1
-    return so.p_stockout[rows][:, period], days

@@ -1,0 +1,112 @@
+"""The plain line recommend_orders writes per item: velocity, cover, lead time -> decision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["reasons", "status_and_reason"]
+
+
+def _fmt_date(d: pd.Series) -> pd.Series:
+    """'3 Dec' style dates (NaT becomes '')."""
+    ok = d.notna()
+    out = pd.Series("", index=d.index, dtype="str")
+    out[ok] = d[ok].dt.day.astype(str) + " " + d[ok].dt.strftime("%b")
+    return out
+
+
+def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.ndarray:
+    """One plain line per item: velocity, cover, supplier lead time → decision."""
+    cover = rec["days_of_cover"]
+    cover_txt = cover.round().astype("Int64").astype("str") + " days of cover"
+    beyond = rec["stockout_date_p50_without_order"].isna()
+    cover_txt = cover_txt.where(~beyond, "more than " + cover_txt)
+    lt = rec["lead_time_days"]
+    lt_txt = (
+        "supplier "
+        + rec["supplier_id"].astype("str")
+        + " lead time "
+        + lt.round().astype("Int64").astype("str")
+        + "±"
+        + rec["lead_time_sd_days"].round().astype("Int64").astype("str")
+        + " days"
+    )
+    vel_txt = "velocity " + rec["velocity_units_per_day"].map("{:.1f}".format) + "/day"
+    obd = rec["order_by_date"]
+    by = _fmt_date(obd)
+    units = rec["order_units"].round().astype("Int64").map("{:,}".format)
+    late = obd.notna() & (obd < as_of)
+    decision = pd.Series("", index=rec.index, dtype="str")
+    now = rec["order_now"].astype(bool)
+    decision[now & ~late] = "order " + units[now & ~late] + " by " + by[now & ~late]
+    decision[now & late] = (
+        "order "
+        + units[now & late]
+        + " now: "
+        + by[now & late]
+        + " was the last safe day, expedite"
+    )
+    ip = rec["inventory_position_units"].round().astype("Int64").astype("str")
+    sp = rec["reorder_point_units"].round().astype("Int64").astype("str")
+    wait = ~now
+    decision[wait] = "no order: inventory position " + ip[wait] + " above reorder point " + sp[wait]
+    has_by = wait & obd.notna()
+    decision[has_by] = decision[has_by] + ", order by " + by[has_by]
+    timed = (rec["order_trigger"] == "order_by_date").to_numpy()
+    decision[timed] = decision[timed] + " (open orders arrive too late to count on)"
+    line = vel_txt + ", " + cover_txt + ", " + lt_txt + " → " + decision
+    cap = pd.Series(capped, index=rec.index)
+    line[cap] = line[cap] + " (service level judged over the horizon only)"
+    return line.to_numpy(dtype=object)
+
+
+def status_and_reason(
+    rec: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    comp: np.ndarray,
+    has_sup: np.ndarray,
+    discontinued: np.ndarray,
+    ok: np.ndarray,
+    capped: np.ndarray,
+    at_cap: np.ndarray,
+    max_units: np.ndarray,
+    wanted: np.ndarray,
+    as_of: pd.Timestamp,
+) -> None:
+    """Fill ``rec``'s ``status`` and ``reason``: the simulation's, no supplier, discontinued,
+    else the plain decision line (with the capacity cap and the simulation's note)."""
+    n = len(rec)
+    status = np.full(n, "ok", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    sim_status = summary["status"].to_numpy(dtype=object)
+    sim_reason = summary["reason"].to_numpy(dtype=object)
+    not_sim = ~comp
+    status[not_sim] = np.where(pd.isna(sim_status[not_sim]), "no_forecast", sim_status[not_sim])
+    reason[not_sim] = np.where(
+        pd.isna(sim_reason[not_sim]),
+        "in neither the forecast nor the inventory: forecast it and add an inventory row",
+        sim_reason[not_sim],
+    )
+    no_sup = comp & ~has_sup
+    status[no_sup] = "no_supplier"
+    reason[no_sup] = "no supplier in the suppliers table; add one with unit_cost and lead_time_days"
+    stop = comp & discontinued
+    status[stop] = "discontinued"
+    reason[stop] = "discontinued in the items table: not reordered"
+    rec["status"] = status
+    rec["reason"] = reason
+    line = reasons(rec, as_of, capped)
+    line[at_cap] = (
+        line[at_cap]
+        + "; capped at the suppliers' combined capacity of "
+        + pd.Series(max_units[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
+        + " units (the policy wanted "
+        + pd.Series(wanted[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
+        + "): order the rest in the next review"
+    )
+    rec.loc[ok, "reason"] = line[ok]
+    extra_note = np.where(ok & (sim_reason != "") & pd.notna(sim_reason), sim_reason, "")
+    has_note = ok & (extra_note != "")
+    rec.loc[has_note, "reason"] = rec.loc[has_note, "reason"] + " (" + extra_note[has_note] + ")"
