@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
 #   make report   create .venv, install, run the main job on data/sample, write reports/
-#   make test     create .venv if needed, run ruff, mypy, the tests, the doctests and every notebook
+#   make test     create .venv if needed, run ruff (lint + format check), mypy, the tests, the doctests
+#                 and every notebook
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -19,13 +20,14 @@ report: $(STAMP)
 	$(VENV)/bin/stockout-forecast report data/sample --out reports --jobs 2
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks docs
+	$(VENV)/bin/ruff format --check src tests benchmarks docs
 	$(VENV)/bin/mypy
 	MPLBACKEND=Agg $(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks docs
+	$(VENV)/bin/ruff format --check src tests benchmarks docs
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

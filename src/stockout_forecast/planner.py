@@ -394,7 +394,6 @@ class ReorderPlanner:
 
     def run(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> ReorderPlan:
         """Run every stage and return the :class:`ReorderPlan`."""
-
         from ._version import __version__
 
         if dataset.sales is None:

@@ -321,7 +321,7 @@ def load_demo() -> Dataset:
 def write_demo_csv(
     dataset: Dataset, out_dir: str | Path, *, gzip_tables: Sequence[str] = _GZIP_TABLES
 ) -> list[Path]:
-    """Write every table of ``dataset`` to ``out_dir`` as ``<table>.csv`` (or ``.csv.gz``).
+    r"""Write every table of ``dataset`` to ``out_dir`` as ``<table>.csv`` (or ``.csv.gz``).
 
     Parameters
     ----------
@@ -343,7 +343,7 @@ def write_demo_csv(
     Notes
     -----
     The bytes are reproducible: whole-number quantities are written without ``.0``, dates
-    as ``YYYY-MM-DD``, floats in the shortest form that reads back exactly, ``\\n`` line
+    as ``YYYY-MM-DD``, floats in the shortest form that reads back exactly, ``\n`` line
     ends, and gzip headers without a timestamp. Reading the files back with
     :func:`stockout_forecast.io.readers.read_dataset` (or ``pandas.read_csv`` and
     :func:`~stockout_forecast.io.validation.validate_table`) gives the same tables.

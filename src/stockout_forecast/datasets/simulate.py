@@ -238,8 +238,11 @@ def _open_shop(
 
 
 def _start_day(t: int, shop: _Shop, items: _Items, rec: _Record) -> None:
-    """Deliveries arrive; discontinued items sold out leave the catalogue; backorders are
-    served first, oldest first."""
+    """Start a day: deliveries, delisting, then backorders.
+
+    Deliveries arrive; discontinued items sold out leave the catalogue; backorders are
+    served first, oldest first.
+    """
     n_days = rec.demand.shape[1]
     # 1. deliveries arrive at the start of the day
     shop.on_order -= shop.arr_ordered[:, t]
@@ -302,8 +305,11 @@ def _learn_and_review(
     d: np.ndarray,
     s: np.ndarray,
 ) -> None:
-    """The planner's forecast learns from fully served days; at a review it orders when the
-    inventory position is at or below the reorder point."""
+    """End a day: the planner learns and, at a review, orders.
+
+    The planner's forecast learns from fully served days; at a review it orders when the
+    inventory position is at or below the reorder point.
+    """
     listed = (t >= items.launch) & ~shop.delisted
     learn = listed & (d == s)
     shop.ewma[learn] += _ALPHA * (d[learn] - shop.ewma[learn])

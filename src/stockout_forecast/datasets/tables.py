@@ -344,8 +344,10 @@ def _customer_orders_table(
     item_ids: Any,
     order_width: int,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Open customer lines: backordered remainders and today's orders awaiting shipment
-    (returned with the waiting items and their units, which the inventory holds)."""
+    """Open customer lines: backordered remainders and today's orders awaiting shipment.
+
+    Returned with the waiting items and their units, which the inventory holds.
+    """
     n, n_days = len(items.pattern), len(dates)
     open_bo = fills.bo_lines[fills.open_units > 0]
     open_bo_units = fills.open_units[fills.open_units > 0]

@@ -50,7 +50,7 @@ def _nb_start(m: np.ndarray, phi: np.ndarray) -> np.ndarray:
 
 
 def _nb_logpmf(k: np.ndarray, m: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """log P(D = k) of the negative binomial with mean m and dispersion phi (Poisson at 0)."""
+    """The log of P(D = k) of the negative binomial with mean m and dispersion phi (Poisson at 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         pois = special.xlogy(k, m) - m - special.gammaln(k + 1.0)
         n = 1.0 / np.where(phi > 0, phi, 1.0)

@@ -506,8 +506,11 @@ def _forecast_demand(
     shrinkage: float = 10.0,
     random_state: RandomStateLike = None,
 ) -> tuple[DemandForecast, dict[str, Any]]:
-    """Body of :func:`forecast_demand`; also returns internals (backtest arrays, the
-    leave-one-window-out backtest forecasts ``f_bt``) for benchmarks and studies."""
+    """Body of :func:`forecast_demand`, with its internals.
+
+    Also returns the backtest arrays and the leave-one-window-out backtest forecasts
+    ``f_bt``, for benchmarks and studies.
+    """
     horizon, levels = _check_args(history, horizon, quantiles, calibration, n_paths)
     check_random_state(random_state)  # validate early
     models = _resolve_models(model, history.freq, random_state)

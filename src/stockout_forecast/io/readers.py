@@ -349,7 +349,7 @@ def _reader_doc(name: str) -> str:
     )
 
 
-def read_sales(
+def read_sales(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -370,7 +370,7 @@ def read_sales(
     )
 
 
-def read_stock_history(
+def read_stock_history(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -391,7 +391,7 @@ def read_stock_history(
     )
 
 
-def read_inventory(
+def read_inventory(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -412,7 +412,7 @@ def read_inventory(
     )
 
 
-def read_purchase_orders(
+def read_purchase_orders(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -433,7 +433,7 @@ def read_purchase_orders(
     )
 
 
-def read_suppliers(
+def read_suppliers(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -454,7 +454,7 @@ def read_suppliers(
     )
 
 
-def read_items(
+def read_items(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,
@@ -475,7 +475,7 @@ def read_items(
     )
 
 
-def read_customer_orders(
+def read_customer_orders(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
     source: Source,
     *,
     column_map: Mapping[str, str] | None = None,

@@ -168,8 +168,10 @@ def _read_excel(
     sheet_name: str | int | None,
     user: dict[str, Any],
 ) -> pd.DataFrame:
-    """One sheet of a workbook (the only one, the one named after the table, or
-    ``sheet_name``); id columns read as text."""
+    """One sheet of a workbook, id columns read as text.
+
+    The sheet is the only one, the one named after the table, or ``sheet_name``.
+    """
     _require("openpyxl", "Reading Excel files")
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheet = _pick_sheet(book.sheet_names, spec.file_stem, sheet_name, path)

@@ -150,7 +150,7 @@ def peak_capacity(
     allow_prebuild: bool = True,
     allow_defer: bool = True,
 ) -> CapacityPlan:
-    """Flag periods whose planned stock overflows the storage space; shift the excess.
+    r"""Flag periods whose planned stock overflows the storage space; shift the excess.
 
     Parameters
     ----------
@@ -195,7 +195,7 @@ def peak_capacity(
 
     Notes
     -----
-    Volume per period :math:`V_t = \\sum_i u_{i,t} v_i` (planned units times storage
+    Volume per period :math:`V_t = \sum_i u_{i,t} v_i` (planned units times storage
     volume per unit); a period is over capacity when :math:`V_t > C_t`. The greedy rule
     handles overflowing periods in date order; the excess :math:`V_t - C_t` goes first to
     period ``t-1``, then ``t-2``, ... (the *latest* earlier period with room, up to its

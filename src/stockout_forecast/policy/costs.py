@@ -434,7 +434,7 @@ def sq_cost_per_year(
     lost_sale_cost_per_unit: ArrayLike | None = None,
     unit_cost: ArrayLike | None = None,
 ) -> Any:
-    """Expected cost per year of a continuous-review (s, Q) policy.
+    r"""Expected cost per year of a continuous-review (s, Q) policy.
 
     Parameters
     ----------
@@ -468,8 +468,8 @@ def sq_cost_per_year(
     * ``backorder_cost_per_unit_year`` (``p``): the **exact** cost of the (r, Q) policy with
       backorders (the inventory position is uniform on ``r+1..r+Q``, [SS]_ sec. 5.2),
 
-      .. math:: g(r, Q) = \\frac{K λ + \\int_r^{r+Q} [h (y - μ) + (h + p) n(y)]\\,dy}{Q}
-                = \\frac{Kλ + hQ(r - μ + Q/2) + (h + p)[n_2(r) - n_2(r + Q)]}{Q},
+      .. math:: g(r, Q) = \frac{K λ + \int_r^{r+Q} [h (y - μ) + (h + p) n(y)]\,dy}{Q}
+                = \frac{Kλ + hQ(r - μ + Q/2) + (h + p)[n_2(r) - n_2(r + Q)]}{Q},
 
       with ``n`` and ``n₂`` the first- and second-order loss functions of the lead-time
       demand (for Poisson demand the integral is the sum over ``y = r+1..r+Q``).
@@ -563,7 +563,7 @@ def rs_cost_per_period(
     backorder_cost_per_unit: ArrayLike | None = None,
     unit_cost: ArrayLike | None = None,
 ) -> Any:
-    """Expected cost per period of a periodic-review (R, S) order-up-to policy with backorders.
+    r"""Expected cost per period of a periodic-review (R, S) order-up-to policy with backorders.
 
     Parameters
     ----------
@@ -600,7 +600,7 @@ def rs_cost_per_period(
     of the ``j``-th period it covers is ``S - D(L + j)``, ``j = 1..R``, with ``D(t)`` the
     demand over ``t`` periods. The cost per period is the average over the cycle,
 
-    .. math:: \\frac{K}{R} + \\frac1R \\sum_{j=1}^{R} E[h (S - D(L+j))^+ + p (D(L+j) - S)^+],
+    .. math:: \frac{K}{R} + \frac1R \sum_{j=1}^{R} E[h (S - D(L+j))^+ + p (D(L+j) - S)^+],
 
     or, with ``π``, ``π/R {E[(D(L+R) - S)^+] - E[(D(L) - S)^+]}`` (units first short in the
     cycle) in place of the ``p`` term. For ``R = 1`` this is the base-stock model of [SS]_
@@ -675,7 +675,7 @@ def rs_cost_per_period(
 def _demand_pmf(
     demand_mean: float | None, demand_pmf: Sequence[float] | np.ndarray | None, periods: int
 ) -> np.ndarray:
-    """pmf over 0, 1, ... of demand over ``periods`` periods (Poisson or convolved pmf)."""
+    """The pmf over 0, 1, ... of demand over ``periods`` periods (Poisson or convolved pmf)."""
     if (demand_mean is None) == (demand_pmf is None):
         raise ValueError("Give either demand_mean (Poisson demand) or demand_pmf, not both.")
     if demand_pmf is None:
@@ -729,7 +729,7 @@ def ss_cost_per_period(
     holding_cost_per_unit_period: float,
     backorder_cost_per_unit_period: float,
 ) -> float:
-    """Exact expected cost per period of a periodic-review (s, S) policy, discrete demand.
+    r"""Exact expected cost per period of a periodic-review (s, S) policy, discrete demand.
 
     Parameters
     ----------
@@ -757,7 +757,7 @@ def ss_cost_per_period(
     -----
     Renewal-reward form of Zheng & Federgruen ([ZF]_; [SS]_ sec. 4.6):
 
-    .. math:: c(s, S) = \\frac{K + \\sum_{j=0}^{S-s-1} m(j)\\, G(S - j)}{M(S - s)},
+    .. math:: c(s, S) = \frac{K + \sum_{j=0}^{S-s-1} m(j)\, G(S - j)}{M(S - s)},
 
     where ``G(y) = E[h (y - D)⁺ + p (D - y)⁺]`` with ``D`` the demand over ``L + 1``
     periods, ``m(0) = 1/(1 - p₀)``, ``m(j) = Σ_{l=1}^{j} p_l m(j - l) / (1 - p₀)`` and

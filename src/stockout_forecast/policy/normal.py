@@ -1,4 +1,4 @@
-"""Normal-approximation policy maths: loss functions, safety stock, reorder points, service.
+r"""Normal-approximation policy maths: loss functions, safety stock, reorder points, service.
 
 Every function here is vectorised over items: pass scalars for one item, numpy arrays for
 many, or pandas Series (all indexed alike) to get a Series back with the same index. NaN in
@@ -10,8 +10,8 @@ Two families of methods are offered:
 (a) the **normal approximation** of demand over the protection interval, with demand *and*
     lead-time variance,
 
-    .. math:: \\mu_P = d\\,(L + R), \\qquad
-              \\sigma_P = \\sqrt{(L + R)\\,\\sigma_d^2 + d^2\\,\\sigma_L^2},
+    .. math:: \mu_P = d\,(L + R), \qquad
+              \sigma_P = \sqrt{(L + R)\,\sigma_d^2 + d^2\,\sigma_L^2},
 
     where ``d`` and ``σ_d`` are the mean and standard deviation of demand per period,
     ``L`` and ``σ_L`` the mean and standard deviation of the lead time in periods and

@@ -72,7 +72,7 @@ def _solve_increasing(f: Any, lo: np.ndarray, hi: np.ndarray, iters: int = 100) 
 
 
 def _r_for_loss(target: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """r with n(r) = target for normal lead-time demand (n decreasing in r)."""
+    """The reorder point r with n(r) = target for normal lead-time demand (n decreasing in r)."""
     span = 40.0 * np.maximum(sd, 1e-12) + np.abs(target) + 1.0
     return _solve_increasing(
         lambda r: target - _ltd_loss(r, mu, sd, "normal")[0], mu - span, mu + span

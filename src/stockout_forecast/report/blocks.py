@@ -18,6 +18,8 @@ Formatter = Callable[[Any], str]
 
 
 def fmt_num(decimals: int = 0) -> Formatter:
+    """A formatter of numbers with ``decimals`` decimals and thousands separators (— for NaN)."""
+
     def f(v: Any) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return "—"
@@ -33,6 +35,7 @@ def fmt_num(decimals: int = 0) -> Formatter:
 
 
 def fmt_date(v: Any) -> str:
+    """A date as YYYY-MM-DD (— when missing; other text escaped)."""
     if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
         return "—"
     try:
@@ -42,6 +45,7 @@ def fmt_date(v: Any) -> str:
 
 
 def fmt_text(v: Any) -> str:
+    """Text, HTML-escaped."""
     return escape_html(v)
 
 
@@ -84,4 +88,5 @@ def figure_to_data_uri(fig: Any) -> str:
 
 
 def img(uri: str, alt: str) -> str:
+    """An ``<img>`` of a data URI with escaped alt text."""
     return f"<img src='{uri}' alt='{escape_html(alt)}'>"

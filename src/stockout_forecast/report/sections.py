@@ -33,37 +33,68 @@ class PlanLike(Protocol):
     """
 
     @property
-    def as_of(self) -> pd.Timestamp: ...
-    @property
-    def velocity(self) -> pd.DataFrame: ...
-    @property
-    def demand_classes(self) -> pd.DataFrame: ...
-    @property
-    def cover(self) -> pd.DataFrame: ...
-    @property
-    def lead_times(self) -> pd.DataFrame | None: ...
-    @property
-    def forecast(self) -> Any: ...
-    @property
-    def stockouts(self) -> Any: ...
-    @property
-    def orders(self) -> pd.DataFrame | None: ...
-    @property
-    def purchase_plan(self) -> Any: ...
-    @property
-    def backorders(self) -> Any: ...
-    @property
-    def notices(self) -> pd.DataFrame | None: ...
-    @property
-    def availability(self) -> pd.DataFrame | None: ...
-    @property
-    def notes(self) -> list[str]: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def version(self) -> str: ...
+    def as_of(self) -> pd.Timestamp:
+        """Planning date."""
 
-    def summary(self) -> pd.DataFrame: ...
+    @property
+    def velocity(self) -> pd.DataFrame:
+        """Item velocity, one row per item."""
+
+    @property
+    def demand_classes(self) -> pd.DataFrame:
+        """Demand classes, one row per item."""
+
+    @property
+    def cover(self) -> pd.DataFrame:
+        """Stock cover at the current velocity, one row per item."""
+
+    @property
+    def lead_times(self) -> pd.DataFrame | None:
+        """Lead times per item x supplier."""
+
+    @property
+    def forecast(self) -> Any:
+        """The demand forecast (None in a velocity-only plan)."""
+
+    @property
+    def stockouts(self) -> Any:
+        """The stockout-date forecast (``to_frame()``)."""
+
+    @property
+    def orders(self) -> pd.DataFrame | None:
+        """Order recommendations, one row per item."""
+
+    @property
+    def purchase_plan(self) -> Any:
+        """Supplier splits and draft purchase orders (``items``, ``purchase_orders``, ``lines``)."""
+
+    @property
+    def backorders(self) -> Any:
+        """Promise dates for open customer lines (``lines``)."""
+
+    @property
+    def notices(self) -> pd.DataFrame | None:
+        """Customers to notify."""
+
+    @property
+    def availability(self) -> pd.DataFrame | None:
+        """The web-shop availability feed."""
+
+    @property
+    def notes(self) -> list[str]:
+        """Data notes."""
+
+    @property
+    def source(self) -> str:
+        """Where the data came from."""
+
+    @property
+    def version(self) -> str:
+        """Library version that made the plan."""
+
+    def summary(self) -> pd.DataFrame:
+        """One row per item: the planner's table."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -86,10 +117,12 @@ class ReportFrames:
 
     @classmethod
     def of(cls, plan: PlanLike, *, max_rows: int = 500) -> ReportFrames:
+        """The frames of ``plan``: its summary is computed here, once."""
         return cls(plan, plan.summary(), max_rows)
 
     @property
     def as_of(self) -> pd.Timestamp:
+        """Planning date."""
         return self.plan.as_of
 
     @property

@@ -86,10 +86,12 @@ class Scenario:
 
     @property
     def horizon(self) -> int:
+        """Forecast periods simulated."""
         return len(self.dates)
 
     @property
     def stochastic(self) -> bool:
+        """Whether any open purchase order arrives at a random date."""
         return bool(np.isfinite(self.po_p_on).any())
 
 

@@ -231,8 +231,11 @@ class StockoutForecast:
         return ax
 
     def _items_at_risk(self, max_items: int) -> list[str]:
-        """Up to ``max_items`` items whose P50 stockout is inside the horizon but not on its
-        first day (those are out already), spread evenly over their P50 dates."""
+        """Up to ``max_items`` items to show, spread evenly over their P50 stockout dates.
+
+        Items whose P50 stockout is inside the horizon but not on its first day (those are
+        out already).
+        """
         s = self.summary
         first = self.p_stockout[:, 0] if self.horizon else np.zeros(len(s))
         risk = (
@@ -300,7 +303,7 @@ def stockout_dates(
     n_jobs: int = 1,
     random_state: RandomStateLike = None,
 ) -> StockoutForecast:
-    """Simulate when each item runs out of stock, from the forecast's demand sample paths.
+    r"""Simulate when each item runs out of stock, from the forecast's demand sample paths.
 
     Parameters
     ----------
@@ -379,20 +382,20 @@ def stockout_dates(
 
     Notes
     -----
-    With :math:`d_{t}` the demand of a path in period t, :math:`D_t = \\sum_{s \\le t} d_s`,
+    With :math:`d_{t}` the demand of a path in period t, :math:`D_t = \sum_{s \le t} d_s`,
     :math:`A` = on hand − backordered − allocated and :math:`R_t` the receipts arrived by
     period t, the supply is :math:`S_t = A + R_t` and the first stockout is
 
-    .. math:: T = \\min\\{t : D_t > S_t\\}
+    .. math:: T = \min\{t : D_t > S_t\}
 
     (``H`` when none). Conventions: receipts are available at the *start* of the day (period)
     they arrive and can serve that day's demand; a stockout is demand *exceeding* supply
     (ending a day at exactly 0 is not one); units already backordered are owed first, so a
     negative :math:`A` is a stockout on the first day. With backorders, the units short in
-    period t are :math:`\\min(d_t, (D_t - S_t)^+)`; with lost sales the recursion
-    :math:`x_t = x_{t-1} + r_t - \\min(d_t, x_{t-1}^+ + r_t)` runs over periods. P(stockout
-    by t) is the share of paths with :math:`T \\le t`; a date quantile :math:`q` is the first
-    period with that share :math:`\\ge q` (inverse CDF). Overdue open lines are assumed to
+    period t are :math:`\min(d_t, (D_t - S_t)^+)`; with lost sales the recursion
+    :math:`x_t = x_{t-1} + r_t - \min(d_t, x_{t-1}^+ + r_t)` runs over periods. P(stockout
+    by t) is the share of paths with :math:`T \le t`; a date quantile :math:`q` is the first
+    period with that share :math:`\ge q` (inverse CDF). Overdue open lines are assumed to
     arrive on the first day; early arrivals are not modelled (conservative).
 
     For weekly or monthly forecasts everything is in the forecast's periods: a receipt dated

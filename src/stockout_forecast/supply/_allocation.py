@@ -218,8 +218,12 @@ def _ship_now(
     order_ids: np.ndarray,
     min_shipment_units: float,
 ) -> tuple[np.ndarray, pd.Series, pd.Series, np.ndarray]:
-    """Units that ship now, the dates after ship-complete orders take their latest line's
-    date, and which lines belong to a ship-complete order that cannot be promised."""
+    """What ships now, and the dates once ship-complete orders are taken together.
+
+    Returns the units that ship now, the P50 and P90 dates after ship-complete orders take
+    their latest line's date, and which lines belong to a ship-complete order that cannot
+    be promised.
+    """
     full_now = from_stock >= units - 1e-9
     ship_now = np.where(
         full_now, units, np.where(from_stock >= min_shipment_units - 1e-9, from_stock, 0.0)
@@ -357,9 +361,11 @@ def _supply_used(supply: pd.DataFrame, pc: _Pieces) -> pd.DataFrame:
 def _count_before(
     s_item: np.ndarray, s_val: np.ndarray, q_item: np.ndarray, q_val: np.ndarray, *, inclusive: bool
 ) -> np.ndarray:
-    """For each query, the number of supply entries sorted before it: all entries of earlier
-    items plus those of the same item with value < q (``inclusive``: <= q). ``s`` must be
-    sorted by (item, value); item codes are integers."""
+    """For each query, the number of supply entries sorted before it.
+
+    That is all entries of earlier items plus those of the same item with value < q
+    (``inclusive``: <= q). ``s`` must be sorted by (item, value); item codes are integers.
+    """
     ns = len(s_item)
     item = np.concatenate([s_item, q_item])
     val = np.concatenate([s_val, q_val])

@@ -82,12 +82,14 @@ def _po_sources(
     handling: pd.Timedelta,
     spread: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Open purchase-order lines as sources (outstanding units, P50 and P90 dates), and the
-    short receipts of the received lines.
+    """Open purchase-order lines as sources, and the short receipts of the received lines.
+
+    Each open line brings its outstanding units on its P50 and P90 dates.
 
     A line is open unless it was received on or before ``as_of`` (a promise is made as of a
     day), so this does not use :func:`~stockout_forecast._inventory.open_purchase_orders`,
-    which takes every received line as closed."""
+    which takes every received line as closed.
+    """
     po = validate_table(purchase_orders, "purchase_orders", allow_empty=True)
     rec_date = (
         po["received_date"] if "received_date" in po.columns else pd.Series(pd.NaT, index=po.index)

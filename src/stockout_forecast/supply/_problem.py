@@ -163,8 +163,10 @@ def _expected_short(a: _Arrays) -> np.ndarray:
 
 
 def _stockout_pmf(cdf: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """(n, T) pmf over day offsets 0..T-1 from P(stockout by day offsets[k]); the mass beyond
-    the horizon is placed on the last column (the day after the horizon)."""
+    """The (n, T) pmf over day offsets 0..T-1 from P(stockout by day offsets[k]).
+
+    The mass beyond the horizon is placed on the last column (the day after the horizon).
+    """
     cdf = np.clip(np.maximum.accumulate(np.nan_to_num(cdf, nan=0.0), axis=1), 0.0, 1.0)
     T = int(offsets.max()) + 2
     pmf = np.zeros((cdf.shape[0], T))
@@ -206,9 +208,11 @@ def _build(
     n_buckets: int,
     late_days: float,
 ) -> _Arrays:
-    """Pivot the validated tables into :class:`_Arrays` (orders: one row per item, with
-    ``units``, ``overshoot_units``, ``shortage_cost``, ``demand_units_per_day``,
-    ``latest_arrival_day``)."""
+    """Pivot the validated tables into :class:`_Arrays`.
+
+    ``orders`` has one row per item, with ``units``, ``overshoot_units``,
+    ``shortage_cost``, ``demand_units_per_day``, ``latest_arrival_day``.
+    """
     items = orders["item_id"].to_numpy(dtype=object)
     n = len(items)
     pos = pd.Index(items).get_indexer(sup["item_id"].to_numpy(dtype=object))

@@ -66,8 +66,10 @@ def _fill_defaults(sup: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fractions(sup: pd.DataFrame) -> pd.DataFrame:
-    """``fill_rate``, ``max_share`` and ``quota`` as numbers, checked to be fractions in
-    (0, 1] (a quota may be 0)."""
+    """The ``fill_rate``, ``max_share`` and ``quota`` columns as checked fractions.
+
+    Each must be in (0, 1]; a quota may be 0.
+    """
     for col in ("fill_rate", "max_share", "quota"):
         if col in sup.columns:
             v = pd.to_numeric(sup[col], errors="coerce")

@@ -350,8 +350,10 @@ def _plan_date(as_of: Any, stockouts: Any) -> pd.Timestamp | None:
 
 
 def _items_to_plan(a: _Arrays, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Status and reason per item before solving: items with nothing to order or no
-    supplier are set aside (and get 0 units in ``a``)."""
+    """Status and reason per item before solving.
+
+    Items with nothing to order or no supplier are set aside (and get 0 units in ``a``).
+    """
     n = a.n
     status = np.full(n, "ok", dtype=object)
     reason = np.full(n, "", dtype=object)
@@ -366,8 +368,10 @@ def _items_to_plan(a: _Arrays, units: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _limits_table(supplier_limits: pd.DataFrame) -> pd.DataFrame:
-    """Validated supplier limits: one row per supplier, ``min_order_value`` (0: none) and
-    ``capacity_units`` (inf: none)."""
+    """The validated supplier limits, one row per supplier.
+
+    ``min_order_value`` is 0 and ``capacity_units`` inf where a supplier has none.
+    """
     limits = supplier_limits.copy()
     check_columns(
         limits,

@@ -41,8 +41,11 @@ class SupplierSplit:
 
     @property
     def totals(self) -> pd.Series:
-        """Sums over suppliers: units, purchase_cost, order_cost, expected_units_short,
-        expected_shortage_cost, total_cost, n_suppliers_used."""
+        """Sums over suppliers.
+
+        Units, purchase_cost, order_cost, expected_units_short, expected_shortage_cost,
+        total_cost and n_suppliers_used.
+        """
         cols = [
             "units",
             "purchase_cost",

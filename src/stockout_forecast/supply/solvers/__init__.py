@@ -1,5 +1,6 @@
-"""How supplier splits are solved (private: the public names are in :mod:`..split` and
-:mod:`..purchase_orders`).
+"""How supplier splits are solved.
+
+Private: the public names are in :mod:`..split` and :mod:`..purchase_orders`.
 
 Every solver reads the arrays of :mod:`.._problem` (one row per item, one column per
 supplier slot) and returns units per supplier ``x`` (n, S) and units per need bucket ``z``

@@ -16,8 +16,11 @@ _FAMILIES = ("capacity", "max_share", "moq", "pack", "latest_arrival")
 def _feasible_total(
     a: _Arrays, i: int, *, relax: tuple[str, ...] = (), target: str = "exact"
 ) -> tuple[bool, np.ndarray]:
-    """Is there a split of item i (constraints minus ``relax``)? ``target``: "exact" (total in
-    [N, N + overshoot]), "below" (largest total <= N) or "above" (smallest total >= N)."""
+    """Whether item i can be split (constraints minus ``relax``), and a split that does it.
+
+    ``target``: "exact" (total in [N, N + overshoot]), "below" (largest total <= N) or
+    "above" (smallest total >= N).
+    """
     S = a.S
     N, ov = a.units[i], a.overshoot[i]
     p = a.p[i] if "pack" not in relax else np.full(S, 1e-6)

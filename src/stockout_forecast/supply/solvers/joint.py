@@ -47,9 +47,11 @@ def _joint_exact(
     fixed_value: pd.Series,
     time_limit: float,
 ) -> tuple[int, str, np.ndarray, np.ndarray]:
-    """One MILP over all affected items (their per-item MILPs stacked) plus the supplier
-    rows: capacity ``sum p k <= cap - fixed`` and minimum value ``sum c p k >= (mov -
-    fixed) Y_v`` with ``y <= Y_v``. Exact; used for small affected sets."""
+    """One exact MILP over all affected items, for small affected sets.
+
+    Their per-item MILPs are stacked, plus the supplier rows: capacity ``sum p k <= cap -
+    fixed`` and minimum value ``sum c p k >= (mov - fixed) Y_v`` with ``y <= Y_v``.
+    """
     S, J = a.S, a.J
     parts = [_milp_parts(a, int(i)) for i in aff]  # small sets only (joint_exact_items)
     nv0, nr0 = parts[0]["nv"], parts[0]["nr"]
@@ -223,8 +225,11 @@ def _limit_breaches(
     cap_v: dict[str, float],
     mov_v: dict[str, float],
 ) -> tuple[list[str], list[str], pd.Series, list[str]]:
-    """Suppliers over their capacity and under their minimum order value, the planned units
-    per supplier, and a note for each breach."""
+    """The supplier limits that the per-item splits break.
+
+    Returns the suppliers over their capacity, those under their minimum order value, the
+    planned units per supplier, and a note for each breach.
+    """
     tot_units, tot_value = _supplier_totals(a, x, planned)
     over = [v for v, c in cap_v.items() if np.isfinite(c) and tot_units.get(v, 0.0) > c + _EPS]
     under = [v for v, m in mov_v.items() if m > 0 and 0 < tot_value.get(v, 0.0) < m - _EPS]
@@ -250,8 +255,9 @@ def _candidate_splits(
     tot_units: pd.Series,
     time_limit: float | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate splits of the affected items ``sub``: x (nc, S), z (nc, S, J) and the item
-    (row of ``sub``) of each candidate.
+    """Candidate splits of the affected items ``sub``.
+
+    Returns x (nc, S), z (nc, S, J) and the item (row of ``sub``) of each candidate.
 
     The current split, the split without each limited supplier, the split from only a
     supplier below its minimum value, and the split with an over-capacity supplier scaled
@@ -298,8 +304,11 @@ def _choose_candidates(
     fixed_value: pd.Series,
     joint_time_limit: float,
 ) -> Any:
-    """The multiple-choice MILP: one candidate per item at least total cost, subject to each
-    supplier's capacity and minimum order value (or no order). Returns scipy's result."""
+    """The multiple-choice MILP: one candidate per item at least total cost.
+
+    Subject to each supplier's capacity and minimum order value (or no order). Returns
+    scipy's result.
+    """
     ccost = _candidate_cost(sub.take(ci), cx, cz)
     nc = len(ci)
     n_items = sub.n

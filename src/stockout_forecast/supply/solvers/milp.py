@@ -27,8 +27,11 @@ def _milp_parts(
     ub: np.ndarray | None = None,
     slack_cost: float | None = None,
 ) -> dict[str, Any]:
-    """Item i's MILP as arrays: variables ``k`` (S packs), ``y`` (S binaries), ``z`` (S*J)
-    and, with ``slack_cost``, ``u`` (J units left unplaced at that cost per unit)."""
+    """Item i's MILP as arrays.
+
+    Variables ``k`` (S packs), ``y`` (S binaries), ``z`` (S*J) and, with ``slack_cost``,
+    ``u`` (J units left unplaced at that cost per unit).
+    """
     S, J = a.S, a.J
     p, moq, c, F = a.p[i], a.moq[i], a.c[i], a.F[i]
     el = a.elig[i] if elig is None else elig

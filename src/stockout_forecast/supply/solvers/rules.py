@@ -14,8 +14,11 @@ from .._problem import _EPS, _LP_CHUNK, _Arrays
 
 
 def _assign(a: _Arrays, x: np.ndarray) -> np.ndarray:
-    """Cheapest bucket assignment ``z`` (n, S, J) for fixed units ``x`` (a transportation LP
-    per item, solved as one block-diagonal LP per chunk; trivial items skip the LP)."""
+    """Cheapest bucket assignment ``z`` (n, S, J) for fixed units ``x``.
+
+    A transportation LP per item, solved as one block-diagonal LP per chunk; trivial items
+    skip the LP.
+    """
     _n, S, J = a.n, a.S, a.J
     total = x.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -94,10 +97,13 @@ def _priority_rule(a: _Arrays) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _quota_rule(a: _Arrays) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed shares: ``x_s = quota_s N`` rounded to the nearest pack; the supplier with the
-    largest quota absorbs the rounding difference (in whole packs, never below ``N``).
+    """Fixed shares: ``x_s = quota_s N`` rounded to the nearest pack.
+
+    The supplier with the largest quota absorbs the rounding difference (in whole packs,
+    never below ``N``).
     Returns ``x`` and a problem code per item (0 ok, 1 pack/total, 2 MOQ, 3 capacity/share,
-    4 latest arrival)."""
+    4 latest arrival).
+    """
     n = a.n
     q = np.nan_to_num(a.quota)
     N = np.nan_to_num(a.units)
@@ -128,8 +134,10 @@ def _stockout_quantile_day(a: _Arrays, q: float) -> np.ndarray:
 
 
 def _dual_rule(a: _Arrays, stockout_quantile: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Base-surge split: the cheap (regular) supplier gets the base, the fastest supplier the
-    demand that falls between the stockout quantile and the regular supplier's arrival.
+    """Base-surge split.
+
+    The cheap (regular) supplier gets the base, the fastest supplier the demand that falls
+    between the stockout quantile and the regular supplier's arrival.
 
     Returns ``x``, the gap units wanted from the fast supplier and a problem code (0 ok,
     1 pack/total, 2 MOQ, 3 capacity).
