@@ -75,8 +75,11 @@ def status_and_reason(
     wanted: np.ndarray,
     as_of: pd.Timestamp,
 ) -> None:
-    """Fill ``rec``'s ``status`` and ``reason``: the simulation's, no supplier, discontinued,
-    else the plain decision line (with the capacity cap and the simulation's note)."""
+    """Fill ``rec``'s ``status`` and ``reason``.
+
+    The simulation's, no supplier, discontinued, else the plain decision line (with the
+    capacity cap and the simulation's note).
+    """
     n = len(rec)
     status = np.full(n, "ok", dtype=object)
     reason = np.full(n, "", dtype=object)

@@ -301,8 +301,10 @@ def _stockout_forecast(
     n_paths: int,
     random_state: RandomStateLike,
 ) -> tuple[StockoutForecast, pd.DataFrame, pd.Timestamp]:
-    """The stockout forecast (given, or simulated with the suppliers' lead-time spread),
-    the suppliers with their lead times, and the order day."""
+    """The stockout forecast, the suppliers with their lead times, and the order day.
+
+    The stockout forecast is the one given, or simulated with the suppliers' lead-time spread.
+    """
     so: StockoutForecast | None = None
     if isinstance(stockouts_or_forecast, StockoutForecast):
         so = stockouts_or_forecast
