@@ -214,7 +214,8 @@ def test_empty_id_cell_is_an_error_naming_the_file(tmp_path):
     with pytest.raises(SchemaError) as exc:
         read_sales(path)
     msg = str(exc.value)
-    assert "sales.item_id is empty in rows [1]" in msg
+    # rows as a spreadsheet shows the file: header row 1, so data row 1 (0-based) is row 3
+    assert "sales.item_id is empty in row 3" in msg
     assert f"Source: {path}." in msg
 
 
@@ -290,9 +291,9 @@ def test_read_dataset_suggests_column_maps(tmp_path):
     with pytest.raises(SchemaError) as exc:
         read_dataset(tmp_path)
     msg = str(exc.value)
-    assert (
-        "Pass column_maps={'sales': {'SKU': 'item_id', 'Qty': 'units'}} to read_dataset()." in msg
-    )
+    assert "Pass column_maps={'sales': {'SKU': 'item_id', 'Qty': 'units'}}" in msg
+    # and the same in the command line's words
+    assert "--column-map sales.SKU=item_id --column-map sales.Qty=units" in msg
     ds = read_dataset(tmp_path, column_maps={"sales": {"SKU": "item_id", "Qty": "units"}})
     assert ds.sales["units"].tolist() == [3.0]
     with pytest.raises(ValueError, match=r"column_maps has keys \['sale'\] that are not tables"):
@@ -379,7 +380,7 @@ def test_read_dataset_cross_checks_warn_and_note(tmp_path):
     pd.DataFrame(
         {"item_id": ["007", "007"], "date": ["2024-01-01", "2024-01-02"], "on_hand_units": [2, -3]}
     ).to_csv(tmp_path / "stock_history.csv", index=False)
-    with pytest.warns(DataQualityWarning, match=r"negative in 1 row \[1\]") as rec:
+    with pytest.warns(DataQualityWarning, match=r"negative in 1 row \(row 3\)") as rec:
         ds = read_dataset(tmp_path)
     assert ds.notes == [str(rec[0].message)]
     assert ds.stock_history["on_hand_units"].tolist() == [2.0, 0.0]

@@ -56,6 +56,7 @@ from .history import (
 )
 from .io import (
     Dataset,
+    Thresholds,
     read_customer_orders,
     read_dataset,
     read_inventory,
@@ -162,6 +163,7 @@ __all__ = [
     "StatsmodelsETS",
     "StockoutForecast",
     "SupplierSplit",
+    "Thresholds",
     "__version__",
     "availability_feed",
     "backorder_notices",

@@ -187,3 +187,23 @@ def renamed_parameters(**renames: str) -> Callable[[F], F]:
         return cast("F", wrapper)
 
     return decorate
+
+
+def warn_data_quality(message: str) -> None:
+    """Warn with :class:`DataQualityWarning`, pointing at the first caller outside the library.
+
+    Library functions call each other at different depths, so a fixed ``stacklevel`` points
+    into the library from some paths; this walks the stack to the caller's own code.
+    """
+    import sys
+    import warnings
+
+    from .exceptions import DataQualityWarning
+
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        "stockout_forecast."
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, DataQualityWarning, stacklevel=level)

@@ -9,6 +9,7 @@ normalised copy in the vocabulary of :mod:`stockout_forecast.io.schema`.
 from __future__ import annotations
 
 from .dataset import TABLE_NAMES, Dataset
+from .plausibility import Thresholds
 from .readers import (
     read_customer_orders,
     read_dataset,
@@ -28,6 +29,7 @@ __all__ = [
     "TABLE_NAMES",
     "Dataset",
     "TableSpec",
+    "Thresholds",
     "read_customer_orders",
     "read_dataset",
     "read_inventory",

@@ -30,7 +30,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..exceptions import SchemaError
+from ._file_errors import file_errors
 from .dataset import TABLE_NAMES, Dataset
+from .dataset_checks import MATCH_IDS
+from .plausibility import Thresholds
 from .schema import TABLES, TableSpec
 from .sources import (
     SUPPORTED_SUFFIXES,
@@ -47,7 +50,7 @@ from .sources import (
     _table_stem,
     _text_read_kwargs,
 )
-from .validation import MAY_BE_EMPTY, _check_dataset, _validate_table
+from .validation import MAY_BE_EMPTY, TableContext, _validate_table, validate_tables
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -169,6 +172,7 @@ def _read_table(
     query: str | None,
     sheet_name: str | int | None,
     read_kwargs: dict[str, Any],
+    date_order: str | None = None,
 ) -> pd.DataFrame:
     spec = TABLES[name]
     cmap = _check_column_map(column_map, spec)
@@ -181,15 +185,26 @@ def _read_table(
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
     )
+    ctx = TableContext(row_base=_row_base(source), date_order=date_order, thresholds=Thresholds())
     try:
         renamed = _apply_column_map(raw, cmap, name)
         return _validate_table(
-            renamed, name, allow_empty=name in MAY_BE_EMPTY, reader=f"read_{name}"
+            renamed, name, allow_empty=name in MAY_BE_EMPTY, reader=f"read_{name}", ctx=ctx
         )
     except SchemaError as err:
         if not where:
             raise
         raise SchemaError(f"{err} Source: {where}.") from err
+
+
+def _row_base(source: Any) -> int | None:
+    """How rows of a source are named: 2 (spreadsheet rows) for files, 1 for a database
+    query's result, None (index labels) for a DataFrame."""
+    if isinstance(source, pd.DataFrame):
+        return None
+    if _is_sqlalchemy(source) or _is_url(source):
+        return 1
+    return 2
 
 
 # --------------------------------------------------------------------------- public readers
@@ -214,6 +229,10 @@ query : str, optional
     Database sources only: your own ``SELECT`` statement, run as given instead of ``table``.
 sheet_name : str or int, optional
     ``.xlsx`` files only: the sheet. Default: the only sheet, or the one named ``"{stem}"``.
+date_order : {{"dmy", "mdy", "ymd"}}, optional
+    The order of dates written ``a/b/yyyy`` (also with ``.`` or ``-``). Default: the order
+    the values prove (a day above 12); dates that fit both orders with nothing to tell which
+    are an error (:mod:`stockout_forecast.io.dates`).
 **read_kwargs
     Passed on to the pandas reader (``read_csv``, ``read_excel``, ``read_parquet`` or
     ``read_sql_query``), e.g. ``sep=";"``, ``decimal=","``, ``encoding="latin-1"``.
@@ -253,9 +272,10 @@ Notes
 In CSV, TSV and Excel files ids are read as text, so ``"007"`` stays ``"007"``, and only an
 empty cell is a missing id (``"NA"`` is a valid id). In the other columns the usual spellings
 of a missing value (empty, ``NA``, ``N/A``, ``NULL``, ``NaN``, ``None``) are missing. Text
-files are decoded as UTF-8 (a byte-order mark from Excel is skipped); pass ``encoding=``
-otherwise. Rows in messages are numbered from 0, the first row under the header (for a
-DataFrame: its index labels). Nothing is evaluated: a formula in an Excel file is read as the
+files are decoded as UTF-8 (a byte-order mark from Excel is skipped; UTF-16 with its mark
+is read too); pass ``encoding=`` otherwise. Rows in messages are numbered as a spreadsheet
+shows the file: the header is row 1, the first data row row 2 (for a DataFrame: its index
+labels). Nothing is evaluated: a formula in an Excel file is read as the
 value Excel stored with it (missing if the file was never opened in Excel).{empty_note}
 
 Examples
@@ -323,7 +343,9 @@ def _column_lines(spec: TableSpec) -> str:
     for col in spec.columns.values():
         need = "required" if col.name in spec.required_names else "optional"
         sign = ", >= 0" if col.nonnegative else ""
-        frac = ", in (0, 1]" if col.kind == "fraction" else ""
+        frac = ""
+        if col.kind == "fraction":
+            frac = ", in (0, 1]" if col.one_allowed else ", in (0, 1)"
         lines.append(
             f"    - ``{col.name}`` ({kinds.get(col.kind, 'str')}, {need}{sign}{frac}): {col.doc}"
         )
@@ -356,6 +378,7 @@ def read_sales(  # noqa: D103 - docstring generated from the data contract (_REA
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -367,6 +390,7 @@ def read_sales(  # noqa: D103 - docstring generated from the data contract (_REA
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -377,6 +401,7 @@ def read_stock_history(  # noqa: D103 - docstring generated from the data contra
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -388,6 +413,7 @@ def read_stock_history(  # noqa: D103 - docstring generated from the data contra
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -398,6 +424,7 @@ def read_inventory(  # noqa: D103 - docstring generated from the data contract (
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -409,6 +436,7 @@ def read_inventory(  # noqa: D103 - docstring generated from the data contract (
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -419,6 +447,7 @@ def read_purchase_orders(  # noqa: D103 - docstring generated from the data cont
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -430,6 +459,7 @@ def read_purchase_orders(  # noqa: D103 - docstring generated from the data cont
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -440,6 +470,7 @@ def read_suppliers(  # noqa: D103 - docstring generated from the data contract (
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -451,6 +482,7 @@ def read_suppliers(  # noqa: D103 - docstring generated from the data contract (
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -461,6 +493,7 @@ def read_items(  # noqa: D103 - docstring generated from the data contract (_REA
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -472,6 +505,7 @@ def read_items(  # noqa: D103 - docstring generated from the data contract (_REA
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -482,6 +516,7 @@ def read_customer_orders(  # noqa: D103 - docstring generated from the data cont
     table: str | None = None,
     query: str | None = None,
     sheet_name: str | int | None = None,
+    date_order: str | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
     # The docstring is generated from the data contract below (see _READER_DOC).
@@ -493,6 +528,7 @@ def read_customer_orders(  # noqa: D103 - docstring generated from the data cont
         query=query,
         sheet_name=sheet_name,
         read_kwargs=read_kwargs,
+        date_order=date_order,
     )
 
 
@@ -560,7 +596,7 @@ def _read_workbook(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
     _require("openpyxl", "Reading Excel files")
     raw, where, notes = {}, {}, []
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    with file_errors(path), pd.ExcelFile(path, engine="openpyxl") as book:
         sheets = [str(s) for s in book.sheet_names]
         by_lower = {s.lower(): s for s in sheets}
         for name in TABLE_NAMES:
@@ -613,10 +649,11 @@ def _read_database(
 
 
 def _dataset_map_hint(name: str) -> Callable[[dict[str, str]], str]:
-    """Column-map advice phrased for read_dataset: column_maps={'sales': {...}}."""
+    """Column-map advice phrased for read_dataset and the command line."""
 
     def hint(suggestion: dict[str, str]) -> str:
-        return f"column_maps={{{name!r}: {suggestion!r}}}"
+        cli = " ".join(f"--column-map {name}.{k}={v}" for k, v in suggestion.items())
+        return f"column_maps={{{name!r}: {suggestion!r}}} (on the command line: {cli})"
 
     return hint
 
@@ -625,6 +662,9 @@ def read_dataset(
     path_or_url: DatasetSource,
     *,
     column_maps: Mapping[str, Mapping[str, str]] | None = None,
+    date_order: str | None = None,
+    match_ids: str = "trim",
+    thresholds: Thresholds | None = None,
 ) -> Dataset:
     """Read every table of the data contract from one place and check them together.
 
@@ -643,6 +683,14 @@ def read_dataset(
         Only ``sales`` is required; absent tables are ``None``.
     column_maps : dict of str to dict, optional
         One ``column_map`` per table name, e.g. ``{"sales": {"SKU": "item_id", "Qty": "units"}}``.
+    date_order : {"dmy", "mdy", "ymd"}, optional
+        The order of dates written ``a/b/yyyy``; default: the order the values of all tables
+        prove (see :func:`~stockout_forecast.io.validation.validate_dataset`).
+    match_ids : {"trim", "exact", "loose"}, default "trim"
+        How ids are matched across tables (see
+        :func:`~stockout_forecast.io.validation.validate_dataset`).
+    thresholds : Thresholds, optional
+        Plausibility limits (:class:`~stockout_forecast.io.plausibility.Thresholds`).
 
     Returns
     -------
@@ -693,6 +741,8 @@ def read_dataset(
     True
     """
     maps = _check_column_maps(column_maps)
+    if match_ids not in MATCH_IDS:
+        raise ValueError(f"match_ids must be one of {MATCH_IDS}; got {match_ids!r}.")
     if isinstance(path_or_url, pd.DataFrame):
         raise TypeError(
             "read_dataset reads a folder, a workbook or a database; for DataFrames build "
@@ -722,18 +772,22 @@ def read_dataset(
             f"Engine/Connection; got {type(path_or_url).__name__}."
         )
 
-    tables = {}
+    renamed = {}
     for name, df in raw.items():
-        cmap = maps.get(name, {})
         try:
-            renamed = _apply_column_map(df, cmap, name)
-            tables[name] = _validate_table(
-                renamed,
-                name,
-                allow_empty=name in MAY_BE_EMPTY,
-                reader="read_dataset",
-                map_hint=_dataset_map_hint(name),
-            )
+            renamed[name] = _apply_column_map(df, maps.get(name, {}), name)
         except SchemaError as err:
             raise SchemaError(f"{err} Source: {where[name]}.") from err
-    return _check_dataset(tables, notes=notes, source=source)
+    base = 1 if _is_sqlalchemy(path_or_url) or _is_url(path_or_url) else 2
+    return validate_tables(
+        renamed,
+        notes=notes,
+        source=source,
+        date_order=date_order,
+        match_ids=match_ids,
+        thresholds=thresholds,
+        row_base=dict.fromkeys(renamed, base),
+        where=where,
+        reader="read_dataset",
+        map_hint=_dataset_map_hint,
+    )

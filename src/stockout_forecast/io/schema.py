@@ -15,6 +15,7 @@ Column kinds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["TABLES", "ColumnSpec", "TableSpec"]
 
@@ -27,6 +28,12 @@ class ColumnSpec:
     kind: str  # "id" | "date" | "number" | "fraction" | "text"
     doc: str
     nonnegative: bool = False
+    #: 0 is not a value (a pack of 0, a capacity of 0): must be above 0 when given
+    positive: bool = False
+    #: fractions: 1 is a valid value (an on-time rate), or out of reach (a service level)
+    one_allowed: bool = True
+    #: what to do about a 0 in a positive column
+    zero_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,8 @@ class TableSpec:
         return [c.name for c in self.required]
 
 
-def _c(name: str, kind: str, doc: str, nonnegative: bool = False) -> ColumnSpec:
-    return ColumnSpec(name, kind, doc, nonnegative)
+def _c(name: str, kind: str, doc: str, nonnegative: bool = False, **kw: Any) -> ColumnSpec:
+    return ColumnSpec(name, kind, doc, nonnegative, **kw)
 
 
 TABLES: dict[str, TableSpec] = {
@@ -129,8 +136,25 @@ TABLES: dict[str, TableSpec] = {
         optional=(
             _c("lead_time_sd_days", "number", "standard deviation of lead time, days", True),
             _c("moq_units", "number", "minimum order quantity, units", nonnegative=True),
-            _c("pack_units", "number", "order multiple (pack / case size), units", True),
-            _c("capacity_units", "number", "most units the supplier can deliver per order", True),
+            _c(
+                "pack_units",
+                "number",
+                "order multiple (pack / case size), units",
+                True,
+                positive=True,
+                zero_hint="A pack of 0 units cannot be ordered: use 1 for single units.",
+            ),
+            _c(
+                "capacity_units",
+                "number",
+                "most units the supplier can deliver per order",
+                True,
+                positive=True,
+                zero_hint=(
+                    "A supplier that can deliver nothing cannot be ordered from: remove the "
+                    "row, or leave capacity_units empty for no limit."
+                ),
+            ),
             _c("order_cost", "number", "fixed cost per order placed, currency", True),
             _c("on_time_rate", "fraction", "share of orders delivered by the expected date"),
         ),
@@ -144,8 +168,26 @@ TABLES: dict[str, TableSpec] = {
         optional=(
             _c("description", "text", "item description"),
             _c("status", "id", "'active' or 'discontinued'"),
-            _c("service_level", "fraction", "target service level, fraction in (0, 1)"),
-            _c("review_period_days", "number", "days between reviews", nonnegative=True),
+            _c(
+                "service_level",
+                "fraction",
+                "target service level, fraction in (0, 1)",
+                one_allowed=False,
+            ),
+            _c(
+                "review_period_days",
+                "number",
+                "days between reviews",
+                nonnegative=True,
+                positive=True,
+                zero_hint="Leave it empty to use the default (7 days).",
+            ),
+            _c(
+                "lead_time_days",
+                "number",
+                "lead time to plan with when there is no suppliers table, days",
+                nonnegative=True,
+            ),
             _c("holding_cost_rate", "number", "holding cost per year, fraction of unit cost", True),
             _c("unit_price", "number", "selling price per unit, currency", nonnegative=True),
             _c("backorder_cost", "number", "cost per unit backordered, currency", True),

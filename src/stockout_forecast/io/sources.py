@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import SchemaError
+from ._file_errors import file_errors, sniff_text
 from .schema import TableSpec
 
 _EXTRAS = {"pyarrow": "parquet", "openpyxl": "excel", "sqlalchemy": "sql"}
@@ -139,7 +140,11 @@ def _delimited(sep: str) -> FileReader:
     def read(
         path: Path, spec: TableSpec, cmap: dict[str, str], sheet_name: Any, user: dict[str, Any]
     ) -> pd.DataFrame:
-        base = {"sep": sep, "encoding": "utf-8-sig"} | user
+        # blank lines are read (as empty rows, dropped below) so that row i of the frame is
+        # line i + 2 of the file: messages name the rows a planner sees in the file
+        base: dict[str, Any] = {"sep": sep, "encoding": "utf-8-sig", "skip_blank_lines": False}
+        base |= user
+        base |= sniff_text(path, sep, user)
         header = [str(c) for c in pd.read_csv(path, **{**base, "nrows": 0}).columns]
         ids = _id_columns(header, cmap, spec)
         df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=[]))
@@ -149,7 +154,8 @@ def _delimited(sep: str) -> FileReader:
         numeric = [c for c in ids if c in df.columns and not _is_text(df[c])]
         if numeric:
             df = pd.read_csv(path, **_text_read_kwargs(header, ids, base, text_ids=numeric))
-        return df
+        blank = df.isna().all(axis=1)
+        return df.loc[~blank] if blank.any() else df
 
     return read
 
@@ -230,7 +236,8 @@ def _read_file(
     fmt = _format_of(path)
     if sheet_name is not None and not fmt.sheets:
         raise ValueError(f"sheet_name applies to .xlsx files only; {path.name} is {fmt.name}.")
-    return fmt.read(path, spec, cmap, sheet_name, user)
+    with file_errors(path):
+        return fmt.read(path, spec, cmap, sheet_name, user)
 
 
 def _format_of(path: Path) -> FileFormat:

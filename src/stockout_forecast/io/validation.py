@@ -16,15 +16,19 @@ instead of raising, and every warning, adjustment or exclusion is written to
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .._utils import format_ids
-from ..exceptions import DataQualityWarning, SchemaError
-from .dataset import TABLE_NAMES, Dataset
+from .._utils import warn_data_quality
+from ..exceptions import SchemaError
+from . import _rows as rowfmt
+from .dataset import Dataset
+from .dataset_checks import check_dataset
+from .dates import infer_date_order, parse_dates
+from .plausibility import Thresholds, check_magnitude
 from .schema import TABLES, ColumnSpec, TableSpec
 
 __all__ = ["validate_dataset", "validate_table"]
@@ -42,18 +46,45 @@ def _spec(table: str) -> TableSpec:
         raise ValueError(f"Unknown table {table!r}; expected one of {sorted(TABLES)}.") from err
 
 
-def _rows(index: pd.Index | np.ndarray) -> str:
-    """First few row labels, as 'rows [3, 7, 9] (and 12 more)'."""
-    labels = list(index)
-    shown = ", ".join(str(i) for i in labels[:_MAX_SHOWN])
-    more = f" (and {len(labels) - _MAX_SHOWN} more)" if len(labels) > _MAX_SHOWN else ""
-    return f"rows [{shown}]{more}"
+@dataclass
+class TableContext:
+    """How a table is being read, for the checks' choices and messages.
 
+    Attributes
+    ----------
+    row_base : int or None
+        2 when the table comes from a file or sheet (rows are named as a spreadsheet shows
+        them, the header being row 1); None for a DataFrame (index labels).
+    date_order : {"dmy", "mdy", "ymd"} or None
+        The order of ``a/b/yyyy`` dates the user stated.
+    default_order : {"dmy", "mdy"} or None
+        The order the rest of the dataset proves.
+    thresholds : Thresholds
+        Plausibility limits.
+    trim_ids : bool
+        Remove spaces and invisible characters around ids (with a note).
+    notes : list of str or None
+        Where notes go; None: warn with :class:`DataQualityWarning`.
+    """
 
-def _count_rows(index: pd.Index) -> str:
-    """'1 row [3]' or '12 rows [3, 7, 9, 10, 11] (and 7 more)'."""
-    n = len(index)
-    return f"{n} {_rows(index)}" if n != 1 else f"1 row [{index[0]}]"
+    row_base: int | None = None
+    date_order: str | None = None
+    default_order: str | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    trim_ids: bool = True
+    notes: list[str] | None = None
+
+    def rows(self, index: pd.Index, mask: np.ndarray | pd.Series | None = None) -> str:
+        """Names of the rows (of ``index``, or where ``mask`` is true)."""
+        if mask is not None:
+            index = index[np.asarray(mask, dtype=bool)]
+        return rowfmt.rows(index, self.row_base)
+
+    def note(self, text: str) -> None:
+        if self.notes is None:
+            warn_data_quality(text)
+        elif text not in self.notes:
+            self.notes.append(text)
 
 
 def _suggest_column_map(spec: TableSpec, missing: list[str], found: list[str]) -> dict[str, str]:
@@ -129,7 +160,9 @@ def validate_table(
     ...
     stockout_forecast.exceptions.SchemaError: sales is missing columns ['item_id', 'units']. Found: ['SKU', 'date', 'Qty']. Pass column_map={'SKU': 'item_id', 'Qty': 'units'} to read_sales().
     """
-    return _validate_table(df, table, allow_empty=allow_empty, reader=reader)
+    return _validate_table(
+        df, table, allow_empty=allow_empty, reader=reader, ctx=TableContext(trim_ids=False)
+    )
 
 
 def _validate_table(
@@ -139,12 +172,15 @@ def _validate_table(
     allow_empty: bool = False,
     reader: str | None = None,
     map_hint: Callable[[dict[str, str]], str] | None = None,
+    ctx: TableContext | None = None,
 ) -> pd.DataFrame:
     """:func:`validate_table`; ``map_hint`` formats the column-map advice (for read_dataset)."""
     spec = _spec(table)
+    ctx = ctx or TableContext()
     reader = reader or f"read_{table}"
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame; got {type(df).__name__}.")
+    df = _normalise_headers(df, spec, ctx)
     found = [str(c) for c in df.columns]
     _check_required_columns(spec, table, found, reader=reader, map_hint=map_hint)
     if len(df) == 0 and not allow_empty:
@@ -159,14 +195,29 @@ def _validate_table(
             continue
         required = name in spec.required_names
         if col.kind == "id":
-            out[name] = _id_column(out, table, name, required=required)
+            out[name] = _id_column(out, table, name, required=required, ctx=ctx)
         elif col.kind == "date":
-            out[name] = _date_column(out, table, name, required=required)
+            out[name] = _date_column(out, table, name, required=required, ctx=ctx)
         elif col.kind in ("number", "fraction"):
-            out[name] = _number_column(out, table, name, col, required=required)
+            out[name] = _number_column(out, table, name, col, required=required, ctx=ctx)
     if spec.key:
-        _check_unique_key(out, table, spec.key)
+        _check_unique_key(out, table, spec.key, ctx)
     return out
+
+
+def _normalise_headers(df: pd.DataFrame, spec: TableSpec, ctx: TableContext) -> pd.DataFrame:
+    """Contract columns written with spaces or capitals (' Item_ID ') get their names."""
+    found = [str(c) for c in df.columns]
+    rename: dict[str, str] = {}
+    for c in found:
+        key = "_".join(c.strip().lower().split())
+        if key != c and key in spec.columns and key not in found and key not in rename.values():
+            rename[c] = key
+    if not rename:
+        return df
+    shown = ", ".join(f"{k!r} read as {v!r}" for k, v in rename.items())
+    ctx.note(f"{spec.name}: column names {shown} (spaces and capitals ignored).")
+    return df.rename(columns=rename)
 
 
 def _check_required_columns(
@@ -185,52 +236,90 @@ def _check_required_columns(
     noun = "column" if len(missing) == 1 else "columns"
     what = repr(missing[0]) if len(missing) == 1 else repr(missing)
     shown = map_hint(suggestion) if map_hint else f"column_map={suggestion!r}"
+    cli = ""
+    if reader == "read_dataset":
+        cli = f" (on the command line: --column-map {table}.YOUR_NAME={missing[0]})"
     hint = (
         f" Pass {shown} to {reader}()."
         if suggestion
-        else f" Rename your columns to the contract names with column_map=... in {reader}()."
+        else f" Rename your columns to the contract names with column_map=... in {reader}(){cli}."
     )
     raise SchemaError(f"{table} is missing {noun} {what}. Found: {found}.{hint}")
 
 
-def _id_column(out: pd.DataFrame, table: str, name: str, *, required: bool) -> pd.Series:
-    """An id column as strings; a required id may not be empty."""
+#: spaces and invisible characters that surround ids copied from other systems
+_ID_PAD = " \t\r\n\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000"
+
+
+def _id_column(
+    out: pd.DataFrame, table: str, name: str, *, required: bool, ctx: TableContext
+) -> pd.Series:
+    """An id column as strings; a required id may not be empty; padding is trimmed."""
     s = out[name]
     bad = s.isna()
     if bad.any() and required:
         raise SchemaError(
-            f"{table}.{name} is empty in {_rows(out.index[bad.to_numpy()])}. "
+            f"{table}.{name} is empty in {ctx.rows(out.index, bad)}. "
             f"Every row needs a {name}; fill or drop those rows."
         )
-    return _as_id(s)
-
-
-def _date_column(out: pd.DataFrame, table: str, name: str, *, required: bool) -> pd.Series:
-    """A date column parsed to naive ``datetime64[ns]``."""
-    s = out[name]
-    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-    bad = parsed.isna() & s.notna()
-    if bad.any():
-        examples = [repr(v) for v in s[bad].head(3)]
-        raise SchemaError(
-            f"{table}.{name} has dates that cannot be parsed in "
-            f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
-            f"Use ISO dates (YYYY-MM-DD)."
+    ids = _as_id(s)
+    if not ctx.trim_ids:
+        return ids
+    trimmed = ids.str.strip(_ID_PAD)
+    changed = (trimmed != ids) & ids.notna()
+    if changed.any():
+        invisible = ids[changed].str.contains("[\u200b\u200c\u200d\u2060\ufeff]").any()
+        kind = "spaces or invisible characters" if invisible else "spaces"
+        empty = changed & (trimmed == "")
+        if empty.any() and required:
+            raise SchemaError(
+                f"{table}.{name} holds only {kind} in {ctx.rows(out.index, empty)}. Every row "
+                f"needs a {name}."
+            )
+        ctx.note(
+            f"{table}.{name}: {kind} around {int(changed.sum())} ids removed (e.g. "
+            f"{ids[changed].iloc[0]!r} read as {trimmed[changed].iloc[0]!r}) in "
+            f"{ctx.rows(out.index, changed)}."
         )
+        ids = ids.where(~changed, trimmed)
+    return ids
+
+
+def _date_column(
+    out: pd.DataFrame, table: str, name: str, *, required: bool, ctx: TableContext
+) -> pd.Series:
+    """A date column parsed to naive ``datetime64[ns]`` (see :mod:`.dates`)."""
+    s = out[name]
+    if pd.api.types.is_datetime64_any_dtype(s) and getattr(s.dt, "tz", None) is None:
+        parsed = s.astype("datetime64[ns]")  # already dates: only the range is checked
+    else:
+        parsed, notes = parse_dates(
+            s,
+            f"{table}.{name}",
+            lambda mask: ctx.rows(out.index, mask),
+            date_order=ctx.date_order,
+            default_order=ctx.default_order,
+        )
+        for n in notes:
+            ctx.note(n)
     if required and parsed.isna().any():
         raise SchemaError(
-            f"{table}.{name} is empty in {_rows(out.index[parsed.isna().to_numpy()])}. "
+            f"{table}.{name} is empty in {ctx.rows(out.index, parsed.isna())}. "
             f"Every row needs a {name}."
         )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
+    return parsed
 
 
 def _number_column(
-    out: pd.DataFrame, table: str, name: str, col: ColumnSpec, *, required: bool
+    out: pd.DataFrame,
+    table: str,
+    name: str,
+    col: ColumnSpec,
+    *,
+    required: bool,
+    ctx: TableContext,
 ) -> pd.Series:
-    """A quantity or fraction column as ``float64``, checked for sign and range."""
+    """A quantity or fraction column as ``float64``, checked for sign, range and size."""
     s = out[name]
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna()
@@ -238,38 +327,74 @@ def _number_column(
         examples = [repr(v) for v in s[bad].head(3)]
         raise SchemaError(
             f"{table}.{name} must be numeric; found non-numeric values in "
-            f"{_rows(out.index[bad.to_numpy()])}, e.g. {', '.join(examples)}. "
+            f"{ctx.rows(out.index, bad)}, e.g. {', '.join(examples)}. "
             f"Remove units or thousands separators from the values."
         )
     num = num.astype("float64")
     if required and num.isna().any():
         raise SchemaError(
-            f"{table}.{name} is empty in {_rows(out.index[num.isna().to_numpy()])}. "
+            f"{table}.{name} is empty in {ctx.rows(out.index, num.isna())}. "
             f"Fill the missing values (0 if there were none)."
         )
-    if col.nonnegative and (num < 0).any():
-        neg = num < 0
-        items = (
-            f" (items {sorted(set(out.loc[neg, 'item_id'].astype(str)))[:_MAX_SHOWN]})"
-            if "item_id" in out.columns
-            else ""
-        )
+    inf = np.isinf(num.to_numpy())
+    if inf.any():
         raise SchemaError(
-            f"{table}.{name} must not be negative; found {int(neg.sum())} negative "
-            f"values in {_rows(out.index[neg.to_numpy()])}{items}. "
-            f"Correct the source data (a negative {name} is a booking error)."
+            f"{table}.{name} must be a finite number; found {s[inf].iloc[0]!r} in "
+            f"{ctx.rows(out.index, inf)}. Correct the source data."
         )
-    if col.kind == "fraction" and ((num <= 0) | (num > 1)).any():
-        badf = (num <= 0) | (num > 1)
-        hint = " They look like percentages: divide by 100." if (num > 1).all() else ""
-        raise SchemaError(
-            f"{table}.{name} must be a fraction in (0, 1]; found "
-            f"{num[badf].head(3).tolist()} in {_rows(out.index[badf.to_numpy()])}.{hint}"
-        )
+    _check_sign(out, num, table, name, col, ctx)
+    if col.kind == "number" and (name == "units" or name.endswith("_units")):
+        check_magnitude(num, f"{table}.{name}", ctx.row_base, ctx.thresholds.max_units)
+    if col.kind == "fraction":
+        _check_fraction(num, table, name, col, ctx)
     return num
 
 
-def _check_unique_key(out: pd.DataFrame, table: str, key: tuple[str, ...]) -> None:
+def _check_sign(
+    out: pd.DataFrame, num: pd.Series, table: str, name: str, col: ColumnSpec, ctx: TableContext
+) -> None:
+    """Negative values where the column must not be negative; zero where it must be positive."""
+    items = ""
+    if col.nonnegative and (num < 0).any():
+        neg = num < 0
+        if "item_id" in out.columns:
+            items = f" (items {sorted(set(out.loc[neg, 'item_id'].astype(str)))[:_MAX_SHOWN]})"
+        raise SchemaError(
+            f"{table}.{name} must not be negative; found {int(neg.sum())} negative "
+            f"values in {ctx.rows(out.index, neg)}{items}. "
+            f"Correct the source data (a negative {name} is a booking error)."
+        )
+    if col.positive and (num == 0).any():
+        zero = num == 0
+        if "item_id" in out.columns:
+            items = f" (items {sorted(set(out.loc[zero, 'item_id'].astype(str)))[:_MAX_SHOWN]})"
+        raise SchemaError(
+            f"{table}.{name} must be > 0; found 0 in {ctx.rows(out.index, zero)}{items}. "
+            f"{col.zero_hint or 'Leave the cell empty when there is no value.'}"
+        )
+
+
+def _check_fraction(
+    num: pd.Series, table: str, name: str, col: ColumnSpec, ctx: TableContext
+) -> None:
+    """A fraction in (0, 1], or (0, 1) when 1 is out of reach (a service level)."""
+    top_ok = num <= 1 if col.one_allowed else num < 1
+    badf = num.notna() & ((num <= 0) | ~top_ok)
+    if not badf.any():
+        return
+    hint = " They look like percentages: divide by 100." if (num[badf] > 1).all() else ""
+    if not col.one_allowed and (num[badf] == 1).any():
+        hint += " A target of 1 needs infinite stock: use e.g. 0.99."
+    interval = "(0, 1]" if col.one_allowed else "(0, 1)"
+    raise SchemaError(
+        f"{table}.{name} must be a fraction in {interval}; found "
+        f"{num[badf].head(3).tolist()} in {ctx.rows(num.index, badf)}.{hint}"
+    )
+
+
+def _check_unique_key(
+    out: pd.DataFrame, table: str, key: tuple[str, ...], ctx: TableContext
+) -> None:
     """Raise when a key appears on more than one row."""
     dup = out.duplicated(list(key), keep=False)
     if dup.any():
@@ -277,7 +402,7 @@ def _check_unique_key(out: pd.DataFrame, table: str, key: tuple[str, ...]) -> No
         keys = [tuple(r) if len(r) > 1 else r[0] for r in first.itertuples(index=False)]
         raise SchemaError(
             f"{table} has {int(dup.sum())} rows with a duplicate key {list(key)} in "
-            f"{_rows(out.index[dup.to_numpy()])}, e.g. {keys}. "
+            f"{ctx.rows(out.index, dup)}, e.g. {keys}. "
             f"Each {' x '.join(key)} must appear once: aggregate or remove duplicates."
         )
 
@@ -292,22 +417,13 @@ def _as_id(s: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- datasets
-#: tables whose rows refer to items and must name items known from sales or items.
-#: purchase orders and supplier terms for an unknown item are errors (almost always an id
-#: mismatch between systems); the others are kept with a warning (dead stock, pre-orders).
-_ITEM_TABLES_STRICT = ("purchase_orders", "suppliers")
-_ITEM_TABLES_LENIENT = ("inventory", "stock_history", "customer_orders")
-#: (table, date column) pairs that describe the past and must not be after the snapshot date
-_PAST_DATES = (
-    ("sales", "date"),
-    ("stock_history", "date"),
-    ("purchase_orders", "order_date"),
-    ("purchase_orders", "received_date"),
-    ("customer_orders", "order_date"),
-)
-
-
-def validate_dataset(dataset: Dataset) -> Dataset:
+def validate_dataset(
+    dataset: Dataset,
+    *,
+    date_order: str | None = None,
+    match_ids: str = "trim",
+    thresholds: Thresholds | None = None,
+) -> Dataset:
     """Check every table of a :class:`Dataset` and the links between tables.
 
     Each table first passes :func:`validate_table` (missing columns, unparseable dates,
@@ -319,6 +435,17 @@ def validate_dataset(dataset: Dataset) -> Dataset:
     dataset : Dataset
         The tables in the contract's column names; ``sales`` is required, the others may be
         ``None``. ``purchase_orders`` and ``customer_orders`` may have no rows (nothing open).
+    date_order : {"dmy", "mdy", "ymd"}, optional
+        The order of dates written ``a/b/yyyy`` (or with ``.`` or ``-``). Default: the order
+        the values prove (a number above 12); an error when nothing proves it
+        (:mod:`stockout_forecast.io.dates`).
+    match_ids : {"trim", "exact", "loose"}, default "trim"
+        How ids are matched across tables: ``"trim"`` removes spaces and invisible characters
+        around ids (noted); ``"exact"`` does not; ``"loose"`` also maps ids that match a
+        sales or items id only when letter case, a trailing ``.0`` or leading zeros are
+        ignored (noted). Without ``"loose"`` such ids are an error.
+    thresholds : Thresholds, optional
+        Plausibility limits (:class:`~stockout_forecast.io.plausibility.Thresholds`).
 
     Returns
     -------
@@ -388,213 +515,74 @@ def validate_dataset(dataset: Dataset) -> Dataset:
     """
     if not isinstance(dataset, Dataset):
         raise TypeError(f"dataset must be a Dataset; got {type(dataset).__name__}.")
-    tables = {
-        name: validate_table(df, name, allow_empty=name in MAY_BE_EMPTY)
-        for name, df in dataset.tables.items()
-    }
-    return _check_dataset(tables, notes=dataset.notes, source=dataset.source)
+    return validate_tables(
+        dataset.tables,
+        notes=dataset.notes,
+        source=dataset.source,
+        date_order=date_order,
+        match_ids=match_ids,
+        thresholds=thresholds,
+    )
 
 
-def _check_dataset(tables: dict[str, pd.DataFrame], *, notes: list[str], source: str) -> Dataset:
-    """Cross-table checks on already validated tables; warnings go out with stacklevel 3."""
-    unknown_tables = sorted(set(tables) - set(TABLE_NAMES))
-    if unknown_tables:
-        raise ValueError(f"Unknown tables {unknown_tables}; expected some of {list(TABLE_NAMES)}.")
-    if tables.get("sales") is None:
-        raise SchemaError(
-            "The dataset has no sales table; sales is required (item_id, date, units). "
-            "Add sales.csv (or a 'sales' sheet or database table) next to the other tables."
-        )
-    tables = dict(tables)
-    pending: list[tuple[str, bool]] = []  # (message, also warn?)
+def validate_tables(
+    raw: dict[str, pd.DataFrame],
+    *,
+    notes: list[str],
+    source: str,
+    date_order: str | None = None,
+    match_ids: str = "trim",
+    thresholds: Thresholds | None = None,
+    row_base: dict[str, int | None] | None = None,
+    where: dict[str, str] | None = None,
+    reader: str = "validate_dataset",
+    map_hint: Callable[[str], Callable[[dict[str, str]], str]] | None = None,
+) -> Dataset:
+    """Every table through :func:`validate_table`, then the dataset checks (one place for
+    :func:`validate_dataset` and :func:`~stockout_forecast.io.readers.read_dataset`).
 
-    _check_po_dates(tables.get("purchase_orders"))
-    _check_item_ids(tables, pending)
-    sh = tables.get("stock_history")
-    if sh is not None:
-        tables["stock_history"] = _clip_negative_stock(sh, pending)
-    _check_future_dates(tables, pending)
-    _note_duplicate_sales(tables["sales"], pending)
-    _note_items_without_master(tables, pending)
-
+    ``where`` names each table's source for messages ("Source: sales.csv"); ``row_base``
+    says how its rows are numbered (see :class:`TableContext`).
+    """
+    t = thresholds or Thresholds()
+    base = dict(row_base or {})
     out_notes = list(notes)
-    for msg, warn in pending:
-        if warn:
-            warnings.warn(msg, DataQualityWarning, stacklevel=3)
-        if msg not in out_notes:
-            out_notes.append(msg)
-    return Dataset(**tables, notes=out_notes, source=source)
-
-
-def _first_items(df: pd.DataFrame, mask: pd.Series) -> str:
-    return format_ids(np.asarray(pd.unique(df.loc[mask, "item_id"])))
-
-
-def _check_po_dates(po: pd.DataFrame | None) -> None:
-    """expected_date and received_date must not be before order_date (SchemaError)."""
-    if po is None or len(po) == 0:
-        return
-    for col, verb in (("expected_date", "expected"), ("received_date", "received")):
-        if col not in po.columns:
-            continue
-        bad = (po[col] < po["order_date"]).to_numpy()  # NaT compares False
-        if not bad.any():
-            continue
-        first = po.loc[bad].head(3)
-        examples = "; ".join(
-            f"po_id {p!r} item {i!r}: ordered {o:%Y-%m-%d}, {verb} {d:%Y-%m-%d}"
-            for p, i, o, d in zip(
-                first["po_id"], first["item_id"], first["order_date"], first[col], strict=True
+    columns = [
+        df[c]
+        for name, df in raw.items()
+        if name in TABLES
+        for c, spec in TABLES[name].columns.items()
+        if spec.kind == "date" and c in df.columns
+    ]
+    default_order = infer_date_order(columns) if date_order is None else None
+    tables = {}
+    for name, df in raw.items():
+        ctx = TableContext(
+            row_base=base.get(name),
+            date_order=date_order,
+            default_order=default_order,
+            thresholds=t,
+            trim_ids=match_ids != "exact",
+            notes=out_notes,
+        )
+        try:
+            tables[name] = _validate_table(
+                df,
+                name,
+                allow_empty=name in MAY_BE_EMPTY,
+                reader=reader,
+                map_hint=map_hint(name) if map_hint else None,
+                ctx=ctx,
             )
-        )
-        n_bad, n_dated = int(bad.sum()), int(po[col].notna().sum())
-        swapped = (
-            f" Every dated row has it so: the columns look swapped; check the column_map for "
-            f"{col} and order_date."
-            if n_bad == n_dated and n_bad > 1
-            else ""
-        )
-        raise SchemaError(
-            f"purchase_orders.{col} is before order_date in {_count_rows(po.index[bad])}: "
-            f"{examples}. A lead time cannot be negative: correct the "
-            f"dates in the source.{swapped}"
-        )
-
-
-def _canonical_ids(ids: pd.Index) -> pd.Index:
-    """Ids with spaces, case and leading zeros removed, to spot format mismatches."""
-    s = pd.Series(ids.astype("str"), dtype="str").str.strip().str.lower().str.lstrip("0")
-    return pd.Index(s.mask(s == "", "0"))
-
-
-def _id_format_hint(unknown: np.ndarray, known: pd.Index) -> str:
-    """' Some look like known ids ...' when unknown ids match known ones loosely."""
-    canon_known = pd.Series(known, index=_canonical_ids(known))
-    canon_known = canon_known[~canon_known.index.duplicated()]
-    matched = canon_known.reindex(_canonical_ids(pd.Index(unknown)))
-    pairs = [(u, k) for u, k in zip(unknown, matched.to_numpy(), strict=True) if pd.notna(k)]
-    if not pairs:
-        return ""
-    shown = ", ".join(f"{u!r} ~ {k!r}" for u, k in pairs[:3])
-    return (
-        f" {len(pairs)} of them match a known id once leading zeros, spaces and case are "
-        f"ignored ({shown}): ids must match exactly, so export them as text in both systems."
+        except SchemaError as err:
+            if not (where and name in where):
+                raise
+            raise SchemaError(f"{err} Source: {where[name]}.") from err
+    return check_dataset(
+        tables,
+        notes=out_notes,
+        source=source,
+        row_base=base,
+        thresholds=t,
+        match_ids=match_ids,
     )
-
-
-def _check_item_ids(tables: dict[str, pd.DataFrame], pending: list[tuple[str, bool]]) -> None:
-    """Every item referred to must be known from sales or items."""
-    known = pd.Index(pd.unique(tables["sales"]["item_id"]))
-    if tables.get("items") is not None:
-        known = known.union(pd.Index(pd.unique(tables["items"]["item_id"])))
-    for name in (*_ITEM_TABLES_STRICT, *_ITEM_TABLES_LENIENT):
-        df = tables.get(name)
-        if df is None or len(df) == 0:
-            continue
-        bad = ~df["item_id"].isin(known)
-        if not bad.any():
-            continue
-        unknown = pd.unique(df.loc[bad, "item_id"])
-        head = (
-            f"{name}.item_id refers to items found in neither sales nor items: "
-            f"{format_ids(np.asarray(unknown))}, in {_rows(df.index[bad.to_numpy()])}."
-        )
-        hint = _id_format_hint(np.asarray(unknown), known)
-        if name in _ITEM_TABLES_STRICT:
-            raise SchemaError(
-                f"{head}{hint} Correct the item_id, or list every item in an items table "
-                f"(items.csv; an item with no sales yet needs a row there)."
-            )
-        pending.append(
-            (
-                f"{head} They are kept, as items without sales history.{hint} If they are "
-                f"typing errors, correct the item_id; otherwise list them in an items table.",
-                True,
-            )
-        )
-
-
-def _clip_negative_stock(sh: pd.DataFrame, pending: list[tuple[str, bool]]) -> pd.DataFrame:
-    """Negative on-hand readings in stock history become 0 (warning)."""
-    neg = sh["on_hand_units"] < 0
-    if not neg.any():
-        return sh
-    pending.append(
-        (
-            f"stock_history.on_hand_units is negative in {_count_rows(sh.index[neg.to_numpy()])} "
-            f"(items {_first_items(sh, neg)}); set to 0. "
-            f"Negative stock is a booking lag (goods sold before their receipt was booked), "
-            f"so those days count as out of stock. Correct the stock records if that is wrong.",
-            True,
-        )
-    )
-    return sh.assign(on_hand_units=sh["on_hand_units"].clip(lower=0.0))
-
-
-def _check_future_dates(tables: dict[str, pd.DataFrame], pending: list[tuple[str, bool]]) -> None:
-    """Past-describing dates after the inventory snapshot date (warning, rows kept)."""
-    inv = tables.get("inventory")
-    if inv is None or "as_of" not in inv.columns or not inv["as_of"].notna().any():
-        return
-    as_of = inv["as_of"].max().normalize()
-    n_dates = inv["as_of"].dropna().dt.normalize().nunique()
-    if n_dates > 1:
-        pending.append(
-            (
-                f"inventory.as_of has {n_dates} different dates "
-                f"({inv['as_of'].min():%Y-%m-%d} to {as_of:%Y-%m-%d}); the latest is used as "
-                f"the snapshot date.",
-                False,
-            )
-        )
-    for name, col in _PAST_DATES:
-        df = tables.get(name)
-        if df is None or col not in df.columns or len(df) == 0:
-            continue
-        late = df[col].dt.normalize() > as_of
-        if not late.any():
-            continue
-        pending.append(
-            (
-                f"{name}.{col} is after the inventory snapshot date (as_of {as_of:%Y-%m-%d}) in "
-                f"{_count_rows(df.index[late.to_numpy()])} (items "
-                f"{_first_items(df, late)}), up to {df[col].max():%Y-%m-%d}. They are kept, but "
-                f"the snapshot cannot reflect them: check inventory.as_of, or remove rows "
-                f"entered ahead of time.",
-                True,
-            )
-        )
-
-
-def _note_duplicate_sales(sales: pd.DataFrame, pending: list[tuple[str, bool]]) -> None:
-    """Identical sales lines are kept but counted in the notes."""
-    dup = sales.duplicated(keep="first")
-    if dup.any():
-        pending.append(
-            (
-                f"sales has {int(dup.sum())} lines identical to another line in every column; "
-                f"kept (a transaction export lists repeated identical sales separately), e.g. "
-                f"{_rows(sales.index[dup.to_numpy()])}. If the file holds daily totals they "
-                f"are double counts: remove them.",
-                False,
-            )
-        )
-
-
-def _note_items_without_master(
-    tables: dict[str, pd.DataFrame], pending: list[tuple[str, bool]]
-) -> None:
-    """Items sold but absent from the items table are noted (they get default parameters)."""
-    items = tables.get("items")
-    if items is None:
-        return
-    sold = pd.Index(pd.unique(tables["sales"]["item_id"]))
-    missing = sold[~sold.isin(items["item_id"])]
-    if len(missing):
-        pending.append(
-            (
-                f"items has no row for {format_ids(missing.to_numpy())} items that appear in sales; "
-                f"they get the default planning parameters.",
-                False,
-            )
-        )
