@@ -15,10 +15,10 @@ from scipy import stats
 
 from stockout_forecast.exceptions import SchemaError
 from stockout_forecast.forecast.result import DemandForecast
-from stockout_forecast.simulation.projection import projected_inventory
 from stockout_forecast.simulation.stockout import (
     SEED_BLOCK_ITEMS,
     StockoutForecast,
+    projected_inventory,
     stockout_dates,
 )
 

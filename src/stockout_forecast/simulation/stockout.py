@@ -6,8 +6,8 @@ and records, path by path, the first period in which demand cannot be met. The d
 of that first period over the paths gives P(stockout by day t), the stockout-date quantiles,
 the probability of running out before the next receipt, the expected units short and the
 days of cover, held by a :class:`StockoutForecast`. The simulation itself is the engine's
-(:mod:`.engine`); :func:`~stockout_forecast.projected_inventory` (:mod:`.projection`) gives
-the on-hand quantiles per item and period for charts.
+(:mod:`.engine`); :func:`projected_inventory` gives the on-hand quantiles per item and period
+for charts (:mod:`.projection`).
 
 Everything is a numpy operation over an (items x paths x periods) block; items are processed
 in chunks whose size follows from a memory budget, so 100,000 items need no more memory than
@@ -24,14 +24,16 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html, jsonable
-from .._utils import RandomStateLike
+from .._utils import RandomStateLike, check_fraction, format_ids
 from .engine import (
     DEFAULT_MEMORY_BUDGET_MB,
     SEED_BLOCK_ITEMS,
     Scenario,
     prepare_scenario,
+    scenario_of,
     simulate,
 )
+from .projection import projection_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_MEMORY_BUDGET_MB",
     "SEED_BLOCK_ITEMS",
     "StockoutForecast",
+    "projected_inventory",
     "stockout_dates",
 ]
 
@@ -136,8 +139,6 @@ class StockoutForecast:
         self, items: Any = None, *, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     ) -> pd.DataFrame:
         """On-hand quantiles per item and period from the same paths; see :func:`projected_inventory`."""
-        from .projection import projected_inventory
-
         return projected_inventory(self, items=items, quantiles=quantiles)
 
     def plot(
@@ -513,3 +514,107 @@ def _summary(
     frame["reason"] = frame["reason"].astype("str")
     frame["item_id"] = frame["item_id"].astype("str")
     return p_stock, frame
+
+
+# ----------------------------------------------------------------------------- projected_inventory
+def projected_inventory(
+    forecast: DemandForecast | StockoutForecast,
+    inventory: pd.DataFrame | None = None,
+    purchase_orders: pd.DataFrame | None = None,
+    *,
+    items: Any = None,
+    horizon: int | None = None,
+    n_paths: int = 1000,
+    lost_sales: bool = False,
+    lead_time_uncertainty: pd.DataFrame | None = None,
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    random_state: RandomStateLike = None,
+) -> pd.DataFrame:
+    """Projected on-hand stock per item and period: quantiles over the demand paths.
+
+    Parameters
+    ----------
+    forecast : DemandForecast or StockoutForecast
+        A forecast (then ``inventory`` is required), or the result of :func:`stockout_dates`,
+        whose inputs, settings and seed are reused so the chart matches its dates exactly
+        (then leave ``inventory``, ``purchase_orders`` and the settings at their defaults).
+    inventory, purchase_orders, horizon, n_paths, lost_sales, lead_time_uncertainty, random_state
+        As in :func:`stockout_dates`.
+    items : list of str, optional
+        Items to project (default all). Keep it short for large catalogues: the output has
+        one row per item and period.
+    quantiles : tuple of float, default (0.1, 0.5, 0.9)
+        Fractions in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item and period: ``item_id``, ``date`` (period start), ``on_hand_p10``,
+        ``on_hand_p50``, ``on_hand_p90`` (one column per quantile, units on hand at the end
+        of the period, never negative), ``p_stockout`` (P(first stockout by the period)),
+        ``status``. Items that could not be simulated have NaN values and their status.
+
+    Notes
+    -----
+    On hand at the end of period t is :math:`(S_t - D_t)^+` with backorders and the
+    lost-sales recursion's :math:`x_t^+` otherwise (see :func:`stockout_dates`). Quantiles
+    use the inverse empirical CDF (``numpy.quantile(method="inverted_cdf")``): each value is
+    one of the simulated on-hand levels.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from stockout_forecast.forecast.result import DemandForecast
+    >>> dates = pd.date_range("2024-03-01", periods=3, freq="D")
+    >>> fc = DemandForecast.from_mean(["A"], dates, np.array([[2.0, 2.0, 2.0]]))
+    >>> inv = pd.DataFrame({"item_id": ["A"], "on_hand_units": [5]})
+    >>> po = pd.DataFrame({"po_id": ["P1"], "item_id": ["A"], "supplier_id": ["S"],
+    ...     "units": [10], "order_date": ["2024-02-20"], "expected_date": ["2024-03-02"]})
+    >>> projected_inventory(fc, inv, po, n_paths=500, random_state=1)[["date", "on_hand_p50"]]
+            date  on_hand_p50
+    0 2024-03-01          3.0
+    1 2024-03-02         11.0
+    2 2024-03-03          9.0
+    """
+    qs = tuple(check_fraction(q, "quantiles") for q in quantiles)
+    if not qs:
+        raise ValueError("quantiles must contain at least one fraction in (0, 1).")
+    if isinstance(forecast, StockoutForecast):
+        if inventory is not None or purchase_orders is not None:
+            raise ValueError(
+                "projected_inventory(stockout_forecast) reuses that result's inputs; do not "
+                "pass inventory or purchase_orders as well."
+            )
+        base = scenario_of(forecast)
+        if base is None:
+            raise ValueError("This StockoutForecast carries no inputs to project from.")
+        sc = base
+        wanted = (
+            base.item_ids
+            if items is None
+            else np.asarray(
+                [str(i) for i in (items.tolist() if hasattr(items, "tolist") else items)]
+            )
+        )
+    else:
+        if inventory is None:
+            raise ValueError("projected_inventory(forecast, inventory, ...) needs an inventory.")
+        sc = prepare_scenario(
+            forecast,
+            inventory,
+            purchase_orders,
+            items=items,
+            horizon=horizon,
+            n_paths=n_paths,
+            lost_sales=lost_sales,
+            lead_time_uncertainty=lead_time_uncertainty,
+            chunk_size=None,
+            memory_budget_mb=DEFAULT_MEMORY_BUDGET_MB,
+            n_jobs=1,
+            random_state=random_state,
+        )
+        wanted = sc.item_ids
+    rows = pd.Index(sc.item_ids).get_indexer(pd.unique(np.asarray(wanted, dtype=object)))
+    if (rows < 0).any():
+        raise KeyError(f"items {format_ids(np.asarray(wanted)[rows < 0])} are not in this result.")
+    return projection_frame(sc, rows, qs)
