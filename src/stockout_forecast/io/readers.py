@@ -198,8 +198,11 @@ def _read_table(
 
 
 def _row_base(source: Any) -> int | None:
-    """How rows of a source are named: 2 (spreadsheet rows) for files, 1 for a database
-    query's result, None (index labels) for a DataFrame."""
+    """How rows of a source are named in messages.
+
+    2 (spreadsheet rows) for files, 1 for a database query's result, None (index labels)
+    for a DataFrame.
+    """
     if isinstance(source, pd.DataFrame):
         return None
     if _is_sqlalchemy(source) or _is_url(source):

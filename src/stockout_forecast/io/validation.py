@@ -538,10 +538,10 @@ def validate_tables(
     reader: str = "validate_dataset",
     map_hint: Callable[[str], Callable[[dict[str, str]], str]] | None = None,
 ) -> Dataset:
-    """Every table through :func:`validate_table`, then the dataset checks (one place for
-    :func:`validate_dataset` and :func:`~stockout_forecast.io.readers.read_dataset`).
+    """Every table through :func:`validate_table`, then the dataset checks.
 
-    ``where`` names each table's source for messages ("Source: sales.csv"); ``row_base``
+    The one place for :func:`validate_dataset` and
+    :func:`~stockout_forecast.io.readers.read_dataset`. ``where`` names each table's source for messages ("Source: sales.csv"); ``row_base``
     says how its rows are numbered (see :class:`TableContext`).
     """
     t = thresholds or Thresholds()
