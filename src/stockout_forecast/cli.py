@@ -5,6 +5,9 @@ Subcommands
 ``validate DATA``          check every table of a dataset against the data contract
 ``velocity DATA``          item velocity (units/day over in-stock days) as CSV or JSON
 ``report DATA --out DIR``  run the planner and write the HTML report and its CSV
+``serve --db URL``         run the HTTP service (``service/``; needs the ``service`` extra)
+``keys add --db URL``      create an API key for the service (also ``keys list``, ``keys revoke``)
+``plan --db URL``          re-plan every item of the service's store (nightly)
 
 Exit codes: 0 success; 2 bad command-line usage; 3 the data break the contract (the message
 says which table, column and rows, and what to do); 4 an input path does not exist;
@@ -126,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--max-rows", type=int, default=500, help="rows per table in the HTML")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    from .service.cli import add_subcommands  # serve, keys, plan (argparse only)
+
+    add_subcommands(sub)
     return p
 
 
@@ -220,7 +227,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    from .service.cli import COMMANDS, run
+
     handlers = {"validate": _cmd_validate, "velocity": _cmd_velocity, "report": _cmd_report}
+    handlers.update(dict.fromkeys(COMMANDS, run))
     try:
         try:
             return handlers[args.command](args, out)
