@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Security
+from fastapi import Body, Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import stockout_forecast as sof
 
@@ -156,7 +157,7 @@ def _request_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
+    assert isinstance(exc, StarletteHTTPException)
     names = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     return JSONResponse(
         {"error": names.get(exc.status_code, "http_error"), "message": str(exc.detail)},
@@ -210,9 +211,6 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.lane = ReplanLane(app.state.store, settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RequestError, _request_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
     if settings.cors_origins:
