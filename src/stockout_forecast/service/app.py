@@ -352,23 +352,28 @@ def _event_routes(app: FastAPI) -> None:
         "customer-orders": CustomerOrdersBatch,
     }
     for kind, batch in batches.items():
-        doc = EVENT_MODELS[kind].__doc__ or ""
-
-        def route(request: Request, body: Any, _kind: str = kind) -> dict[str, Any]:
-            return _post_events(request, _kind, body.events)
-
-        route.__annotations__["body"] = batch
         app.post(
             f"/v1/events/{kind}",
             response_model=EventsResponse,
             dependencies=WRITE,
             tags=["events"],
             summary=f"Record {kind.replace('-', ' ')}",
-            description=f"{doc} Each event's event_id is its idempotency key: a replayed key "
-            "changes nothing. Answers after the events are committed, and when each item's "
-            "state includes them (state 'current') or after the wait limit ('pending').",
+            description=f"{EVENT_MODELS[kind].__doc__ or ''} Each event's event_id is its "
+            "idempotency key: a replayed key changes nothing. Answers after the events are "
+            "committed, and when each item's state includes them (state 'current') or after "
+            "the wait limit ('pending').",
             name=f"events_{kind.replace('-', '_')}",
-        )(route)
+        )(_event_route(kind, batch))
+
+
+def _event_route(kind: str, batch: type[Any]) -> Callable[..., dict[str, Any]]:
+    """The handler of one event kind (its body model set as the annotation FastAPI reads)."""
+
+    def route(request: Request, body: Any) -> dict[str, Any]:
+        return _post_events(request, kind, body.events)
+
+    route.__annotations__["body"] = batch
+    return route
 
 
 def _state_routes(app: FastAPI) -> None:
