@@ -55,7 +55,10 @@ def shop(shop_template: Shop, tmp_path: Path) -> Shop:
     path = tmp_path / "shop.db"
     shutil.copy(shop_template.path, path)
     return Shop(
-        path, f"sqlite:///{path}", shop_template.dataset, shop_template.write_key,
+        path,
+        f"sqlite:///{path}",
+        shop_template.dataset,
+        shop_template.write_key,
         shop_template.read_key,
     )
 

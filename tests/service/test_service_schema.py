@@ -94,4 +94,6 @@ def test_no_server_error_and_every_answer_matches_the_schema(label, operations, 
     statuses: list[int] = []
     check()
     # the generated requests got past the key check: the operations themselves were exercised
-    assert statuses and 401 not in statuses and 403 not in statuses
+    assert statuses
+    assert 401 not in statuses
+    assert 403 not in statuses

@@ -112,7 +112,8 @@ WRITE = [Depends(_auth("write"))]
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    store: Store = request.app.state.store
+    return store
 
 
 # --------------------------------------------------------------------------- handlers
@@ -138,7 +139,7 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     first = errs[0] if errs else {"message": "invalid request"}
     body = {
         "error": "invalid_input",
-        "message": "; ".join(x["message"] for x in errs[:5])
+        "message": "; ".join(str(x["message"]) for x in errs[:5])
         + (f" (and {len(errs) - 5} more)" if len(errs) > 5 else ""),
         "table": first.get("table"),
         "column": first.get("column"),
@@ -300,7 +301,11 @@ def _post_events(request: Request, kind: str, events: list[Any]) -> dict[str, An
             fix="Send the events in several requests.",
         )
     today = utcnow().date()
-    late = [i for i, e in enumerate(events, 1) if e.date is not None and e.date > today + dt.timedelta(days=1)]
+    late = [
+        i
+        for i, e in enumerate(events, 1)
+        if e.date is not None and e.date > today + dt.timedelta(days=1)
+    ]
     if late:
         raise RequestError(
             f"events has dates in the future in rows {late[:5]} (today is {today}, UTC).",
@@ -499,8 +504,10 @@ def _state_routes(app: FastAPI) -> None:
         incentive, partial shipment, cancel). The promised date is stored on each line, so a
         later slip shows in GET /v1/notices. Payment is taken at shipping."""
         settings: ServiceSettings = request.app.state.settings
-        body = body or PromiseRequest()
-        return promise_answer(request.app.state.store, request.app.state.lane, settings, order_id, body)
+        body = body or PromiseRequest(incentive=None)
+        return promise_answer(
+            request.app.state.store, request.app.state.lane, settings, order_id, body
+        )
 
     @app.get(
         "/v1/notices",

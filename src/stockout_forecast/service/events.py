@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -42,7 +43,9 @@ __all__ = ["EVENT_MODELS", "apply_events"]
 
 Id = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
 ]
 Units = Annotated[float, Field(allow_inf_nan=False, ge=-1e7, le=1e7)]
 NonNeg = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1e9)]
@@ -145,7 +148,9 @@ def _set_on_hand(conn: Connection, item_id: str, on_hand: float, day: dt.date, a
     conn.execute(_inv.update().where(_inv.c.item_id == item_id).values(**vals))
     if as_of is None or day >= as_of:
         n = conn.execute(
-            _sh.update().where(_sh.c.item_id == item_id, _sh.c.date == day).values(on_hand_units=on_hand)
+            _sh.update()
+            .where(_sh.c.item_id == item_id, _sh.c.date == day)
+            .values(on_hand_units=on_hand)
         )
         if n.rowcount == 0:
             conn.execute(_sh.insert().values(item_id=item_id, date=day, on_hand_units=on_hand))
@@ -214,7 +219,9 @@ def _apply_receipt(conn: Connection, e: ReceiptEvent, day: dt.date) -> str:
         return f"no purchase-order line {e.po_id} for this item: counted as an unplanned receipt"
     received = (line.received_units or 0.0) + e.units
     conn.execute(
-        _po.update().where(key).values(received_units=received, received_date=max(day, line.order_date))
+        _po.update()
+        .where(key)
+        .values(received_units=received, received_date=max(day, line.order_date))
     )
     return ""
 
@@ -274,7 +281,7 @@ def _apply_customer_order(conn: Connection, e: CustomerOrderEvent, day: dt.date)
     return ""
 
 
-_APPLY = {
+_APPLY: dict[str, Callable[[Connection, Any, dt.date], str]] = {
     "sales": _apply_sale,
     "receipts": _apply_receipt,
     "stock-counts": _apply_count,
@@ -283,7 +290,9 @@ _APPLY = {
 }
 
 
-def line_owner_conflicts(conn: Connection, events: list[CustomerOrderEvent]) -> list[tuple[int, str]]:
+def line_owner_conflicts(
+    conn: Connection, events: list[CustomerOrderEvent]
+) -> list[tuple[int, str]]:
     """Events that would move an existing customer line to another item: (row, message)."""
     bad = []
     for i, e in enumerate(events, start=1):
@@ -332,7 +341,7 @@ def apply_events(
                 continue
             day = e.date or today
             res["note"] = apply(conn, e, day)
-            seq = conn.execute(
+            pk = conn.execute(
                 events_t.insert().values(
                     kind=kind,
                     event_id=e.event_id,
@@ -340,11 +349,13 @@ def apply_events(
                     payload=payload,
                     received_at=utcnow(),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert pk is not None
+            new_seq = int(pk[0])
             store.advance_as_of(conn, day)
-            seen[e.event_id] = (int(seq), payload)
-            touched[e.item_id] = int(seq)
-            res.update(status="applied", seq=int(seq))
+            seen[e.event_id] = (new_seq, payload)
+            touched[e.item_id] = new_seq
+            res.update(status="applied", seq=new_seq)
             results.append(res)
     return results, touched
 
@@ -361,6 +372,7 @@ def log_promise(conn: Connection, order_id: str, item_ids: list[str], token: str
                 payload=json.dumps({"order_id": order_id}),
                 received_at=utcnow(),
             )
-        ).inserted_primary_key[0]
-        out[iid] = int(seq)
+        ).inserted_primary_key
+        assert seq is not None
+        out[iid] = int(seq[0])
     return out

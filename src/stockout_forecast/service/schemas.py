@@ -28,7 +28,7 @@ TableIn = Annotated[
 ColumnMaps = Annotated[
     dict[str, dict[str, str]] | None,
     Field(
-        description='Your column names mapped to the contract\'s, per table, e.g. '
+        description="Your column names mapped to the contract's, per table, e.g. "
         '{"sales": {"SKU": "item_id", "Qty": "units"}}.'
     ),
 ]

@@ -78,7 +78,10 @@ def records(df: pd.DataFrame | None, columns: list[str] | None = None) -> list[d
     if df is None or len(df) == 0:
         return []
     cols = [c for c in (columns or list(df.columns)) if c in df.columns]
-    return [{c: jsonify(v) for c, v in zip(cols, row, strict=True)} for row in df[cols].itertuples(index=False)]
+    return [
+        {c: jsonify(v) for c, v in zip(cols, row, strict=True)}
+        for row in df[cols].itertuples(index=False)
+    ]
 
 
 def _pick(row: pd.Series | None, cols: tuple[str, ...]) -> dict[str, Any]:
@@ -142,7 +145,7 @@ def _backorders(plan: Any, ds: sof.Dataset, settings: ServiceSettings) -> Any:
         ds.purchase_orders,
         rec,
         as_of=plan.as_of,
-        promise=settings.promise,
+        promise=settings.promise,  # type: ignore[arg-type]
         lead_times=plan.lead_times,
         suppliers=ds.suppliers,
     )
@@ -272,7 +275,9 @@ def states_from_plan(
     return out
 
 
-def _item_dataset(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[sof.Dataset, list[str]]:
+def _item_dataset(
+    tables: dict[str, pd.DataFrame], as_of: pd.Timestamp
+) -> tuple[sof.Dataset, list[str]]:
     """A validated one-item Dataset from the store's rows (empty tables left out)."""
     present = {k: v for k, v in tables.items() if len(v)}
     if "inventory" in present:
@@ -283,7 +288,7 @@ def _item_dataset(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple
         present["customer_orders"] = tables["customer_orders"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ds = sof.validate_dataset(sof.Dataset(**present, source="service store"))
+        ds = sof.validate_dataset(sof.Dataset(**present, source="service store"))  # type: ignore[arg-type]
     notes = list(ds.notes) + [str(w.message) for w in caught if str(w.message) not in ds.notes]
     return ds, notes
 
@@ -300,7 +305,12 @@ def _models(model: str | None) -> Any:
 
 
 def _fallback_state(
-    item_id: str, tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, seq: int, status: str, reason: str
+    item_id: str,
+    tables: dict[str, pd.DataFrame],
+    as_of: pd.Timestamp,
+    seq: int,
+    status: str,
+    reason: str,
 ) -> dict[str, Any]:
     """A state for an item that cannot be planned: its stock, and why."""
     inv = tables["inventory"]

@@ -92,6 +92,7 @@ def forecast(body: ForecastRequest, settings: ServiceSettings) -> dict[str, Any]
     seeds = np.random.SeedSequence(body.random_state).spawn(3)
 
     def go() -> Any:
+        assert ds.sales is not None
         hist = sof.demand_history(ds.sales, ds.stock_history, freq=body.freq, as_of=as_of)
         return sof.forecast_demand(
             hist,
@@ -140,6 +141,8 @@ def stockouts(body: StockoutRequest, settings: ServiceSettings) -> dict[str, Any
     seeds = np.random.SeedSequence(body.random_state).spawn(3)
 
     def go() -> Any:
+        assert ds.sales is not None
+        assert ds.inventory is not None
         hist = sof.demand_history(ds.sales, ds.stock_history, freq="D", as_of=as_of)
         fc = sof.forecast_demand(
             hist, "auto", horizon=body.horizon, n_paths=body.n_paths, random_state=seeds[0]
@@ -149,7 +152,14 @@ def stockouts(body: StockoutRequest, settings: ServiceSettings) -> dict[str, Any
             po = ds.purchase_orders
             if po is None:
                 po = pd.DataFrame(
-                    columns=["po_id", "item_id", "supplier_id", "units", "order_date", "expected_date"]
+                    columns=[
+                        "po_id",
+                        "item_id",
+                        "supplier_id",
+                        "units",
+                        "order_date",
+                        "expected_date",
+                    ]
                 )
             lt = sof.lead_time_history(po, ds.suppliers, as_of=as_of)
         return sof.stockout_dates(

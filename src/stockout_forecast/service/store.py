@@ -204,7 +204,7 @@ def frame_records(df: pd.DataFrame, table: str) -> list[dict[str, Any]]:
         if c in out.columns:
             out[c] = pd.to_datetime(out[c]).dt.date.astype(object).where(out[c].notna(), None)
     recs = out.to_dict("records")
-    return [{k: _py(v) for k, v in r.items()} for r in recs]
+    return [{str(k): _py(v) for k, v in r.items()} for r in recs]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -306,7 +306,8 @@ class Store:
     # ------------------------------------------------------------------ contents
     def n_sales(self, conn: Connection) -> int:
         """Number of sales rows (0: an empty store)."""
-        return int(conn.execute(sa.select(sa.func.count()).select_from(md.tables["sales"])).scalar())
+        n = conn.execute(sa.select(sa.func.count()).select_from(md.tables["sales"])).scalar()
+        return int(n or 0)
 
     def item_ids(self, conn: Connection) -> list[str]:
         """Every item id the store knows (any contract table)."""
@@ -407,7 +408,8 @@ class Store:
 
     def n_events(self, conn: Connection) -> int:
         """Events accepted so far."""
-        return int(conn.execute(sa.select(sa.func.count()).select_from(events_t)).scalar())
+        n = conn.execute(sa.select(sa.func.count()).select_from(events_t)).scalar()
+        return int(n or 0)
 
 
 def open_store(url: str) -> Store:

@@ -90,7 +90,7 @@ def error_detail(err: Exception, table: str | None) -> RequestError:
     if fix and "column_map" in fix:
         fix = (
             "Send the columns under the contract's names (item_id, date, units, ...), or map "
-            "yours with column_maps, e.g. {\"sales\": {\"SKU\": \"item_id\"}}."
+            'yours with column_maps, e.g. {"sales": {"SKU": "item_id"}}.'
         )
     return RequestError(msg, table=t, column=column, rows=rows, fix=fix)
 
@@ -174,7 +174,7 @@ def build_dataset(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            ds = sof.validate_dataset(sof.Dataset(**frames, source="request"))
+            ds = sof.validate_dataset(sof.Dataset(**frames, source="request"))  # type: ignore[arg-type]
     except ValueError as err:
         raise error_detail(err, None) from err
     extra = [str(w.message) for w in caught if str(w.message) not in ds.notes]

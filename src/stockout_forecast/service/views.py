@@ -143,7 +143,11 @@ def promise_answer(
     for r in rows:
         st = states.get(r.item_id) or {}
         sl = next(
-            (x for x in st.get("lines", []) if x["order_id"] == order_id and x["line_id"] == r.line_id),
+            (
+                x
+                for x in st.get("lines", [])
+                if x["order_id"] == order_id and x["line_id"] == r.line_id
+            ),
             None,
         )
         if sl is None:
@@ -175,7 +179,7 @@ def promise_answer(
             }
         )
     dates = [x["promised_date"] for x in lines]
-    date = max(dates) if dates and all(dates) else None  # type: ignore[type-var]
+    date = max(dates) if dates and all(dates) else None
     p50s = [x["promised_date_p50"] for x in lines]
     with store.write() as conn:
         for x in lines:
@@ -193,7 +197,7 @@ def promise_answer(
         "customer_id": next((r.customer_id for r in rows if r.customer_id), None),
         "as_of": next((s.get("as_of") for s in states.values() if s), None),
         "promised_date": date,
-        "promised_date_p50": max(p50s) if p50s and all(p50s) else None,  # type: ignore[type-var]
+        "promised_date_p50": max(p50s) if p50s and all(p50s) else None,
         "units_ship_now": sum(x["units_ship_now"] for x in lines),
         "lines": lines,
         "options": _options(lines, date, body.incentive or settings.incentive),
