@@ -33,6 +33,7 @@ LAYERS: tuple[str, ...] = (
     "supply",
     "report",
     "planner",
+    "service",
     "cli",
     "__init__",
 )

@@ -1,0 +1,316 @@
+"""Benchmark of the HTTP service against a live server on 127.0.0.1 (not a timed test).
+
+What it does:
+
+1. Fills a store from the demo shop (``data/sample``, 300 items) and plans it, unless
+   ``--db`` names a store that is filled already; creates a write key.
+2. Measures the per-item re-plan an event triggers, in process (``compute_item`` on
+   ``--replan-items`` items): the cost of "each event updates its item, and only its item".
+3. Starts ``stockout-forecast serve`` on a free port of 127.0.0.1 and sends ``--requests``
+   requests from ``--concurrency`` threads, each on its own keep-alive connection: a seeded
+   mix of availability reads (``GET /v1/availability``) and sales events
+   (``POST /v1/events/sales``, one unit of a random item; ``--event-share`` of the requests).
+4. Meanwhile a probe thread, every second, sells the whole free stock of an in-stock item and
+   reads its availability until the read shows it: the time from sending the event to the
+   first read that shows its effect.
+
+Prints requests, errors, wall time, requests per second, p50/p99 latency (all, reads,
+events) and the probe's visibility times; ``--out FILE`` also writes them as JSON.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_service.py                 # 1,000 requests, 8 threads
+    .venv/bin/python benchmarks/bench_service.py --requests 2000 --event-share 0.1
+
+Traffic goes only to 127.0.0.1, the loop is bounded by ``--requests``, and the server is
+stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Client:
+    """One keep-alive HTTP connection to the server."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.port, self.key = port, key
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json", "X-API-Key": self.key}
+        data = None if body is None else json.dumps(body)
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            r = self.conn.getresponse()
+            return r.status, json.loads(r.read())
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+
+
+def prepare_store(db: Path, data: Path) -> str:
+    import stockout_forecast as sof
+    from stockout_forecast.service import ServiceSettings
+    from stockout_forecast.service.state import plan_store
+    from stockout_forecast.service.store import Store, import_dataset
+
+    url = f"sqlite:///{db}"
+    store = Store(url)
+    with store.read() as conn:
+        empty = store.n_sales(conn) == 0
+    if empty:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import_dataset(store, sof.read_dataset(data))
+        t1 = time.perf_counter()
+        plan_store(store, ServiceSettings(db_url=url))
+        print(
+            f"store: loaded {data} in {t1 - t0:.1f} s, planned 300 items in "
+            f"{time.perf_counter() - t1:.1f} s"
+        )
+    store.dispose()
+    return url
+
+
+def replan_cost(url: str, n: int) -> list[float]:
+    """Seconds per one-item re-plan (compute_item), on the first ``n`` items."""
+    from stockout_forecast.service import ServiceSettings
+    from stockout_forecast.service.state import compute_item
+    from stockout_forecast.service.store import Store
+
+    store = Store(url)
+    with store.read() as conn:
+        ids = store.item_ids(conn)[:n]
+    settings = ServiceSettings(db_url=url)
+    compute_item(store, ids[0], settings)  # warm-up (imports, caches)
+    out = []
+    for iid in ids:
+        t0 = time.perf_counter()
+        compute_item(store, iid, settings)
+        out.append(time.perf_counter() - t0)
+    store.dispose()
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def run(args: argparse.Namespace) -> dict:
+    from stockout_forecast.service.keys import add_key
+    from stockout_forecast.service.store import Store
+
+    tmp = tempfile.TemporaryDirectory()
+    db = Path(args.db) if args.db else Path(tmp.name) / "shop.db"
+    url = prepare_store(db, Path(args.data))
+    store = Store(url)
+    key = add_key(store, "write", "bench")
+    with store.read() as conn:
+        as_of = store.as_of(conn)
+        items = store.item_ids(conn)
+        states = store.get_states(conn, items)
+    store.dispose()
+    day = as_of.strftime("%Y-%m-%d")
+    costs = replan_cost(url, args.replan_items)
+    print(
+        f"one-item re-plan (in process, {len(costs)} items): median {statistics.median(costs) * 1e3:.0f} ms, "
+        f"max {max(costs) * 1e3:.0f} ms"
+    )
+
+    port = _free_port()
+    log = open(Path(tmp.name) / "serve.log", "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stockout_forecast.cli",
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Client(port, key).call("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.1)
+        return load(args, port, key, items, states, day, costs)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+        log.close()
+        tmp.cleanup()
+
+
+def load(args, port, key, items, states, day, costs) -> dict:
+    rng = np.random.default_rng(args.seed)
+    kinds = np.where(rng.random(args.requests) < args.event_share, "event", "read")
+    picks = rng.choice(items, size=args.requests)
+    # the probe sells out these items; the load's events use the others
+    probe_items = [i for i in items if states[i]["availability"].get("status") == "in_stock"][:20]
+    picks = np.where(np.isin(picks, probe_items), items[0], picks)
+    local = threading.local()
+    lat: dict[str, list[float]] = {"read": [], "event": []}
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = Client(port, key)
+        kind, item = kinds[i], str(picks[i])
+        t0 = time.perf_counter()
+        try:
+            if kind == "read":
+                status, body = local.client.call("GET", f"/v1/availability?item_id={item}")
+                ok = status == 200 and body["items"][0]["item_id"] == item
+            else:
+                ev = {
+                    "event_id": f"bench-{args.seed}-{i}",
+                    "item_id": item,
+                    "units": 1,
+                    "date": day,
+                }
+                status, body = local.client.call("POST", "/v1/events/sales", {"events": [ev]})
+                ok = status == 200 and body["applied"] + body["duplicates"] == 1
+        except Exception as err:  # counted, never hidden
+            status, ok = -1, False
+            body = {"error": repr(err)}
+        dt = time.perf_counter() - t0
+        with lock:
+            lat[kind].append(dt)
+            if not ok:
+                errors.append(f"{kind} {item}: {status} {str(body)[:200]}")
+
+    visible: list[float] = []
+    probe_errors: list[str] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        c = Client(port, key)
+        for n, item in enumerate(probe_items):
+            if done.wait(1.0):
+                return
+            free = states[item]["availability"]["units_available"]
+            ev = {"event_id": f"probe-{args.seed}-{n}", "item_id": item, "units": free, "date": day}
+            t0 = time.perf_counter()
+            status, _ = c.call("POST", "/v1/events/sales", {"events": [ev]})
+            if status != 200:
+                probe_errors.append(f"probe event {item}: {status}")
+                continue
+            while time.perf_counter() - t0 < 30:
+                _, body = c.call("GET", f"/v1/availability?item_id={item}")
+                if body["items"][0]["units_available"] == 0:
+                    visible.append(time.perf_counter() - t0)
+                    break
+            else:
+                probe_errors.append(f"probe {item}: not visible within 30 s")
+
+    prober = threading.Thread(target=probe)
+    t_start = time.perf_counter()
+    prober.start()
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        list(pool.map(one, range(args.requests)))
+    wall = time.perf_counter() - t_start
+    done.set()
+    prober.join(60)
+    every = lat["read"] + lat["event"]
+    res = {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "event_share": args.event_share,
+        "errors": len(errors),
+        "error_examples": errors[:5],
+        "wall_s": wall,
+        "requests_per_s": args.requests / wall,
+        "p50_ms": pct(every, 50) * 1e3,
+        "p99_ms": pct(every, 99) * 1e3,
+        "reads": len(lat["read"]),
+        "read_p50_ms": pct(lat["read"], 50) * 1e3,
+        "read_p99_ms": pct(lat["read"], 99) * 1e3,
+        "events": len(lat["event"]),
+        "event_p50_ms": pct(lat["event"], 50) * 1e3,
+        "event_p99_ms": pct(lat["event"], 99) * 1e3,
+        "visibility_probes": len(visible),
+        "visibility_max_ms": max(visible) * 1e3 if visible else float("nan"),
+        "visibility_median_ms": statistics.median(visible) * 1e3 if visible else float("nan"),
+        "probe_errors": probe_errors,
+        "replan_median_ms": statistics.median(costs) * 1e3,
+        "replan_max_ms": max(costs) * 1e3,
+    }
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--requests", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--event-share", type=float, default=0.2, help="share of sales events")
+    p.add_argument("--replan-items", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", default=str(ROOT / "data" / "sample"), help="dataset to load")
+    p.add_argument("--db", help="store file to use (default: a fresh one in a temp folder)")
+    p.add_argument("--out", help="also write the figures as JSON here")
+    args = p.parse_args(argv)
+    res = run(args)
+    print(
+        f"{res['requests']:,} requests at concurrency {res['concurrency']} "
+        f"({res['reads']} availability reads, {res['events']} sales events): "
+        f"{res['errors']} errors, {res['wall_s']:.1f} s, {res['requests_per_s']:.0f} req/s\n"
+        f"latency all   p50 {res['p50_ms']:.1f} ms  p99 {res['p99_ms']:.1f} ms\n"
+        f"latency reads p50 {res['read_p50_ms']:.1f} ms  p99 {res['read_p99_ms']:.1f} ms\n"
+        f"latency event p50 {res['event_p50_ms']:.1f} ms  p99 {res['event_p99_ms']:.1f} ms "
+        f"(an event answers once its item is re-planned)\n"
+        f"event -> visible in a read: {res['visibility_probes']} probes, median "
+        f"{res['visibility_median_ms']:.0f} ms, max {res['visibility_max_ms']:.0f} ms"
+    )
+    for e in res["error_examples"] + res["probe_errors"]:
+        print("error:", e)
+    if args.out:
+        Path(args.out).write_text(json.dumps(res, indent=1))
+    return 0 if res["errors"] == 0 and not res["probe_errors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
