@@ -764,3 +764,32 @@ def test_reorder_equals_the_planner(client, shop):
     assert missing.status_code == 422
     assert missing.json()["table"] == "suppliers"
     assert "Field required" in missing.json()["message"]
+
+
+def test_stock_is_current_at_commit_and_the_replan_follows(client, shop, writer):
+    import time
+
+    r = client.post(
+        "/v1/events/sales",
+        params={"wait": "false"},
+        json={
+            "events": [{"event_id": "nw1", "item_id": "SKU-00002", "units": 40, "date": NEXT_DAY}]
+        },
+        headers=writer,
+    )
+    assert r.status_code == 200
+    seq = r.json()["results"][0]["seq"]
+    # stock and availability include the sale as soon as it is acknowledged
+    a = client.get("/v1/availability", params={"item_id": "SKU-00002"}).json()["items"][0]
+    assert a["units_available"] == 2  # 42 on hand - 40 sold
+    assert a["status"] == "low_stock"
+    assert a["message"] == "Only 2 left"
+    deadline = time.monotonic() + 30
+    while (st := client.get("/v1/items/SKU-00002").json())["event_seq"] < seq:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # the re-plan agrees with the figures shown at commit, and is no longer provisional
+    assert st["provisional"] is False
+    assert st["availability"]["units_available"] == 2
+    assert st["availability"]["status"] == "low_stock"
+    assert st["stock"]["on_hand_units"] == 2

@@ -288,7 +288,7 @@ def _stateless_routes(app: FastAPI) -> None:
         return stateless.reorder(body, request.app.state.settings)
 
 
-def _post_events(request: Request, kind: str, events: list[Any]) -> dict[str, Any]:
+def _post_events(request: Request, kind: str, events: list[Any], wait: bool) -> dict[str, Any]:
     settings: ServiceSettings = request.app.state.settings
     store = _store(request)
     if len(events) > settings.max_events:
@@ -325,10 +325,17 @@ def _post_events(request: Request, kind: str, events: list[Any]) -> dict[str, An
                 rows=[r for r, _ in bad[:5]],
                 fix="Close the line (units 0) and open a new line for the other item.",
             )
-    results, touched = apply_events(store, kind, events, today)
+    results, touched = apply_events(
+        store,
+        kind,
+        events,
+        today,
+        low_stock_units=settings.low_stock_units,
+        promise=settings.promise,
+    )
     lane: ReplanLane = request.app.state.lane
     lane.submit(touched)
-    current = lane.wait(touched, settings.wait_seconds) if touched else True
+    current = lane.wait(touched, settings.wait_seconds) if touched and wait else not touched
     with store.read() as conn:
         seqs = store.last_seqs(conn, sorted({r["item_id"] for r in results}))
     items = [
@@ -374,8 +381,18 @@ def _event_routes(app: FastAPI) -> None:
 def _event_route(kind: str, batch: type[Any]) -> Callable[..., dict[str, Any]]:
     """The handler of one event kind (its body model set as the annotation FastAPI reads)."""
 
-    def route(request: Request, body: Any) -> dict[str, Any]:
-        return _post_events(request, kind, body.events)
+    def route(
+        request: Request,
+        body: Any,
+        wait: Annotated[
+            bool,
+            Query(
+                description="Answer when the items' re-plan is done (true) or at commit "
+                "(false; stock and availability are up to date at commit either way)."
+            ),
+        ] = True,
+    ) -> dict[str, Any]:
+        return _post_events(request, kind, body.events, wait)
 
     route.__annotations__["body"] = batch
     return route

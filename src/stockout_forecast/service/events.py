@@ -304,8 +304,87 @@ def line_owner_conflicts(
     return bad
 
 
+def _stock_view(
+    conn: Connection, store: Store, item_id: str, low_stock_units: float, promise: str
+) -> None:
+    """Bring the item's stock and availability up to date at once, in the event's transaction.
+
+    The rest of the state (velocity, stockout dates, orders, promise dates) follows with the
+    item's re-plan; until then the state says ``"provisional": true``. The allocation is the
+    one of :func:`stockout_forecast.promise_dates` in aggregate: the units owed to open lines
+    take the stock first, then each scheduled receipt in turn, and what is left of each
+    source is free; the availability rule is the one of
+    :func:`stockout_forecast.availability_feed`.
+    """
+    st = store.get_states(conn, [item_id]).get(item_id)
+    inv = conn.execute(sa.select(_inv).where(_inv.c.item_id == item_id)).first()
+    if st is None or inv is None or not st.get("availability"):
+        return  # a new item: its first re-plan makes its state
+    on_hand = float(inv.on_hand_units)
+    owed = float(inv.backordered_units or 0.0)
+    held = float(inv.allocated_units or 0.0)
+    as_of = store.as_of(conn)
+    day = None if as_of is None else as_of.strftime("%Y-%m-%d")
+    open_po = {
+        r.po_id
+        for r in conn.execute(
+            sa.select(_po.c.po_id).where(_po.c.item_id == item_id, _po.c.received_date.is_(None))
+        )
+    }
+    sources: list[dict[str, Any]] = [
+        {
+            "kind": "stock",
+            "source_id": "stock",
+            "supplier_id": "",
+            "units": max(on_hand - held, 0.0),
+            "date_p50": day,
+            "date_p90": day,
+        }
+    ]
+    sources += [
+        dict(s)
+        for s in st.get("supply") or []
+        if s.get("kind") == "recommended"
+        or (s.get("kind") == "po" and s.get("source_id") in open_po)
+    ]
+    total = 0.0
+    for s in sources:
+        start, total = total, total + float(s.get("units") or 0.0)
+        s["units_free"] = max(total - max(start, owed), 0.0)
+    free = float(sources[0]["units_free"])
+    nxt = next((s for s in sources[1:] if s["units_free"] > 1e-9), None)
+    date = None if nxt is None else nxt["date_p90" if promise == "p90" else "date_p50"]
+    if free > 0 and free >= low_stock_units:
+        status, message = "in_stock", "In stock"
+    elif free > 0:
+        status, message = "low_stock", f"Only {free:g} left"
+    elif date is not None:
+        status, message = "backorder", f"Backorder: ships by {date}"
+    else:
+        status, message = "unavailable", "Currently unavailable"
+    st["stock"].update(
+        on_hand_units=on_hand, backordered_units=owed, available_units=on_hand - owed - held
+    )
+    st["availability"] = {
+        "status": status,
+        "message": message,
+        "units_available": free,
+        "next_available_date": date if status == "backorder" else None,
+        "next_available_units": nxt["units_free"] if status == "backorder" and nxt else 0.0,
+    }
+    st["supply"] = sources
+    st["provisional"] = True
+    store.put_state(conn, item_id, int(st["event_seq"]), st, st.get("forecast_model"))
+
+
 def apply_events(
-    store: Store, kind: str, events: list[Any], today: dt.date
+    store: Store,
+    kind: str,
+    events: list[Any],
+    today: dt.date,
+    *,
+    low_stock_units: float = 5.0,
+    promise: str = "p90",
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Apply a validated batch in one transaction.
 
@@ -357,6 +436,8 @@ def apply_events(
             touched[e.item_id] = new_seq
             res.update(status="applied", seq=new_seq)
             results.append(res)
+        for iid in touched:
+            _stock_view(conn, store, iid, low_stock_units, promise)
     return results, touched
 
 

@@ -227,6 +227,11 @@ class ItemState(BaseModel):
     lines: Rows
     notices: Rows
     notes: list[str]
+    provisional: bool = Field(
+        False,
+        description="True: stock and availability include events that the rest (velocity, "
+        "stockout dates, orders, promise dates) does not yet; the item's re-plan follows.",
+    )
 
 
 class ItemsPage(BaseModel):
