@@ -9,10 +9,13 @@ What it does:
 3. Starts ``stockout-forecast serve`` on a free port of 127.0.0.1 and sends ``--requests``
    requests from ``--concurrency`` threads, each on its own keep-alive connection: a seeded
    mix of availability reads (``GET /v1/availability``) and sales events
-   (``POST /v1/events/sales``, one unit of a random item; ``--event-share`` of the requests).
+   (``POST /v1/events/sales``, one unit of a random item; ``--event-share`` of the requests),
+   answered at commit (``?wait=false``) or, with ``--wait``, once the item is re-planned.
 4. Meanwhile a probe thread, every second, sells the whole free stock of an in-stock item and
    reads its availability until the read shows it: the time from sending the event to the
-   first read that shows its effect.
+   first read that shows its effect; then it waits for the item's full re-plan (velocity,
+   stockout dates, orders) and records that lag too.
+5. After the load: how long the re-plan queue takes to empty.
 
 Prints requests, errors, wall time, requests per second, p50/p99 latency (all, reads,
 events) and the probe's visibility times; ``--out FILE`` also writes them as JSON.
@@ -224,6 +227,7 @@ def load(args, port, key, items, states, day, costs) -> dict:
                 errors.append(f"{kind} {item}: {status} {str(body)[:200]}")
 
     visible: list[float] = []
+    replanned: list[float] = []
     probe_errors: list[str] = []
     done = threading.Event()
 
@@ -235,10 +239,11 @@ def load(args, port, key, items, states, day, costs) -> dict:
             free = states[item]["availability"]["units_available"]
             ev = {"event_id": f"probe-{args.seed}-{n}", "item_id": item, "units": free, "date": day}
             t0 = time.perf_counter()
-            status, _ = c.call("POST", "/v1/events/sales", {"events": [ev]})
+            status, out = c.call("POST", "/v1/events/sales?wait=false", {"events": [ev]})
             if status != 200:
                 probe_errors.append(f"probe event {item}: {status}")
                 continue
+            seq = out["results"][0]["seq"]
             while time.perf_counter() - t0 < 30:
                 _, body = c.call("GET", f"/v1/availability?item_id={item}")
                 if body["items"][0]["units_available"] == 0:
@@ -246,6 +251,12 @@ def load(args, port, key, items, states, day, costs) -> dict:
                     break
             else:
                 probe_errors.append(f"probe {item}: not visible within 30 s")
+            while time.perf_counter() - t0 < 120:
+                _, st = c.call("GET", f"/v1/items/{item}")
+                if st["event_seq"] >= seq:
+                    replanned.append(time.perf_counter() - t0)
+                    break
+                time.sleep(0.02)
 
     prober = threading.Thread(target=probe)
     t_start = time.perf_counter()
@@ -254,7 +265,12 @@ def load(args, port, key, items, states, day, costs) -> dict:
         list(pool.map(one, range(args.requests)))
     wall = time.perf_counter() - t_start
     done.set()
-    prober.join(60)
+    prober.join(120)
+    t_drain = time.perf_counter()
+    c = Client(port, key)
+    while c.call("GET", "/healthz")[1]["replan_backlog"] and time.perf_counter() - t_drain < 600:
+        time.sleep(0.1)
+    drain = time.perf_counter() - t_drain
     every = lat["read"] + lat["event"]
     res = {
         "requests": args.requests,
@@ -275,6 +291,10 @@ def load(args, port, key, items, states, day, costs) -> dict:
         "visibility_probes": len(visible),
         "visibility_max_ms": max(visible) * 1e3 if visible else float("nan"),
         "visibility_median_ms": statistics.median(visible) * 1e3 if visible else float("nan"),
+        "replan_lag_median_ms": statistics.median(replanned) * 1e3 if replanned else float("nan"),
+        "replan_lag_max_ms": max(replanned) * 1e3 if replanned else float("nan"),
+        "queue_drain_after_load_s": drain,
+        "wait_for_replan": bool(args.wait),
         "probe_errors": probe_errors,
         "replan_median_ms": statistics.median(costs) * 1e3,
         "replan_max_ms": max(costs) * 1e3,
@@ -288,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--event-share", type=float, default=0.2, help="share of sales events")
     p.add_argument("--replan-items", type=int, default=30)
+    p.add_argument(
+        "--wait", action="store_true", help="load events wait for their re-plan (default: not)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", default=str(ROOT / "data" / "sample"), help="dataset to load")
     p.add_argument("--db", help="store file to use (default: a fresh one in a temp folder)")
@@ -303,7 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         f"latency event p50 {res['event_p50_ms']:.1f} ms  p99 {res['event_p99_ms']:.1f} ms "
         f"(an event answers once its item is re-planned)\n"
         f"event -> visible in a read: {res['visibility_probes']} probes, median "
-        f"{res['visibility_median_ms']:.0f} ms, max {res['visibility_max_ms']:.0f} ms"
+        f"{res['visibility_median_ms']:.0f} ms, max {res['visibility_max_ms']:.0f} ms\n"
+        f"event -> item fully re-planned (velocity, stockout dates, orders): median "
+        f"{res['replan_lag_median_ms']:.0f} ms, max {res['replan_lag_max_ms']:.0f} ms; "
+        f"re-plan queue empty {res['queue_drain_after_load_s']:.1f} s after the load\n"
+        f"one-item re-plan alone: median {res['replan_median_ms']:.0f} ms"
     )
     for e in res["error_examples"] + res["probe_errors"]:
         print("error:", e)
