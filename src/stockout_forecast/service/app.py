@@ -258,8 +258,11 @@ def _stateless_routes(app: FastAPI) -> None:
         horizon: Annotated[int | None, Query(ge=1, le=366, description="CSV body only")] = None,
         model: Annotated[str | None, Query(max_length=40, description="CSV body only")] = None,
     ) -> dict[str, Any]:
-        """History as JSON (the `sales` field: records or CSV text) or a `text/csv` body (the
-        sales table; options as query parameters)."""
+        """Forecast demand per item and period.
+
+        History as JSON (the `sales` field: records or CSV text) or a `text/csv` body (the
+        sales table; options as query parameters).
+        """
         if isinstance(body, str):
             opts = {k: v for k, v in (("freq", freq), ("horizon", horizon), ("model", model)) if v}
             body = ForecastRequest(sales=body, **opts)  # type: ignore[arg-type]
@@ -517,9 +520,12 @@ def _state_routes(app: FastAPI) -> None:
     def promise(
         request: Request, order_id: str, body: PromiseRequest | None = None
     ) -> dict[str, Any]:
-        """P50/P90 date per open line, what ships now, and the options to offer (wait with an
+        """Promise dates for an open customer order.
+
+        P50/P90 date per open line, what ships now, and the options to offer (wait with an
         incentive, partial shipment, cancel). The promised date is stored on each line, so a
-        later slip shows in GET /v1/notices. Payment is taken at shipping."""
+        later slip shows in GET /v1/notices. Payment is taken at shipping.
+        """
         settings: ServiceSettings = request.app.state.settings
         body = body or PromiseRequest(incentive=None)
         return promise_answer(

@@ -37,6 +37,7 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass the request on with its body read, or answer 413."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -63,6 +63,8 @@ class ForecastRequest(_Request):
 
 
 class ForecastItem(BaseModel):
+    """Per item: the model used, its status and the reason."""
+
     item_id: str
     model: str
     status: str
@@ -70,6 +72,8 @@ class ForecastItem(BaseModel):
 
 
 class ForecastResponse(BaseModel):
+    """Quantiles per item and period, with each item's model and status."""
+
     frequency: str = Field(description="Period of the forecast: D, W or M.")
     as_of: str | None
     quantile_levels: list[float]
@@ -98,6 +102,8 @@ class StockoutRequest(_Request):
 
 
 class StockoutResponse(BaseModel):
+    """The stockout-date distribution per item."""
+
     as_of: str | None
     n_paths: int
     items: Rows = Field(
@@ -126,6 +132,8 @@ class ReorderRequest(_Request):
 
 
 class ReorderResponse(BaseModel):
+    """Order recommendations and the supplier split of the orders to place now."""
+
     as_of: str | None
     orders: Rows = Field(
         description="One row per item (recommend_orders): order_now, order_units, "
@@ -158,6 +166,8 @@ CustomerOrdersBatch = _batch(CustomerOrderEvent, "CustomerOrdersBatch")
 
 
 class EventResult(BaseModel):
+    """What became of one event."""
+
     event_id: str
     item_id: str
     status: Literal["applied", "duplicate", "conflict"]
@@ -166,6 +176,8 @@ class EventResult(BaseModel):
 
 
 class ItemProgress(BaseModel):
+    """Whether an item's state already includes the events of the request."""
+
     item_id: str
     event_seq: int
     state: Literal["current", "pending"] = Field(
@@ -175,6 +187,8 @@ class ItemProgress(BaseModel):
 
 
 class EventsResponse(BaseModel):
+    """The outcome of an event batch."""
+
     applied: int
     duplicates: int
     conflicts: int
@@ -184,6 +198,8 @@ class EventsResponse(BaseModel):
 
 # ------------------------------------------------------------------------- state
 class Availability(BaseModel):
+    """What the shop page shows for an item; with ``units``, a quote."""
+
     item_id: str
     status: Literal["in_stock", "low_stock", "backorder", "unavailable", "unknown"]
     message: str = Field(description="The text to show on the shop page.")
@@ -200,6 +216,8 @@ class Availability(BaseModel):
 
 
 class AvailabilityResponse(BaseModel):
+    """Availability per item asked for, in the order asked."""
+
     items: list[Availability]
 
 
@@ -235,6 +253,8 @@ class ItemState(BaseModel):
 
 
 class ItemsPage(BaseModel):
+    """One page of items."""
+
     total: int
     items: list[dict[str, Any]] = Field(
         description="Per item: item_id, status, on_hand_units, availability, order_now, "
@@ -243,12 +263,16 @@ class ItemsPage(BaseModel):
 
 
 class PromiseRequest(_Request):
+    """Options of a promise."""
+
     incentive: Annotated[str, Field(max_length=200)] | None = Field(
         None, description="What the customer gets for waiting, e.g. 'a 5% discount'."
     )
 
 
 class PromiseLine(BaseModel):
+    """The promise for one open line."""
+
     line_id: str
     item_id: str
     units: float
@@ -261,6 +285,8 @@ class PromiseLine(BaseModel):
 
 
 class PromiseOption(BaseModel):
+    """One option to offer the customer."""
+
     option: Literal["wait", "partial_shipment", "cancel"]
     description: str
     ships_now_units: float | None = None
@@ -268,6 +294,8 @@ class PromiseOption(BaseModel):
 
 
 class PromiseResponse(BaseModel):
+    """Promise dates for an order, what ships now and the options."""
+
     order_id: str
     customer_id: str | None
     as_of: str | None
@@ -282,6 +310,8 @@ class PromiseResponse(BaseModel):
 
 
 class NoticesResponse(BaseModel):
+    """Customer lines to contact."""
+
     total: int
     notices: Rows = Field(
         description="Lines whose date slipped or can no longer be promised: customer_id, "
@@ -291,6 +321,8 @@ class NoticesResponse(BaseModel):
 
 
 class Health(BaseModel):
+    """Liveness and size of the store."""
+
     status: str
     version: str
     as_of: str | None
@@ -300,6 +332,8 @@ class Health(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """Every error: what, where (table, column, 1-based rows) and the fix."""
+
     error: str
     message: str
     table: str | None = None
