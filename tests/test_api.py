@@ -26,7 +26,7 @@ EXPECTED = {
     "lead_time_demand_samples", "empirical_reorder_point", "empirical_safety_stock",
     "flag_special_orders", "special_order_threshold", "recommend_orders", "PolicyReplay",
     "simulate_policy", "simulated_reorder_point", "pooled_reorder_points",
-    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity", "ContinuousReview",
+    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity", "PolicyCurves", "policy_curves", "ContinuousReview",
     "PeriodicReview", "PeriodicReorderPoint",
     # costs, cost-optimal policies, lot sizing, discounts, ERP rules
     "critical_ratio", "eoq_cost_per_year", "sq_cost_per_year", "rs_cost_per_period",

@@ -13,6 +13,7 @@ from .costs import (
     sq_cost_per_year,
     ss_cost_per_period,
 )
+from .curves import PolicyCurves, policy_curves
 from .discounts import (
     price_for_quantity,
     quantity_discount_eoq,
@@ -66,6 +67,7 @@ __all__ = [
     "ContinuousReview",
     "PeriodicReorderPoint",
     "PeriodicReview",
+    "PolicyCurves",
     "PolicyReplay",
     "bootstrap_demand_paths",
     "critical_ratio",
@@ -89,6 +91,7 @@ __all__ = [
     "peak_capacity",
     "poisson_loss",
     "poisson_second_order_loss",
+    "policy_curves",
     "pooled_reorder_points",
     "price_for_quantity",
     "quantity_discount_eoq",
