@@ -1,63 +1,32 @@
-"""Benchmark: reorder policies replayed on held-out demand at a 95 % fill-rate target.
+"""Benchmark: reorder policies judged on the whole trade-off curve (fill rate against stock value).
 
-For each dataset the history before a cut-off is used to set the policies, and the demand
-after it is replayed month by month (day by day for the demo data) with
-``stockout_forecast.policy.replay.simulate_policy`` (backorders, review every period, order placed
-at the end of a period arrives ⌈L⌉ periods later at the start of a period, trigger
-``IP ≤ s``). Every policy orders the same Q per item (an EOQ with the assumptions printed
-below), so the comparison is about *when* to order — the reorder point.
+For each dataset the history before a cut-off sets every policy and the demand after it is
+replayed period by period with ``simulate_policy`` (backorders, review every period, an order
+placed at the end of period t arrives at the start of period t + 1 + ⌈L⌉, trigger IP ≤ s).
+Every policy orders the same Q per item (an EOQ: holding 25 % of the unit price a year and
+the order cost stated per dataset; 1 ≤ Q ≤ a year of demand), so the curves differ only in
+*when* to order. Each is swept over fill targets 80, 85, 90, 95, 97.5 and 99 %:
 
-Policies
---------
-(a)  textbook: ``s = d L + z σ √L`` with ``z = Φ⁻¹(0.95)`` (a 95 % *cycle* service level,
-     as most tools do), ``d``/``σ`` the mean / standard deviation of demand per period over
-     the fitting window, ``L`` the lead time in periods.
-(a') the same normal formula with the protection interval this periodic replay actually has,
-     ``⌈L⌉ + R`` (R = 1 period): the fairest normal baseline.
-(b)  ours, set ex ante (nothing from the replayed period): bootstrap 100 demand paths per
-     item from its own fitting history (``bootstrap_demand_paths``), then per item the
-     smallest integer reorder point whose *simulated* fill rate reaches 95 %
-     (``simulated_reorder_point``: the same replay engine on the paths, so periodic review,
-     undershoot and lead time are accounted for without a distributional formula).
-(b2) ours, pooled: the same paths, then ``simulated.pooled_reorder_points`` — marginal
-     analysis by stock value so that the fill pooled over all items (on the paths) is 95 %:
-     cheap fast items above 95 %, dear slow ones below.
-(b3) (b2) at a calibrated in-sample target: the fit window is split once more (last 12
-     months / 91 days held out), (b2) is set on its first part at in-sample targets
-     95 .. 99.5 % and replayed on its last part; the smallest target that gave 95 % there
-     is used (``calibrate``). Ex ante: nothing after the cut-off is used.
-(c)  refinery only: the company's own reorder point ("Min") and maximum stock ("Max") from
-     the file, replayed as an (s, S) policy.
-(o)  ex-post reference, not a policy: (b) / (b2) set from paths bootstrapped from the
-     replayed demand itself (each item's distribution known exactly, not its sequence) —
-     what the method reaches with perfect knowledge of the future distribution.
+* textbook: ``s = d L + z σ √L`` with ``z = Φ⁻¹(target)`` (the target read as a cycle
+  service level, as most tools do); textbook′: the same over the protection interval the
+  periodic replay has, ``⌈L⌉ + 1``;
+* ours per item: per item the reorder point whose *simulated* fill (bootstrap paths from the
+  item's own fit history, ``policy_curves``) meets the target, rounded so that the average
+  item gets the target (``rounding="item_mean"``) with a target correction learned ex ante
+  inside the fit window (see ``calibration``);
+* ours pooled: the same curves, the pooled fill target reached at the least stock value;
+* economic: per item the reorder point with the least expected cost on the same paths, for
+  a backorder cost of k x unit price (k = 0.5, 2, 10), holding 25 %/year and the order cost;
+* refinery only: the company's own Min / Max (a point).
 
-Rolling re-planning ("... rolling" rows): (a), (a'), (b), (b2), (b3) are re-set every 3
-months (28 days on the demo) from the demand known at that date (``simulate_policy(...,
-replan=..., replan_every=...)``: stock, backorders and orders in transit carry over); Q is
-re-set by the same EOQ. On the demo both normal and bootstrap policies use the last 91
-days. The static rows are kept.
+Items are reported in three groups by their demand in the fit window: none, 1-5 periods,
+≥ 6 periods. One-off huge orders (a period's demand above 4 x the 90 % quantile of the
+item's own non-zero demands, threshold fixed at the cut-off) are special orders sourced on
+demand, as in issue 4.
 
-One-off huge orders are shown both ways:
+Run from the repository root (needs ../shared/data; missing datasets are skipped)::
 
-* **stocked for** — every unit demanded must come from stock; (a) and (b) are fitted on
-  all history;
-* **special orders** — a month whose demand exceeds 4 x the 90 % quantile of the item's own
-  non-zero monthly demands (quantile taken without the item's largest month; at least two
-  non-zero months needed) is a special order sourced on demand
-  (``policy.special_order_threshold`` / ``flag_special_orders``). The threshold is fixed
-  from the fitting window. Flagged months are removed from the history every policy is
-  fitted on and from the demand the stock must serve; their count and units are reported.
-
-For each view the safety factor of (a) and (a') is scaled (one common z for all items,
-bisection on the replay: ex post) until its pooled fill rate equals that of (b) — and, for
-the rolling rows, that of (b3) rolling: the stock (a) needs for the same fill. Goal (issue 4): (b) within ±1.5 points of 95 % pooled fill, holding at most 90 % of
-the stock (a) needs for the same fill.
-
-Run from the repository root (needs ../shared/data for RAF and refinery; skipped cleanly
-when absent)::
-
-    .venv/bin/python benchmarks/bench_policy.py                 # all datasets
+    .venv/bin/python benchmarks/bench_policy.py --json benchmarks/results/bench_policy.json
     .venv/bin/python benchmarks/bench_policy.py --datasets raf --paths 50
 """
 
@@ -67,7 +36,7 @@ import argparse
 import json
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,21 +44,23 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from stockout_forecast.history.leadtime import lead_time_history
+from stockout_forecast.history.leadtime import lead_time_history, sample_lead_times
+from stockout_forecast.policy._replay_inputs import _lead_times
+from stockout_forecast.policy._replay_kernel import replay_kernel
+from stockout_forecast.policy.curves import PolicyCurves, policy_curves
 from stockout_forecast.policy.quantities import flag_special_orders, special_order_threshold
-from stockout_forecast.policy.replay import simulate_policy
-from stockout_forecast.policy.simulated import (
-    bootstrap_demand_paths,
-    pooled_reorder_points,
-    simulated_reorder_point,
-)
+from stockout_forecast.policy.simulated import bootstrap_demand_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-TARGET = 0.95
-ORDER_COST = 50.0  # currency per order, for the EOQ (RAF, refinery)
-HOLDING_RATE = 0.25  # per year, fraction of unit price
+RESULTS = ROOT / "benchmarks" / "results"
+TARGETS = (0.80, 0.85, 0.90, 0.95, 0.975, 0.99)
+K_RATIOS = (0.5, 2.0, 10.0)
+POOLED_TARGETS = (0.80, 0.85, 0.90, 0.925, 0.95, 0.96, 0.975, 0.98, 0.985, 0.99, 0.995, 0.999)
+ORDER_COST = 50.0  # currency per order where the data has none
+HOLDING_RATE = 0.25  # per year, fraction of the unit price
 DAYS_PER_MONTH = 365.25 / 12.0
+OPTIONS: dict[str, Any] = {"parameter_uncertainty": True, "shrink_rates": True}
 
 
 @dataclass
@@ -103,34 +74,33 @@ class Case:
     lead: np.ndarray  # lead time, periods (mean)
     lead_sd: np.ndarray  # lead-time sd, periods (0 = fixed)
     price: np.ndarray
-    q: np.ndarray  # order quantity per item
     moq: np.ndarray
     pack: np.ndarray
-    company: pd.DataFrame | None
     note: str
     periods_per_year: float
     path_horizon: int
-    recent: int | None = None  # bootstrap only the last `recent` periods (daily data)
-    order_cost: Any = ORDER_COST  # currency per order, for the EOQ
-    replay_censored: np.ndarray | None = None  # recorded stock-outs in the replay period
-    replan_every: int = 3  # periods between re-plans in the rolling replay
+    order_cost: Any = ORDER_COST
+    company: pd.DataFrame | None = None
+    recent: int | None = None
+    q: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 # --------------------------------------------------------------------------- datasets
-def _eoq(
-    d_per_period: np.ndarray,
-    price: np.ndarray,
-    periods_per_year: float,
-    order_cost: np.ndarray | float,
-) -> np.ndarray:
-    annual = np.nan_to_num(d_per_period) * periods_per_year
-    h = HOLDING_RATE * np.maximum(price, 0.01)
-    q = np.ceil(np.sqrt(2.0 * order_cost * annual / h))
-    # at least 1 unit, at most a year of demand
+def _nanmean(x: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(x, axis=1)
+
+
+def _eoq(case: Case, fit: np.ndarray) -> np.ndarray:
+    d = _nanmean(fit[:, -case.recent :] if case.recent else fit)
+    annual = np.nan_to_num(d) * case.periods_per_year
+    h = HOLDING_RATE * np.maximum(case.price, 0.01)
+    q = np.ceil(np.sqrt(2.0 * case.order_cost * annual / h))
     return np.clip(q, 1.0, np.maximum(1.0, np.ceil(annual)))
 
 
-def load_raf(fit_months: int) -> Case | None:
+def load_raf(fit_months: int = 60) -> Case | None:
     folder = SHARED / "raf_spare_parts"
     if not (folder / "raf_demand_monthly.csv.gz").exists():
         return None
@@ -138,35 +108,26 @@ def load_raf(fit_months: int) -> Case | None:
     items = pd.read_csv(folder / "raf_items.csv").set_index("item_id")
     wide = dem.pivot(index="item_id", columns="date", values="quantity").sort_index()
     x = wide.to_numpy(dtype=float)
-    fit, rep = x[:, :fit_months], x[:, fit_months:]
-    lead = items.loc[wide.index, "lead_time_months"].to_numpy(dtype=float)
-    price = items.loc[wide.index, "unit_price_gbp"].to_numpy(dtype=float)
-    q = _eoq(np.nanmean(fit, axis=1), price, 12.0, ORDER_COST)
     n = len(wide)
     return Case(
         name="raf",
         ids=wide.index.astype(str).to_numpy(),
-        fit=fit,
-        replay=rep,
-        lead=lead,
+        fit=x[:, :fit_months],
+        replay=x[:, fit_months:],
+        lead=items.loc[wide.index, "lead_time_months"].to_numpy(dtype=float),
         lead_sd=np.zeros(n),
-        price=price,
-        q=q,
+        price=items.loc[wide.index, "unit_price_gbp"].to_numpy(dtype=float),
         moq=np.full(n, np.nan),
         pack=np.full(n, np.nan),
-        company=None,
-        note=(
-            f"RAF: {n:,} items, monthly; fit {wide.columns[0]}..{wide.columns[fit_months - 1]} "
-            f"({fit_months} months), replay {wide.columns[fit_months]}..{wide.columns[-1]} "
-            f"({x.shape[1] - fit_months} months); lead time as given (0 for "
-            f"{int((lead == 0).sum())} items: next month)"
-        ),
+        note=f"RAF: {n:,} items, monthly; fit {wide.columns[0]}..{wide.columns[fit_months - 1]}"
+        f" ({fit_months} months), replay {wide.columns[fit_months]}..{wide.columns[-1]}; lead "
+        "time as given (months); order cost 50 GBP",
         periods_per_year=12.0,
         path_horizon=48,
     )
 
 
-def load_refinery(fit_months: int) -> Case | None:
+def load_refinery(fit_months: int = 32) -> Case | None:
     folder = SHARED / "refinery_spare_parts"
     if not (folder / "refinery_demand_monthly.csv.gz").exists():
         return None
@@ -175,52 +136,37 @@ def load_refinery(fit_months: int) -> Case | None:
     wide = dem.pivot(index="item_id", columns="date", values="quantity").sort_index()
     x = np.clip(wide.to_numpy(dtype=float), 0.0, None)  # net returns are not demand
     cols = list(wide.columns)
-    bad_month = cols.index("1997-11-01")  # SOURCE.md: consumption of Nov 97 unknown
-    x[:, bad_month] = np.nan
-    fit, rep = x[:, :fit_months], x[:, fit_months:]
+    x[:, cols.index("1997-11-01")] = np.nan  # SOURCE.md: consumption of Nov 97 unknown
     it = items.loc[wide.index]
-    lead = it["lead_time_days"].to_numpy(dtype=float) / DAYS_PER_MONTH
-    price = it["unit_price"].to_numpy(dtype=float)
-    q = _eoq(np.nanmean(fit, axis=1), price, 12.0, ORDER_COST)
     n = len(wide)
-    company = pd.DataFrame(
-        {
-            "item_id": wide.index.astype(str),
-            "reorder_point": it["reorder_point_min"].to_numpy(dtype=float),
-            "order_up_to": it["max_stock"].to_numpy(dtype=float),
-        }
-    )
+    company = pd.DataFrame({
+        "reorder_point": it["reorder_point_min"].to_numpy(dtype=float),
+        "order_up_to": it["max_stock"].to_numpy(dtype=float),
+    })  # fmt: skip
     return Case(
         name="refinery",
         ids=wide.index.astype(str).to_numpy(),
-        fit=fit,
-        replay=np.nan_to_num(rep),
-        lead=lead,
+        fit=x[:, :fit_months],
+        replay=np.nan_to_num(x[:, fit_months:]),
+        lead=it["lead_time_days"].to_numpy(dtype=float) / DAYS_PER_MONTH,
         lead_sd=np.zeros(n),
-        price=price,
-        q=q,
+        price=it["unit_price"].to_numpy(dtype=float),
         moq=np.full(n, np.nan),
         pack=np.full(n, np.nan),
-        company=company,
-        note=(
-            f"refinery: {n:,} items, monthly; fit {cols[0]}..{cols[fit_months - 1]} "
-            f"({fit_months} months, Nov 97 masked), replay {cols[fit_months]}..{cols[-1]} "
-            f"({len(cols) - fit_months} months); negatives clipped at 0; lead time "
-            f"days / 30.44"
-        ),
+        note=f"refinery: {n:,} items, monthly; fit {cols[0]}..{cols[fit_months - 1]} "
+        f"({fit_months} months, Nov 97 masked), replay {cols[fit_months]}..{cols[-1]}; "
+        "negatives clipped; lead time days / 30.44; order cost 50",
         periods_per_year=12.0,
         path_horizon=48,
+        company=company,
     )
 
 
-def load_demo(fit_days: int) -> Case | None:
-    try:
-        from stockout_forecast.datasets import load_demo as _load
-    except ImportError:
-        return None
+def load_demo(fit_days: int = 365) -> Case | None:
+    from stockout_forecast.datasets import load_demo as _load
+
     ds = _load()
-    sales = ds.sales.copy()
-    sales["day"] = sales["date"].dt.normalize()
+    sales = ds.sales.assign(day=ds.sales["date"].dt.normalize())
     days = pd.date_range(sales["day"].min(), sales["day"].max(), freq="D")
     ids = np.sort(ds.items["item_id"].astype(str).unique())
     wide = (
@@ -229,151 +175,95 @@ def load_demo(fit_days: int) -> Case | None:
         .fillna(0.0)
     )
     x = np.clip(wide.to_numpy(dtype=float), 0.0, None)
-    # days that ended with nothing on hand: demand unobserved (censored), not used to fit
-    stock = ds.stock_history
-    censored = np.zeros_like(x, dtype=bool)
-    if stock is not None:
-        sh = stock.assign(day=stock["date"].dt.normalize()).pivot_table(
-            index="item_id", columns="day", values="on_hand_units", aggfunc="last"
-        )
-        sh = sh.reindex(index=ids, columns=days)
-        censored = (sh.to_numpy(dtype=float) <= 0) & ~np.isnan(sh.to_numpy(dtype=float))
-    fit = np.where(censored, np.nan, x)[:, :fit_days]
-    rep = x[:, fit_days:]
+    sh = ds.stock_history.assign(day=ds.stock_history["date"].dt.normalize()).pivot_table(
+        index="item_id", columns="day", values="on_hand_units", aggfunc="last"
+    )
+    sh = sh.reindex(index=ids, columns=days).to_numpy(dtype=float)
+    censored = (sh <= 0) & ~np.isnan(sh)
     cutoff = days[fit_days]
     lt = lead_time_history(ds.purchase_orders, ds.suppliers, as_of=cutoff)
-    lt = lt.sort_values(
-        ["item_id", "n_receipts", "lead_time_mean_days"], ascending=[True, False, True]
-    )
+    lt = lt.sort_values(["item_id", "n_receipts", "lead_time_mean_days"],
+                        ascending=[True, False, True])  # fmt: skip
     main = lt.drop_duplicates("item_id").set_index("item_id").reindex(ids)
-    sup = ds.suppliers.assign(item_id=ds.suppliers["item_id"].astype(str)).set_index(
-        ["item_id", "supplier_id"]
+    sup = ds.suppliers.assign(item_id=ds.suppliers["item_id"].astype(str))
+    terms = sup.set_index(["item_id", "supplier_id"]).reindex(
+        list(zip(main.index, main["supplier_id"], strict=True))
     )
-    terms = sup.reindex(list(zip(main.index, main["supplier_id"], strict=True)))
-    lead = main["lead_time_mean_days"].to_numpy(dtype=float)
-    lead_sd = np.nan_to_num(main["lead_time_sd_days"].to_numpy(dtype=float))
-    price = terms["unit_cost"].to_numpy(dtype=float)
-    order_cost = np.nan_to_num(terms["order_cost"].to_numpy(dtype=float), nan=ORDER_COST)
-    moq = terms["moq_units"].to_numpy(dtype=float)
-    pack = terms["pack_units"].to_numpy(dtype=float)
-    q = _eoq(np.nanmean(fit, axis=1), price, 365.0, order_cost)
     n = len(ids)
     return Case(
         name="demo",
         ids=ids,
-        fit=fit,
-        replay=rep,
-        lead=lead,
-        lead_sd=lead_sd,
-        price=price,
-        q=q,
-        moq=moq,
-        pack=pack,
-        company=None,
-        note=(
-            f"demo: {n} items, daily; fit {days[0]:%Y-%m-%d}..{days[fit_days - 1]:%Y-%m-%d} "
-            f"({fit_days} days; {censored[:, :fit_days].mean():.1%} stocked-out item-days "
-            f"left out), replay {cutoff:%Y-%m-%d}..{days[-1]:%Y-%m-%d} "
-            f"({len(days) - fit_days} days) on recorded sales; lead time per item from "
-            f"lead_time_history (main supplier, random per order: gamma with its mean/sd); "
-            f"orders rounded up to MOQ / pack"
-        ),
+        fit=np.where(censored, np.nan, x)[:, :fit_days],
+        replay=x[:, fit_days:],
+        lead=main["lead_time_mean_days"].to_numpy(dtype=float),
+        lead_sd=np.nan_to_num(main["lead_time_sd_days"].to_numpy(dtype=float)),
+        price=terms["unit_cost"].to_numpy(dtype=float),
+        moq=terms["moq_units"].to_numpy(dtype=float),
+        pack=terms["pack_units"].to_numpy(dtype=float),
+        note=f"demo: {n} items, daily; fit {days[0]:%Y-%m-%d}..{days[fit_days - 1]:%Y-%m-%d} "
+        f"(stocked-out days left out), replay {cutoff:%Y-%m-%d}..{days[-1]:%Y-%m-%d} on "
+        "recorded sales; lead times from lead_time_history (random per order); MOQ / pack; "
+        "order cost from suppliers (50 where missing)",
         periods_per_year=365.0,
-        path_horizon=0,  # set from the lead times below
-        recent=91,  # daily data: resample the last quarter, so trends are followed
-        order_cost=order_cost,
-        replay_censored=censored[:, fit_days:],
-        replan_every=28,
+        path_horizon=0,
+        order_cost=np.nan_to_num(terms["order_cost"].to_numpy(dtype=float), nan=ORDER_COST),
+        recent=91,
     )
+
+
+ONLINE_LEAD_WEEKS = 2.0
+ONLINE_ORDER_COST = 20.0
+
+
+def load_online_retail(fit_weeks: int = 35) -> Case | None:
+    folder = SHARED / "online_retail"
+    if not (folder / "sales.csv.gz").exists():
+        return None
+    s = pd.read_csv(folder / "sales.csv.gz", dtype={"item_id": str, "order_id": str,
+                                                    "customer_id": str})  # fmt: skip
+    # demand = order lines; cancellations (C...) and stock adjustments (price 0, no customer)
+    # are not demand (SOURCE.md)
+    s = s[(s["units"] > 0) & ~s["order_id"].str.startswith("C")
+          & ~((s["unit_price"] == 0) & s["customer_id"].isna())]  # fmt: skip
+    s = s.assign(week=pd.to_datetime(s["date"]).dt.to_period("W-SUN").dt.start_time)
+    wide = s.pivot_table(index="item_id", columns="week", values="units", aggfunc="sum",
+                         fill_value=0.0).sort_index()  # fmt: skip
+    weeks = pd.date_range(wide.columns.min(), wide.columns.max(), freq="W-MON")
+    wide = wide.reindex(columns=weeks, fill_value=0.0)
+    x = wide.to_numpy(dtype=float)
+    first = np.argmax(x > 0, axis=1)
+    x = np.where(np.arange(x.shape[1])[None, :] < first[:, None], np.nan, x)  # not yet sold
+    price = s.groupby("item_id")["unit_price"].median().reindex(wide.index).to_numpy(float)
+    n = len(wide)
+    return Case(
+        name="online_retail",
+        ids=wide.index.to_numpy().astype(str),
+        fit=x[:, :fit_weeks],
+        replay=np.nan_to_num(x[:, fit_weeks:]),
+        lead=np.full(n, ONLINE_LEAD_WEEKS),
+        lead_sd=np.zeros(n),
+        price=np.where(price > 0, price, 0.01),
+        moq=np.full(n, np.nan),
+        pack=np.full(n, np.nan),
+        note=f"online_retail: {n:,} items, weekly (Mon-Sun) order lines; fit "
+        f"{weeks[0]:%Y-%m-%d}..{weeks[fit_weeks - 1]:%Y-%m-%d} ({fit_weeks} weeks), replay "
+        f"{weeks[fit_weeks]:%Y-%m-%d}..{weeks[-1]:%Y-%m-%d}; lead time assumed "
+        f"{ONLINE_LEAD_WEEKS:g} weeks (no data); price = median invoiced unit price; order "
+        f"cost {ONLINE_ORDER_COST:g} GBP",
+        periods_per_year=52.0,
+        path_horizon=40,
+        order_cost=ONLINE_ORDER_COST,
+    )
+
+
+LOADERS = {"raf": load_raf, "refinery": load_refinery, "demo": load_demo,
+           "online_retail": load_online_retail}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- policies
-def _nanmean(x: np.ndarray) -> np.ndarray:
-    """Mean per row over usable periods (NaN for rows without one, no warning)."""
+def textbook(fit: np.ndarray, lead: np.ndarray, z: float, protect: np.ndarray | None = None):
+    """``s = d P + z σ √P`` from the fit window's mean and sd per period (P = L or ⌈L⌉ + 1)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(x, axis=1)
-
-
-def _lead_for_replay(case: Case) -> Any:
-    if np.any(case.lead_sd > 0):
-        return pd.DataFrame(
-            {"lead_time_mean": case.lead, "lead_time_sd": case.lead_sd}, index=case.ids
-        )
-    return case.lead
-
-
-def replay(case: Case, policy: dict[str, Any], special: np.ndarray | None) -> dict[str, float]:
-    res = simulate_policy(
-        case.replay,
-        {**policy, "moq_units": case.moq, "pack_units": case.pack},
-        _lead_for_replay(case),
-        item_ids=case.ids,
-        costs={"unit_cost": case.price},
-        special_orders=special,
-        random_state=7,
-    )
-    return res.pooled
-
-
-class Rolling:
-    """Rolling re-planning of one policy rule: what a planner sees at each re-plan date.
-
-    ``rule(hist, q)`` returns the reorder points from a cleaned history (special orders
-    zeroed with the threshold fixed at the cut-off, recorded stock-out days NaN, the
-    window of the rule); Q is re-set by the same EOQ at every re-plan for every policy.
-    """
-
-    def __init__(self, case: Case, thr: np.ndarray | None, window: int | None) -> None:
-        self.case, self.thr, self.window = case, thr, window
-        self.n_fit = case.fit.shape[1]
-        self.seconds = 0.0
-
-    def clean(self, observed: np.ndarray) -> np.ndarray:
-        obs = observed.copy()
-        t = obs.shape[1] - self.n_fit
-        if self.case.replay_censored is not None and t > 0:
-            past = obs[:, self.n_fit :]
-            obs[:, self.n_fit :] = np.where(self.case.replay_censored[:, :t], np.nan, past)
-        if self.thr is not None:
-            obs = np.where(flag_special_orders(np.nan_to_num(obs), self.thr), 0.0, obs)
-        return obs
-
-    def q(self, hist: np.ndarray) -> np.ndarray:
-        c = self.case
-        d = _nanmean(hist[:, -self.window :] if self.window else hist)
-        return _eoq(d, c.price, c.periods_per_year, c.order_cost)
-
-    def run(self, rule: Any, special: np.ndarray | None) -> dict[str, float]:
-        case = self.case
-
-        def plan(observed: np.ndarray, t: int) -> dict[str, np.ndarray]:
-            t0 = time.perf_counter()
-            hist = self.clean(observed)
-            q = self.q(hist)
-            out = {"reorder_point": rule(hist, q), "order_quantity": q}
-            self.seconds += time.perf_counter() - t0
-            return out
-
-        res = simulate_policy(
-            case.replay,
-            {**plan(case.fit, 0), "moq_units": case.moq, "pack_units": case.pack},
-            _lead_for_replay(case),
-            item_ids=case.ids,
-            costs={"unit_cost": case.price},
-            special_orders=special,
-            random_state=7,
-            replan=plan,
-            replan_every=case.replan_every,
-            history=case.fit,
-        )
-        return res.pooled
-
-
-def textbook(
-    fit: np.ndarray, lead: np.ndarray, z: float, protect: np.ndarray | None = None
-) -> np.ndarray:
-    with warnings.catch_warnings():  # items without a usable period: mean / sd 0
         warnings.simplefilter("ignore", RuntimeWarning)
         d = np.nan_to_num(np.nanmean(fit, axis=1))
         sd = np.nan_to_num(np.nanstd(fit, axis=1, ddof=1))
@@ -381,415 +271,462 @@ def textbook(
     return d * p + z * sd * np.sqrt(p)
 
 
-def ours(
-    case: Case,
-    fit: np.ndarray,
-    n_paths: int,
-    seed: int,
-    donors: int | None,
-    q: np.ndarray | None = None,
-    donor_sizes: bool = True,
-    initial: np.ndarray | None = None,
-    targets: tuple[float, ...] = (TARGET,),
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(b) per item at 95 %, (b2) pooled by value at each of ``targets`` (rows), seconds."""
-    t0 = time.perf_counter()
-    q = case.q if q is None else q
-    protect = np.ceil(case.lead + 3 * case.lead_sd - 1e-9) + 1
-    horizon = case.path_horizon or int(max(60, 2 * np.nanmax(protect) + 180))
-    horizon = int(max(horizon, np.nanmax(protect) + 12))
-    paths = bootstrap_demand_paths(
-        fit,
-        n_paths,
-        horizon,
-        sparse_donors=donors,
-        donor_sizes=donor_sizes,
-        recent=case.recent,
-        random_state=seed,
-    )
-    usable = ~np.isnan(paths).any(axis=(1, 2))
-    paths = np.nan_to_num(paths)
-    if np.any(case.lead_sd > 0):
-        from stockout_forecast.history.leadtime import sample_lead_times
+def simulate_paths(case: Case, fit: np.ndarray, n_paths: int, seed: int, donors: int | None,
+                   window: int):  # fmt: skip
+    """Bootstrap paths from the fit window (donors for sparse items) and per-path lead times.
 
+    Paths are a burn-in of the longest lead time plus one period, then ``window`` periods.
+    """
+    protect = np.ceil(case.lead + 3 * case.lead_sd - 1e-9) + 1
+    horizon = int(np.nanmax(protect) + window)
+    paths = bootstrap_demand_paths(fit, n_paths, horizon, sparse_donors=donors,
+                                   recent=case.recent, random_state=seed,
+                                   parameter_uncertainty=OPTIONS["parameter_uncertainty"])  # fmt: skip
+    if OPTIONS["shrink_rates"]:
+        paths = scale_occurrences(paths, shrunk_rates(fit), seed + 2)
+    if np.any(case.lead_sd > 0):
         lt = sample_lead_times(case.lead, case.lead_sd, n_paths, random_state=seed + 1)
-        lt = np.minimum(lt, horizon - 2)
+        lt = np.minimum(lt, horizon - window - 1)  # draws beyond mean + 3 sd are capped
     else:
         lt = case.lead
-    s = simulated_reorder_point(
-        paths,
-        q,
-        lt,
-        service_level=TARGET,
-        moq=case.moq,
-        pack=case.pack,
-        initial=initial,
-    )
-    s = np.where(usable, s, -1.0)
-    s_pooled = pooled_reorder_points(
-        paths,
-        q,
-        lt,
-        fill_rate=list(targets),
-        unit_cost=case.price,
-        reorder_point=s,
-        moq=case.moq,
-        pack=case.pack,
-    )
-    return s, s_pooled, time.perf_counter() - t0
+    return paths, lt
 
 
-def scale_to(
-    case: Case, fit: np.ndarray, fill: float, special: np.ndarray | None, protect: np.ndarray | None
-) -> tuple[float, dict[str, float]]:
-    """Smallest common z whose pooled fill reaches ``fill`` (bisection)."""
-    lo, hi = -1.0, 12.0
-    best = replay(
-        case,
-        {"reorder_point": textbook(fit, case.lead, hi, protect), "order_quantity": case.q},
-        special,
-    )
-    if best["fill_rate"] < fill:
-        return float("inf"), best
-    for _ in range(22):
-        mid = 0.5 * (lo + hi)
-        res = replay(
-            case,
-            {"reorder_point": textbook(fit, case.lead, mid, protect), "order_quantity": case.q},
-            special,
-        )
-        if res["fill_rate"] >= fill:
-            hi, best = mid, res
-        else:
-            lo = mid
-    return hi, best
+def curves_for(case: Case, fit: np.ndarray, q: np.ndarray, n_paths: int, seed: int,
+               donors: int | None, window: int | None = None) -> PolicyCurves:  # fmt: skip
+    window = case.replay.shape[1] if window is None else window
+    paths, lt = simulate_paths(case, fit, n_paths, seed, donors, window)
+    return policy_curves(paths, q, lt, moq=case.moq, pack=case.pack, horizon_periods=window)
 
 
-def _window(hist: np.ndarray, window: int | None) -> np.ndarray:
-    return hist[:, -window:] if window else hist
+def hist_groups(fit: np.ndarray) -> dict[str, np.ndarray]:
+    k = (np.nan_to_num(fit) > 0).sum(axis=1)
+    return {"none": k == 0, "1-5": (k >= 1) & (k <= 5), ">=6": k >= 6}
 
 
-def scale_rolling(
-    roll: Rolling, fill: float, special: np.ndarray | None, protect: np.ndarray | None
-) -> tuple[float, dict[str, float]]:
-    """Smallest common z for the re-planned normal policy reaching ``fill`` (bisection)."""
-    case = roll.case
-
-    def rule(z: float) -> Any:
-        return lambda h, q: textbook(_window(h, roll.window), case.lead, z, protect)
-
-    lo, hi = -1.0, 12.0
-    best = roll.run(rule(hi), special)
-    if best["fill_rate"] < fill:
-        return float("inf"), best
-    for _ in range(16):
-        mid = 0.5 * (lo + hi)
-        res = roll.run(rule(mid), special)
-        if res["fill_rate"] >= fill:
-            hi, best = mid, res
-        else:
-            lo = mid
-    return hi, best
+def warm_up_periods(case: Case) -> int:
+    """Periods of the fit window the policy is run over before the replay is measured."""
+    return int(min(case.fit.shape[1], np.nanmax(np.ceil(case.lead + 2 * case.lead_sd)) + 1))
 
 
-CANDIDATES = (0.95, 0.96, 0.97, 0.98, 0.99, 0.995)
+def replay_items(case: Case, fit: np.ndarray, policy: dict[str, Any], special: np.ndarray | None,
+                 q: np.ndarray, test: np.ndarray | None = None, pre_roll: bool = True) -> pd.DataFrame:  # fmt: skip
+    """Replay a policy over the last ``warm_up_periods`` of the fit window, then the replay.
 
-
-def calibrate(
-    case: Case, fit: np.ndarray, n_paths: int, seed: int, donors: int | None, donor_sizes: bool
-) -> tuple[float, list[float], float]:
-    """In-sample pooled target that gave 95 % out of sample *inside the fit window*.
-
-    Ex ante: the fit window is split once more — (b2) is set on its first part at each
-    candidate target and replayed on its last part (12 months / 91 days); the smallest
-    candidate whose replayed pooled fill reaches 95 % is used for the real plan (the
-    largest when none does). Nothing after the cut-off is used.
+    Every policy starts ``W`` periods before the cut-off with ``s + Q`` on hand (``S`` for
+    Min/Max) and runs through the end of the fit window, so that at the cut-off its stock and
+    orders in transit are its own, not an arbitrary full cycle; only the replay periods are
+    measured (fill, stock, orders, units short). Special orders are not served from stock.
+    ``pre_roll=False`` is issue 4's protocol: start at the cut-off with ``s + Q`` on hand.
     """
-    t0 = time.perf_counter()
-    n_val = 91 if case.recent else min(12, fit.shape[1] // 3)
-    first, val = fit[:, :-n_val], np.nan_to_num(fit[:, -n_val:])
-    q = _eoq(
-        _nanmean(_window(first, case.recent)), case.price, case.periods_per_year, case.order_cost
-    )
-    _, s_p, _ = ours(case, first, n_paths, seed, donors, q, donor_sizes, targets=CANDIDATES)
-    fills = []
-    for row in s_p:
-        res = simulate_policy(
-            val,
-            {
-                "reorder_point": row,
-                "order_quantity": q,
-                "moq_units": case.moq,
-                "pack_units": case.pack,
-            },
-            _lead_for_replay(case),
-            item_ids=case.ids,
-            random_state=7,
-        )
-        fills.append(res.pooled["fill_rate"])
-    ok = [c for c, f in zip(CANDIDATES, fills, strict=True) if f >= TARGET]
-    return (min(ok) if ok else CANDIDATES[-1]), fills, time.perf_counter() - t0
+    w = min(warm_up_periods(case), fit.shape[1]) if pre_roll else 0
+    test = case.replay if test is None else test
+    pre = np.nan_to_num(fit[:, fit.shape[1] - w :])
+    stocked = test if special is None else np.where(special, 0.0, test)
+    demand = np.concatenate([pre, stocked], axis=1)
+    n = len(case.ids)
+    s = np.asarray(policy["reorder_point"], dtype=float)
+    big_s = np.asarray(policy.get("order_up_to", np.full(n, np.nan)), dtype=float)
+    qq = np.full(n, np.nan) if "order_up_to" in policy else q
+    init = np.maximum(np.nan_to_num(np.where(np.isfinite(qq), s + qq, big_s)), 0.0)
+    rng = np.random.default_rng(7)
+    if np.any(case.lead_sd > 0):
+        lt_arg: Any = pd.DataFrame({"lead_time_mean": case.lead, "lead_time_sd": case.lead_sd},
+                                   index=case.ids)  # fmt: skip
+    else:
+        lt_arg = case.lead
+    fixed, draw, _ = _lead_times(lt_arg, case.ids, "up", rng)
+    acc = replay_kernel(demand, s, qq, big_s, case.moq, case.pack, init, fixed, draw,
+                         backorders=True, review_period=1, trigger="<=", order_multiples=True,
+                         measure_from=w)  # fmt: skip
+    dem = acc["demand_units"]
+    periods = test.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(dem > 0, acc["filled_units"] / dem, np.nan)
+    return pd.DataFrame({
+        "demand_units": dem, "filled_units": acc["filled_units"], "fill_rate": fill,
+        "units_short": acc["units_short"], "orders_placed": acc["orders_placed"],
+        "avg_on_hand_units": acc["on_hand_sum"] / periods,
+        "avg_on_hand_value": acc["on_hand_sum"] / periods * case.price,
+    })  # fmt: skip
 
 
-def run_case(
-    case: Case, n_paths: int, seed: int, donors: int | None = 2, donor_sizes: bool = False
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    z95 = float(ndtri(TARGET))
-    protect = np.ceil(case.lead - 1e-9) + 1.0  # periodic replay: ⌈L⌉ + R
-    thr = special_order_threshold(np.nan_to_num(case.fit), quantile=0.9, factor=4.0, min_demands=2)
-    sp_fit = flag_special_orders(np.nan_to_num(case.fit), thr)
-    sp_rep = flag_special_orders(case.replay, thr)
-    fit0 = np.nan_to_num(case.fit)
-    k_fit = (fit0 > 0).sum(axis=1)
-    total = case.replay.sum()
-    print(
-        f"replay units on items with no demand in the fit window: "
-        f"{case.replay[k_fit == 0].sum() / total:.1%} ({int((k_fit == 0).sum()):,} items, "
-        f"{int(((k_fit == 0) & (case.replay.sum(axis=1) > 0)).sum()):,} of them sell); "
-        f"with 1 demand period: {case.replay[k_fit == 1].sum() / total:.1%}"
-    )
-    for view in ("stocked for", "special orders"):
-        special = None if view == "stocked for" else sp_rep
-        fit = case.fit if view == "stocked for" else np.where(sp_fit, 0.0, case.fit)
-        alpha, cal_fills, cal_secs = calibrate(case, fit, n_paths, seed, donors, donor_sizes)
-        print(
-            f"[{case.name} | {view}] calibration inside the fit window: pooled fill on its last "
-            f"part at in-sample targets {', '.join(f'{c:.1%}' for c in CANDIDATES)} = "
-            f"{', '.join(f'{f:.1%}' for f in cal_fills)} → in-sample target {alpha:.1%} "
-            f"({cal_secs:.0f} s)"
-        )
-        s_b, s_bps, secs = ours(
-            case, fit, n_paths, seed, donors, donor_sizes=donor_sizes, targets=(TARGET, alpha)
-        )
-        s_bp, s_bc = s_bps
-        pol_a = {"reorder_point": textbook(fit, case.lead, z95), "order_quantity": case.q}
-        pol_a2 = {"reorder_point": textbook(fit, case.lead, z95, protect), "order_quantity": case.q}
-        res = {
-            "(a) textbook z·σ·√L, CSL 95%": replay(case, pol_a, special),
-            "(a') normal, protection ⌈L⌉+R": replay(case, pol_a2, special),
-            "(b) ours: simulated fill 95%": replay(
-                case, {"reorder_point": s_b, "order_quantity": case.q}, special
-            ),
-            "(b2) ours, pooled 95% by value": replay(
-                case, {"reorder_point": s_bp, "order_quantity": case.q}, special
-            ),
-            f"(b3) ours, pooled, calibrated {alpha:.1%}": replay(
-                case, {"reorder_point": s_bc, "order_quantity": case.q}, special
-            ),
-        }
-        if case.company is not None:
-            res["(c) company Min / Max"] = replay(
-                case,
-                {
-                    "reorder_point": case.company["reorder_point"].to_numpy(),
-                    "order_up_to": case.company["order_up_to"].to_numpy(),
-                },
-                special,
-            )
-        # ex-post reference, not a policy: (b)'s method set from the replay's own demand
-        # (its distribution known exactly, not its sequence) — what is reachable at best
-        seen = np.where(special, 0.0, case.replay) if special is not None else case.replay
-        s_o, s_op, _ = ours(case, seen, n_paths, seed, None, donor_sizes=False)
-        s_op = s_op[0]
-        res["(o) ex post: (b) set on the replay itself"] = replay(
-            case, {"reorder_point": s_o, "order_quantity": case.q}, special
-        )
-        res["(o2) ex post: (b2) set on the replay itself"] = replay(
-            case, {"reorder_point": s_op, "order_quantity": case.q}, special
-        )
-        fill_b = res["(b) ours: simulated fill 95%"]["fill_rate"]
-        z_a, scaled_a = scale_to(case, fit, fill_b, special, None)
-        z_a2, scaled_a2 = scale_to(case, fit, fill_b, special, protect)
-        for label, z, sc in (("(a)", z_a, scaled_a), ("(a')", z_a2, scaled_a2)):
-            if np.isfinite(z):
-                res[f"{label} scaled to (b)'s fill, z = {z:.2f}"] = sc
-            else:
-                res[f"{label} at z = 12: cannot reach (b)'s fill"] = sc
-        # rolling re-planning: every policy re-set every `replan_every` periods from the
-        # demand known then (ex ante), stock and pipeline carried over
-        roll = Rolling(case, None if view == "stocked for" else thr, case.recent)
-        res["(a) rolling"] = roll.run(
-            lambda h, q: textbook(_window(h, case.recent), case.lead, z95), special
-        )
-        res["(a') rolling"] = roll.run(
-            lambda h, q: textbook(_window(h, case.recent), case.lead, z95, protect), special
-        )
-        roll.seconds = 0.0
-        cache: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
-
-        def ours_at(
-            h: np.ndarray,
-            q: np.ndarray,
-            which: int,
-            cache: dict[int, tuple[np.ndarray, np.ndarray, float]] = cache,
-            alpha: float = alpha,
-        ) -> np.ndarray:
-            if h.shape[1] not in cache:  # both (b) rows share the plan made at each date
-                # warm start from the previous plan (same answer, fewer replays)
-                prev = cache[max(cache)][0] if cache else None
-                cache[h.shape[1]] = ours(
-                    case, h, n_paths, seed, donors, q, donor_sizes, prev, (TARGET, alpha)
+def summarize(case: Case, frame: pd.DataFrame, groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Pooled and item-mean fill, stock value and replayed cost (per k) overall and by group."""
+    periods = case.replay.shape[1]
+    h = HOLDING_RATE * case.price / case.periods_per_year
+    k_order = np.broadcast_to(np.asarray(case.order_cost, dtype=float), (len(case.ids),))
+    holding = h * frame["avg_on_hand_units"].to_numpy() * periods
+    ordering = k_order * frame["orders_placed"].to_numpy()
+    short = frame["units_short"].to_numpy()
+    out: dict[str, Any] = {}
+    for gname, mask in {"all": np.ones(len(case.ids), bool), **groups}.items():
+        f = frame[mask]
+        dem = f["demand_units"].sum()
+        out[gname] = {
+            "items": int(mask.sum()),
+            "items_with_demand": int((f["demand_units"] > 0).sum()),
+            "demand_units": float(dem),
+            "fill_pooled": float(f["filled_units"].sum() / dem) if dem > 0 else float("nan"),
+            "fill_item_mean": float(f["fill_rate"].mean()),
+            "stock_value": float(f["avg_on_hand_value"].sum()),
+            "cost_per_year": {
+                str(k): float(
+                    (
+                        holding[mask].sum()
+                        + ordering[mask].sum()
+                        + k * (case.price[mask] * short[mask]).sum()
+                    )
+                    * case.periods_per_year
+                    / periods
                 )
-            s_item, s_pool, _ = cache[h.shape[1]]
-            return s_item if which == 0 else s_pool[which - 1]
+                for k in K_RATIOS
+            },
+        }
+    per_year = case.periods_per_year / periods
+    out["cost_per_year"] = {
+        str(k): float((holding.sum() + ordering.sum() + k * (case.price * short).sum()) * per_year)
+        for k in K_RATIOS
+    }
+    out["holding_per_year"] = float(holding.sum() * per_year)
+    out["ordering_per_year"] = float(ordering.sum() * per_year)
+    out["short_value_per_year"] = float((case.price * short).sum() * per_year)
+    return out
 
-        res["(b) ours rolling"] = roll.run(lambda h, q: ours_at(h, q, 0), special)
-        res["(b2) ours pooled rolling"] = roll.run(lambda h, q: ours_at(h, q, 1), special)
-        res["(b3) ours pooled calibrated rolling"] = roll.run(
-            lambda h, q: ours_at(h, q, 2), special
-        )
-        secs_roll = roll.seconds
-        scaled_roll = {}
-        for b_tag, b_name in (
-            ("(b2)", "(b2) ours pooled rolling"),
-            ("(b3)", "(b3) ours pooled calibrated rolling"),
-        ):
-            fill_br = res[b_name]["fill_rate"]
-            for label, prot in (("(a) rolling", None), ("(a') rolling", protect)):
-                z, sc = scale_rolling(roll, fill_br, special, prot)
-                scaled_roll[(b_name, label)] = sc
-                if np.isfinite(z):
-                    res[f"{label} scaled to {b_tag} rolling, z = {z:.2f}"] = sc
-                else:
-                    res[f"{label} at z = 12: cannot reach {b_tag} rolling"] = sc
-        for name, p in res.items():
-            rows.append(
-                {
-                    "dataset": case.name,
-                    "view": view,
-                    "policy": name,
-                    "fill_pooled": p["fill_rate"],
-                    "fill_item_mean": p["fill_rate_item_mean"],
-                    "csl_pooled": p["cycle_service_level"],
-                    "avg_on_hand_units": p["avg_on_hand_units"],
-                    "avg_on_hand_value": p["avg_on_hand_value"],
-                    "orders": p["orders_placed"],
-                    "special_orders": p["special_orders"],
-                    "special_order_units": p["special_order_units"],
-                    "stocked_demand_units": p["demand_units"],
-                    "fit_seconds": (secs_roll if "rolling" in name else secs)
-                    if name.startswith("(b)")
-                    else None,
-                    "calibrated_target": alpha,
-                    "calibration_fills": dict(zip(map(str, CANDIDATES), cal_fills, strict=True)),
-                }
-            )
-        for b_name, label, sc in (
-            ("(b) ours: simulated fill 95%", "(a)", scaled_a),
-            ("(b) ours: simulated fill 95%", "(a')", scaled_a2),
-            *tuple((b, a, sc) for (b, a), sc in scaled_roll.items()),
-        ):
-            b = res[b_name]
-            fb = b["fill_rate"]
-            rows.append(
-                {
-                    "dataset": case.name,
-                    "view": view,
-                    "policy": f"{b_name.split()[0]}{' rolling' if 'rolling' in b_name else ''} / "
-                    f"{label} scaled: stock ratio",
-                    "avg_on_hand_units": b["avg_on_hand_units"] / sc["avg_on_hand_units"]
-                    if np.isfinite(sc["avg_on_hand_units"]) and sc["fill_rate"] >= fb
-                    else float("nan"),
-                    "avg_on_hand_value": b["avg_on_hand_value"] / sc["avg_on_hand_value"]
-                    if sc["fill_rate"] >= fb and sc["avg_on_hand_value"] > 0
-                    else float("nan"),
-                }
-            )
+
+# --------------------------------------------------------------------------- EB shrinkage
+def shrunk_rates(fit: np.ndarray) -> np.ndarray:
+    """Empirical-Bayes share of periods with demand per item (beta-binomial, fitted by ML).
+
+    The share ``k / T`` is noisy for short or sparse histories, and items that look busy in
+    the fit window regress towards the others afterwards. A beta prior ``Beta(a, b)`` fitted
+    to all items' counts by maximum likelihood gives the posterior mean
+    ``(k + a) / (T + a + b)`` (on RAF the counts are consistent with one common rate, so
+    every item gets it; on the demo and online_retail the prior is weak). NaN for items
+    without demand (donors model them). Estimated from the fit window only.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import betaln
+
+    usable = (~np.isnan(fit)).sum(axis=1)
+    k = (np.nan_to_num(fit) > 0).sum(axis=1)
+    ok = usable > 0
+    kk, tt = k[ok], usable[ok]
+
+    def nll(par: np.ndarray) -> float:
+        a, b = np.exp(np.clip(par, -20, 20))
+        return float(-np.sum(betaln(kk + a, tt - kk + b) - betaln(a, b)))
+
+    res = minimize(nll, np.array([0.0, 1.0]), method="Nelder-Mead",
+                   options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})  # fmt: skip
+    a, b = np.exp(np.clip(res.x, -20, 20))
+    post = (k + a) / np.maximum(usable + a + b, 1e-12)
+    return np.where(k > 0, post, np.nan)
+
+
+def scale_occurrences(paths: np.ndarray, rate: np.ndarray, seed: int) -> np.ndarray:
+    """Thin or add demand periods on each item's paths so that their share is ``rate``.
+
+    Items with NaN ``rate`` are left as they are.
+    """
+    rng = np.random.default_rng(seed)
+    out = paths.copy()
+    now = (np.nan_to_num(paths) > 0).mean(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(np.isfinite(rate) & (now > 0), rate / np.where(now > 0, now, 1.0), 1.0)
+    f = factor[:, None, None]
+    nz = out > 0
+    out[nz & (rng.random(out.shape) > np.minimum(f, 1.0))] = 0.0
+    occ = nz.mean(axis=(1, 2))[:, None, None]
+    p_add = np.where(f > 1, (f - 1.0) * occ / np.maximum(1.0 - occ, 1e-9), 0.0)
+    add = ~nz & (rng.random(out.shape) < p_add)
+    for i in np.flatnonzero(add.any(axis=(1, 2))):
+        sizes = paths[i][paths[i] > 0]  # sizes from the item's own paths
+        out[i][add[i]] = rng.choice(sizes, size=int(add[i].sum()))
+    return out
+
+
+# --------------------------------------------------------------------------- one dataset
+def run_case(case: Case, n_paths: int, seed: int, donors: int | None = 2) -> list[dict[str, Any]]:
+    """Every policy of the sweep set at the cut-off and replayed; one row per policy point."""
+    t0 = time.perf_counter()
+    thr = special_order_threshold(np.nan_to_num(case.fit), quantile=0.9, factor=4.0,
+                                  min_demands=2)  # fmt: skip
+    fit = np.where(flag_special_orders(np.nan_to_num(case.fit), thr), 0.0, case.fit)
+    special = flag_special_orders(case.replay, thr)
+    q = _eoq(case, fit)
+    groups = hist_groups(case.fit)
+    curves = curves_for(case, fit, q, n_paths, seed, donors)
+    t_curves = time.perf_counter() - t0
+    protect = np.ceil(case.lead - 1e-9) + 1.0
+    h_period = HOLDING_RATE * case.price / case.periods_per_year
+    rows: list[dict[str, Any]] = []
+
+    def add(
+        family: str, target: float | None, policy: dict[str, Any], pre_roll: bool = True
+    ) -> None:
+        frame = replay_items(case, fit, policy, special, q, pre_roll=pre_roll)
+        row = {"dataset": case.name, "family": family, "target": target, "pre_roll": pre_roll}
+        row.update(summarize(case, frame, groups))
+        s = policy.get("reorder_point")
+        if s is not None and "order_up_to" not in policy:
+            at = curves.at(np.asarray(s, dtype=float))
+            d = curves.demand_per_period
+            has = d > 0
+            row["paths_fill_pooled"] = float((at["fill_rate"] * d).sum() / d.sum())
+            row["paths_fill_item_mean"] = float(at["item_fill_rate"][has].mean())
+        rows.append(row)
+
+    for t in TARGETS:
+        z = float(ndtri(t))
+        add("textbook", t, {"reorder_point": textbook(fit, case.lead, z)})
+        add("textbook'", t, {"reorder_point": textbook(fit, case.lead, z, protect)})
+        s_item = curves.for_fill_rate(t, rounding="item_mean", unit_cost=case.price)
+        add("ours per item", t, {"reorder_point": s_item})
+    for t in POOLED_TARGETS:
+        add("ours pooled", t, {"reorder_point": curves.pooled(t, unit_cost=case.price)})
+    for k in K_RATIOS:
+        s_eco = curves.economic(holding_cost_per_unit_period=h_period, order_cost=case.order_cost,
+                                backorder_cost_per_unit=k * case.price)  # fmt: skip
+        add("economic", k, {"reorder_point": s_eco})
+    if case.company is not None:
+        add("company Min/Max", None, case.company.to_dict(orient="list"))
+        # issue 4's protocol (no pre-roll: s + Q on hand at the cut-off), for the quoted figure
+        add("company Min/Max", None, case.company.to_dict(orient="list"), pre_roll=False)
+        for t in POOLED_TARGETS:
+            add("ours pooled", t, {"reorder_point": curves.pooled(t, unit_cost=case.price)},
+                pre_roll=False)  # fmt: skip
+    for r in rows:
+        r["seconds_curves"] = t_curves
+        r["seconds_total"] = time.perf_counter() - t0
     return rows
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
+# --------------------------------------------------------------------------- checks
+FIXED = ("textbook", "textbook'", "ours per item", "ours pooled")
+
+
+def _points(rows: list[dict[str, Any]], family: str, pre_roll: bool = True) -> list[dict[str, Any]]:
+    return [r for r in rows if r["family"] == family and r["pre_roll"] == pre_roll]
+
+
+def frontier_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For every textbook point: the cheapest point of ours (per item or pooled) at >= its fill."""
+    ours = _points(rows, "ours per item") + _points(rows, "ours pooled")
     out = []
-    header = (
-        f"{'policy':44s} {'fill pooled':>11s} {'fill item':>10s} {'CSL':>6s} "
-        f"{'avg units':>12s} {'avg value':>14s} {'orders':>8s}"
-    )
-    last = None
+    for fam in ("textbook", "textbook'"):
+        for r in _points(rows, fam):
+            f, v = r["all"]["fill_pooled"], r["all"]["stock_value"]
+            ok = [o for o in ours if o["all"]["fill_pooled"] >= f - 1e-12]
+            best = min(ok, key=lambda o: o["all"]["stock_value"]) if ok else None
+            out.append({
+                "baseline": fam, "target": r["target"], "fill": f, "value": v,
+                "ours": None if best is None else f"{best['family']} {best['target']}",
+                "ours_fill": None if best is None else best["all"]["fill_pooled"],
+                "ours_value": None if best is None else best["all"]["stock_value"],
+                "met": best is not None and best["all"]["stock_value"] <= v,
+            })  # fmt: skip
+    return out
+
+
+def calibration_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Delivered item-mean fill of items with >= 6 demand periods against each target."""
+    return [{"target": r["target"], "delivered": r[">=6"]["fill_item_mean"],
+             "in_paths": r.get("paths_fill_item_mean"),
+             "met": abs(r[">=6"]["fill_item_mean"] - r["target"]) <= 0.02 or r["target"] > 0.975}
+            for r in _points(rows, "ours per item")]  # fmt: skip
+
+
+def economic_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replayed cost of the economic policy against the cheapest fixed-target policy, per k."""
+    out = []
+    for k in K_RATIOS:
+        eco = next(r for r in _points(rows, "economic") if r["target"] == k)
+        fixed = [r for fam in FIXED for r in _points(rows, fam)]
+        best = min(fixed, key=lambda r: r["cost_per_year"][str(k)])
+        out.append({
+            "k": k, "economic": eco["cost_per_year"][str(k)],
+            "economic_fill": eco["all"]["fill_pooled"], "economic_value": eco["all"]["stock_value"],
+            "best_fixed": f"{best['family']} {best['target']}",
+            "best_fixed_cost": best["cost_per_year"][str(k)],
+            "met": eco["cost_per_year"][str(k)] <= best["cost_per_year"][str(k)],
+        })  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- output
+STYLE = {"textbook": ("tab:gray", "o", "--"), "textbook'": ("tab:brown", "s", "--"),
+         "ours per item": ("tab:blue", "^", "-"), "ours pooled": ("tab:green", "D", "-")}  # fmt: skip
+
+
+def plot_frontier(all_rows: list[dict[str, Any]], path: Path) -> None:
+    """Fill pooled against average stock value, one panel per dataset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["dataset"] for r in all_rows))
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 4.6), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        rows = [r for r in all_rows if r["dataset"] == name]
+        for fam, (color, marker, ls) in STYLE.items():
+            pts = sorted(_points(rows, fam), key=lambda r: r["target"])
+            ax.plot([r["all"]["stock_value"] / 1e6 for r in pts],
+                    [100 * r["all"]["fill_pooled"] for r in pts],
+                    ls=ls, marker=marker, color=color, label=fam, ms=4)  # fmt: skip
+        for r in _points(rows, "economic"):
+            ax.plot(r["all"]["stock_value"] / 1e6, 100 * r["all"]["fill_pooled"], "*",
+                    color="tab:red", ms=11)  # fmt: skip
+            ax.annotate(f"economic k={r['target']:g}",
+                        (r["all"]["stock_value"] / 1e6, 100 * r["all"]["fill_pooled"]),
+                        fontsize=7, xytext=(4, -10), textcoords="offset points")  # fmt: skip
+        for r in _points(rows, "company Min/Max"):
+            ax.plot(r["all"]["stock_value"] / 1e6, 100 * r["all"]["fill_pooled"], "P",
+                    color="black", ms=10, label="company Min/Max")  # fmt: skip
+        ax.set_title(name)
+        ax.set_xlabel("average stock value on hand (millions)")
+        ax.set_ylabel("fill rate, pooled over the replay (%)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Fill rate against stock value, targets 80-99 % (pre-roll protocol)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_calibration_and_cost(all_rows: list[dict[str, Any]], path: Path) -> None:
+    """Left: delivered item-mean fill (>= 6 demand periods) against target. Right: cost per k."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["dataset"] for r in all_rows))
+    fig, axes = plt.subplots(2, len(names), figsize=(5.2 * len(names), 8.4), squeeze=False)
+    for j, name in enumerate(names):
+        rows = [r for r in all_rows if r["dataset"] == name]
+        ax = axes[0][j]
+        tg = np.array(TARGETS)
+        ax.fill_between(100 * tg, 100 * tg - 2, 100 * tg + 2, color="tab:blue", alpha=0.12,
+                        label="target ± 2 points")  # fmt: skip
+        for fam in ("textbook'", "ours per item"):
+            pts = sorted(_points(rows, fam), key=lambda r: r["target"])
+            color, marker, ls = STYLE[fam]
+            ax.plot([100 * r["target"] for r in pts], [100 * r[">=6"]["fill_item_mean"] for r in pts],
+                    ls=ls, marker=marker, color=color, label=fam)  # fmt: skip
+        ax.plot(100 * tg, 100 * tg, color="black", lw=0.8)
+        ax.set_title(f"{name}: items with >= 6 demand periods")
+        ax.set_xlabel("target (%)")
+        ax.set_ylabel("delivered item-mean fill (%)")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        ax = axes[1][j]
+        for i, k in enumerate(K_RATIOS):
+            for fam, (color, marker, ls) in STYLE.items():
+                pts = sorted(_points(rows, fam), key=lambda r: r["target"])
+                ax.plot([100 * r["target"] for r in pts],
+                        [r["cost_per_year"][str(k)] / 1e6 for r in pts], ls=ls, marker=marker,
+                        color=color, alpha=0.35 + 0.3 * i, ms=3,
+                        label=fam if i == len(K_RATIOS) - 1 else None)  # fmt: skip
+            eco = next(r for r in _points(rows, "economic") if r["target"] == k)
+            ax.axhline(eco["cost_per_year"][str(k)] / 1e6, color="tab:red", lw=1,
+                       alpha=0.35 + 0.3 * i)  # fmt: skip
+            ax.annotate(f"economic, k={k:g}", (80, eco["cost_per_year"][str(k)] / 1e6),
+                        fontsize=7, color="tab:red", xytext=(0, 2), textcoords="offset points")  # fmt: skip
+        ax.set_yscale("log")
+        ax.set_title(f"{name}: replayed cost per year, backorder cost k x price")
+        ax.set_xlabel("target (%)")
+        ax.set_ylabel("holding + ordering + backorders (millions / year)")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    head = (f"{'policy':18s} {'target':>6s} {'fill':>7s} {'item':>7s} {'>=6 item':>8s} "
+            f"{'1-5 fill':>8s} {'none fill':>9s} {'value':>12s} "
+            + " ".join(f"{'cost k=' + format(k, 'g'):>12s}" for k in K_RATIOS))  # fmt: skip
+    out = [head]
     for r in rows:
-        key = (r["dataset"], r["view"])
-        if key != last:
-            extra = ""
-            if r.get("special_orders"):
-                extra = (
-                    f" — {int(r['special_orders']):,} special-order item-periods, "
-                    f"{r['special_order_units']:,.0f} units sourced on demand "
-                    f"({r['special_order_units'] / (r['special_order_units'] + r['stocked_demand_units']):.1%} of demand)"
-                )
-            out.append(f"\n[{r['dataset']} | {r['view']}]{extra}\n{header}")
-            last = key
-        if "stock ratio" in r["policy"]:
-            if np.isnan(r["avg_on_hand_units"]):
-                out.append(f"{r['policy']:44s} n/a: the baseline never reaches (b)'s fill")
-                continue
-            out.append(
-                f"{r['policy']:44s} {'':>11s} {'':>10s} {'':>6s} "
-                f"{r['avg_on_hand_units']:>12.1%} {r['avg_on_hand_value']:>14.1%}"
-            )
-            continue
+        tgt = "" if r["target"] is None else f"{r['target']:g}"
+        fam = r["family"] + ("" if r["pre_roll"] else " (no pre-roll)")
         out.append(
-            f"{r['policy']:44s} {r['fill_pooled']:>11.1%} {r['fill_item_mean']:>10.1%} "
-            f"{r['csl_pooled']:>6.1%} {r['avg_on_hand_units']:>12,.0f} "
-            f"{r['avg_on_hand_value']:>14,.0f} {r['orders']:>8,.0f}"
-        )
+            f"{fam[:30]:18s} {tgt:>6s} {r['all']['fill_pooled']:7.1%} {r['all']['fill_item_mean']:7.1%} "
+            f"{r['>=6']['fill_item_mean']:8.1%} {r['1-5']['fill_pooled']:8.1%} "
+            f"{r['none']['fill_pooled']:9.1%} {r['all']['stock_value']:12,.0f} "
+            + " ".join(f"{r['cost_per_year'][str(k)]:12,.0f}" for k in K_RATIOS)
+        )  # fmt: skip
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default="raf,refinery,demo")
-    ap.add_argument("--paths", type=int, default=100, help="bootstrap paths per item for (b)")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--datasets", default="raf,refinery,demo,online_retail")
+    ap.add_argument("--paths", type=int, default=100, help="bootstrap paths per item")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--sparse-donors",
-        type=int,
-        default=2,
-        help="items with at most this many non-zero periods in the last half of the fit "
-        "window take their paths from similar items' next half-window (-1: off)",
-    )
-    ap.add_argument(
-        "--donor-sizes",
-        type=int,
-        default=0,
-        help="1: items that never had demand take the donor's demand sizes (0, default: "
-        "1 unit; with 1 the refinery stock value grows ~20x for +8 points of fill)",
-    )
-    ap.add_argument("--raf-fit-months", type=int, default=60)
-    ap.add_argument("--refinery-fit-months", type=int, default=32)
-    ap.add_argument("--demo-fit-days", type=int, default=365)
-    ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    ap.add_argument("--json", type=Path, default=None, help="also write every row as JSON")
+    ap.add_argument("--png-dir", type=Path, default=RESULTS, help="where the figures go")
+    ap.add_argument("--no-shrinkage", action="store_true",
+                    help="do not shrink demand-period rates (empirical Bayes)")  # fmt: skip
+    ap.add_argument("--no-parameter-uncertainty", action="store_true",
+                    help="plain bootstrap instead of the double bootstrap")  # fmt: skip
     args = ap.parse_args(argv)
-    loaders = {
-        "raf": lambda: load_raf(args.raf_fit_months),
-        "refinery": lambda: load_refinery(args.refinery_fit_months),
-        "demo": lambda: load_demo(args.demo_fit_days),
-    }
-    print(
-        f"Target fill rate {TARGET:.0%}; Q = EOQ (order cost {ORDER_COST:g} per order where the "
-        f"data has none, holding {HOLDING_RATE:.0%} of unit price per year), 1 <= Q <= a "
-        f"year of demand; {args.paths} bootstrap paths per item for (b), seed {args.seed}."
-    )
+    OPTIONS["shrink_rates"] = not args.no_shrinkage
+    OPTIONS["parameter_uncertainty"] = not args.no_parameter_uncertainty
+    print(f"Targets {', '.join(f'{t:.1%}' for t in TARGETS)}; Q = EOQ (holding {HOLDING_RATE:.0%} "
+          f"of the unit price a year); {args.paths} paths per item, seed {args.seed}; options "
+          f"{OPTIONS}.")  # fmt: skip
     all_rows: list[dict[str, Any]] = []
+    checks: dict[str, Any] = {}
     for name in [s.strip() for s in args.datasets.split(",") if s.strip()]:
-        if name not in loaders:
-            raise SystemExit(f"unknown dataset {name!r}; choose from {sorted(loaders)}")
-        t0 = time.perf_counter()
-        case = loaders[name]()
+        if name not in LOADERS:
+            raise SystemExit(f"unknown dataset {name!r}; choose from {sorted(LOADERS)}")
+        case = LOADERS[name]()
         if case is None:
-            print(f"\n[{name}] skipped: data not found (expected under {SHARED}).")
+            print(f"\n[{name}] skipped: data not found under {SHARED}.")
             continue
         print(f"\n{case.note}")
-        donors = None if args.sparse_donors < 0 else args.sparse_donors
-        rows = run_case(case, args.paths, args.seed, donors, bool(args.donor_sizes))
-        print(format_table(rows))
-        fit_s = [r["fit_seconds"] for r in rows if r.get("fit_seconds")]
+        g = hist_groups(case.fit)
+        tot = case.replay.sum()
+        print("replay units by demand periods in the fit window: "
+              + ", ".join(f"{k}: {int(m.sum()):,} items, {case.replay[m].sum() / tot:.1%}"
+                          for k, m in g.items()))  # fmt: skip
+        rows = run_case(case, args.paths, args.seed)
+        print(format_rows(rows))
+        checks[name] = {"frontier": frontier_check(rows), "calibration": calibration_check(rows),
+                        "economic": economic_check(rows)}  # fmt: skip
+        fr = checks[name]["frontier"]
+        print(f"frontier: {sum(c['met'] for c in fr)} of {len(fr)} textbook points dominated "
+              "(fill at least theirs, value at most theirs); not met: "
+              + ("; ".join(f"{c['baseline']} {c['target']:g} ({c['fill']:.1%}, {c['value']:,.0f}) "
+                           f"vs {c['ours']} ({(c['ours_fill'] or 0):.1%}, {(c['ours_value'] or 0):,.0f})"
+                           for c in fr if not c["met"]) or "none"))  # fmt: skip
         print(
-            f"time to set (b): {', '.join(f'{s:.1f}' for s in fit_s)} s; "
-            f"whole dataset {time.perf_counter() - t0:.0f} s"
+            "calibration (items with >= 6 demand periods, item-mean fill): "
+            + ", ".join(
+                f"{c['target']:.1%} -> {c['delivered']:.1%}" for c in checks[name]["calibration"]
+            )
         )
+        print(
+            "economic vs the cheapest fixed-target policy: "
+            + "; ".join(
+                f"k={c['k']:g}: {c['economic']:,.0f} vs {c['best_fixed']} {c['best_fixed_cost']:,.0f}"
+                f" ({'met' if c['met'] else 'NOT met'})"
+                for c in checks[name]["economic"]
+            )
+        )
+        print(f"{rows[0]['seconds_total']:.0f} s (curves {rows[0]['seconds_curves']:.0f} s)")
         all_rows.extend(rows)
+    if all_rows:
+        args.png_dir.mkdir(parents=True, exist_ok=True)
+        plot_frontier(all_rows, args.png_dir / "policy_frontier.png")
+        plot_calibration_and_cost(all_rows, args.png_dir / "policy_calibration_cost.png")
     if args.json:
-        args.json.write_text(json.dumps(all_rows, indent=1, default=float))
+        args.json.write_text(json.dumps({"rows": all_rows, "checks": checks}, indent=1,
+                                        default=float))  # fmt: skip
     return 0
 
 

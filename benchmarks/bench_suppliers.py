@@ -64,7 +64,7 @@ def make_split_data(n_items: int, seed: int = 0):
             "item_id": items,
             "order_units": units,
             "demand_units_per_day": rate,
-            "shortage_cost": 2.0 * base,
+            "backorder_cost_per_unit": 2.0 * base,
         }
     )
     # stockout day ~ normal(mu, sd) discretised: P(stockout by day t)

@@ -170,9 +170,10 @@ def test_functions_broadcast_over_items_and_keep_series_index():
     r = reorder_point(d, sd, 2.0, service_level=0.95)
     assert isinstance(r, pd.Series)
     assert r.index.equals(idx)
-    # A: 20 + 1.6449 x 4 x √2 = 29.30; B: no demand → 0; C: no sd estimate → NaN (kept)
+    # A: 20 + 1.6449 x 4 x √2 = 29.30; B: no demand → -1, the one "hold nothing" convention
+    # (issue 10; was 0, which kept Q units on hand); C: no sd estimate → NaN (kept)
     assert r["A"] == pytest.approx(20 + 1.6448536 * 4 * np.sqrt(2), abs=1e-6)
-    assert r["B"] == 0.0
+    assert r["B"] == -1.0
     assert np.isnan(r["C"])
     arr = safety_stock(np.array([10.0, 20.0]), np.array([4.0, 4.0]), 2.0, service_level=0.9)
     assert isinstance(arr, np.ndarray)
@@ -212,7 +213,7 @@ def test_service_level_must_be_a_fraction_with_a_hint():
 def test_negative_inputs_are_refused_with_the_argument_named():
     with pytest.raises(ValueError, match="demand_sd must not be negative"):
         safety_stock(10, -1, 2, service_level=0.9)
-    with pytest.raises(ValueError, match="holding_cost must be > 0"):
+    with pytest.raises(ValueError, match="holding_cost_per_unit_year must be > 0"):
         economic_order_quantity(100, 10, 0)
     with pytest.raises(ValueError, match="pack must be > 0"):
         round_order_quantity(10, pack=0)

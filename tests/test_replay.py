@@ -21,7 +21,12 @@ matplotlib.use("Agg")
 
 DEMAND = np.array([[4.0, 0.0, 5.0, 3.0, 2.0]])
 SQ = {"reorder_point": [3.0], "order_quantity": [6.0]}
-COSTS = {"holding_cost": 0.5, "order_cost": 10.0, "shortage_cost": 3.0, "unit_cost": 2.0}
+COSTS = {
+    "holding_cost_per_unit_period": 0.5,
+    "order_cost": 10.0,
+    "backorder_cost_per_unit": 3.0,
+    "unit_cost": 2.0,
+}
 
 
 def test_backorders_by_hand():

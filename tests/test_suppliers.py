@@ -116,13 +116,13 @@ def test_closed_form_split_by_need_bucket():
     # buckets): at 5/unit shortage cost S2 (1.5) beats S1 (1 + 5) there; S1 takes the
     # last 2 buckets (20 units).
     sup = _sup(unit_cost=[1.0, 1.5], lead_time_days=[20, 2])
-    r = split_order(100, sup, need_by=12, demand_rate=10, shortage_cost=5)
+    r = split_order(100, sup, need_by=12, demand_per_day=10, backorder_cost_per_unit=5)
     assert r.solver == "closed_form"
     assert r.lines["units"].tolist() == [20, 80]
     assert r.totals["expected_units_short"] == pytest.approx(0.0)
     assert r.totals["total_cost"] == pytest.approx(20 * 1.0 + 80 * 1.5)
     # without a shortage cost the cheap supplier takes everything (and 80 units are late)
-    r0 = split_order(100, sup, need_by=12, demand_rate=10)
+    r0 = split_order(100, sup, need_by=12, demand_per_day=10)
     assert r0.lines["units"].tolist() == [100, 0]
     assert r0.totals["expected_units_short"] == pytest.approx(80.0)
 
@@ -133,19 +133,19 @@ def test_fill_rate_and_on_time_rate_hedge_the_cheap_supplier():
     shares = []
     for f in [1.0, 0.95, 0.9, 0.5]:
         sup = _sup(unit_cost=[1.0, 1.3], lead_time_days=[5, 5], fill_rate=[f, 1.0])
-        r = split_order(100, sup, need_by=30, demand_rate=5, shortage_cost=4)
+        r = split_order(100, sup, need_by=30, demand_per_day=5, backorder_cost_per_unit=4)
         shares.append(r.lines.loc[0, "share"])
     assert shares == [1.0, 1.0, 0.0, 0.0]  # 1 + 4 * 0.05 = 1.2 < 1.3 ; 1 + 0.4 = 1.4 > 1.3
     # on-time rate: late deliveries arrive 7 days later; the cheap supplier (lead 12 days,
     # need on day 14) then misses the early buckets only, so the order is split
     sup = _sup(unit_cost=[1.0, 1.3], lead_time_days=[12, 3], on_time_rate=[0.5, 1.0])
-    r = split_order(100, sup, need_by=14, demand_rate=10, shortage_cost=4)
+    r = split_order(100, sup, need_by=14, demand_per_day=10, backorder_cost_per_unit=4)
     units = r.lines.set_index("supplier_id")["units"]
     assert 0 < units["S1"] < 100
     assert 0 < units["S2"] < 100
     # perfectly reliable: all cheap
     sup_ok = sup.assign(on_time_rate=[1.0, 1.0])
-    assert split_order(100, sup_ok, need_by=14, demand_rate=10, shortage_cost=4).lines[
+    assert split_order(100, sup_ok, need_by=14, demand_per_day=10, backorder_cost_per_unit=4).lines[
         "units"
     ].tolist() == [100, 0]
 
@@ -154,17 +154,19 @@ def test_dual_rule_gap_demand_hand_computed():
     # regular S1 arrives day 20, fast S2 day 5; stockout day 10; 4 units/day:
     # gap = 4 x (20 - 10) = 40 units from S2, 60 from S1
     sup = _sup(unit_cost=[1.0, 1.6], lead_time_days=[20, 5])
-    r = split_order(100, sup, need_by=10, demand_rate=4, mode="dual")
+    r = split_order(100, sup, need_by=10, demand_per_day=4, mode="dual")
     assert r.lines["units"].tolist() == [60, 40]
     assert "expedite" in r.lines.loc[1, "reason"]
     # regular arrives before the stockout: no expedite
-    r2 = split_order(100, sup, need_by=25, demand_rate=4, mode="dual")
+    r2 = split_order(100, sup, need_by=25, demand_per_day=4, mode="dual")
     assert r2.lines["units"].tolist() == [100, 0]
     # P50 vs P10 of a stockout distribution: P(stockout by day t) = 0 before day 6, 0.2 on
     # days 6-9, 1 from day 10 -> P10 = day 6, P50 = day 10; gap 4 x 14 = 56 at P10
     cdf = np.where(np.arange(30) >= 10, 1.0, np.where(np.arange(30) >= 6, 0.2, 0.0))
-    p50 = split_order(100, sup, stockout_cdf=cdf, demand_rate=4, mode="dual")
-    p10 = split_order(100, sup, stockout_cdf=cdf, demand_rate=4, mode="dual", stockout_quantile=0.1)
+    p50 = split_order(100, sup, stockout_cdf=cdf, demand_per_day=4, mode="dual")
+    p10 = split_order(
+        100, sup, stockout_cdf=cdf, demand_per_day=4, mode="dual", stockout_quantile=0.1
+    )
     assert p50.lines["units"].tolist() == [60, 40]
     assert p10.lines["units"].tolist() == [44, 56]
 
@@ -299,8 +301,8 @@ def test_milp_optimum_equals_brute_force_and_limits_hold(problem):
     best = _brute_force(a)
     args = {
         "need_by": kw["need_by"],
-        "demand_rate": kw["rate"],
-        "shortage_cost": kw["b"],
+        "demand_per_day": kw["rate"],
+        "backorder_cost_per_unit": kw["b"],
         "overshoot_units": kw["overshoot"],
         "n_buckets": kw["J"],
     }
@@ -424,7 +426,7 @@ def _catalogue():
 def test_plan_every_item_in_and_out_with_status():
     orders, sup = _catalogue()
     before = orders.copy()
-    plan = plan_purchase_orders(orders, sup, shortage_cost=5, as_of="2024-03-01")
+    plan = plan_purchase_orders(orders, sup, backorder_cost_per_unit=5, as_of="2024-03-01")
     assert isinstance(plan, PurchasePlan)
     pd.testing.assert_frame_equal(orders, before)  # input not mutated
     items = plan.items.set_index("item_id")
@@ -439,7 +441,9 @@ def test_plan_every_item_in_and_out_with_status():
     assert "moq_units (S1 50)" in items.loc["D", "reason"]
     assert "add it to the suppliers table" in items.loc["E", "reason"]
     # A: same as the single-item split (stockout 12 days after as_of, 10/day)
-    single = split_order(100, sup[sup.item_id == "A"], need_by=12, demand_rate=10, shortage_cost=5)
+    single = split_order(
+        100, sup[sup.item_id == "A"], need_by=12, demand_per_day=10, backorder_cost_per_unit=5
+    )
     got = plan.splits[plan.splits.item_id == "A"].reset_index(drop=True)
     assert got["units"].tolist() == single.lines["units"].tolist()
     # PO lines add up per supplier
@@ -536,7 +540,7 @@ def test_plan_uses_stockout_forecast_rows():
         dates=dates,
         p_stockout=np.vstack([(t >= 12).astype(float), np.zeros(40)]),
     )
-    plan = plan_purchase_orders(orders, sup, stockouts=fake, shortage_cost=5)
+    plan = plan_purchase_orders(orders, sup, stockouts=fake, backorder_cost_per_unit=5)
     assert plan.as_of == pd.Timestamp("2024-03-01")
     s = plan.splits.set_index(["item_id", "supplier_id"])["units"]
     assert s["A"].tolist() == [20, 80]  # as in test_closed_form_split_by_need_bucket
@@ -548,14 +552,16 @@ def test_rule_modes_batch_equal_single():
     orders, sup = _catalogue()
     orders = orders.iloc[:2]
     for mode in ["priority", "dual"]:
-        plan = plan_purchase_orders(orders, sup, shortage_cost=5, as_of="2024-03-01", mode=mode)
+        plan = plan_purchase_orders(
+            orders, sup, backorder_cost_per_unit=5, as_of="2024-03-01", mode=mode
+        )
         for item, need, rate in [("A", 12, 10), ("B", 20, 2)]:
             single = split_order(
                 orders.set_index("item_id").loc[item, "order_units"],
                 sup[sup.item_id == item],
                 need_by=need,
-                demand_rate=rate,
-                shortage_cost=5,
+                demand_per_day=rate,
+                backorder_cost_per_unit=5,
                 mode=mode,
             )
             got = plan.splits[plan.splits.item_id == item]
@@ -567,7 +573,12 @@ def test_rule_modes_batch_equal_single():
 def test_split_result_interfaces():
     sup = _sup(unit_cost=[1.0, 1.5], lead_time_days=[20, 2])
     r = split_order(
-        100, sup, need_by="2024-03-13", demand_rate=10, shortage_cost=5, as_of="2024-03-01"
+        100,
+        sup,
+        need_by="2024-03-13",
+        demand_per_day=10,
+        backorder_cost_per_unit=5,
+        as_of="2024-03-01",
     )
     assert isinstance(r, SupplierSplit)
     assert r.lines["expected_arrival_date"].tolist() == [
@@ -590,7 +601,7 @@ def test_split_errors():
     with pytest.raises(ValueError, match="mode must be one of"):
         split_order(10, sup, mode="cheapest")
     with pytest.raises(ValueError, match="needs the item's stockout date"):
-        split_order(10, sup, shortage_cost=2)
+        split_order(10, sup, backorder_cost_per_unit=2)
     with pytest.raises(ValueError, match="max_share must be a fraction"):
         split_order(10, sup, max_share=50)
     with pytest.raises(ValueError, match="either stockout_cdf"):

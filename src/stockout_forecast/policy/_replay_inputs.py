@@ -7,6 +7,7 @@ aligned with the replay's items, with errors that name the items to fix.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,14 @@ from .._utils import format_ids
 from ..history.panel import DemandHistory
 from .policies import is_policy, replay_mapping
 
-_COST_KEYS = ("unit_cost", "holding_cost", "order_cost", "shortage_cost")
+_COST_KEYS = ("unit_cost", "holding_cost_per_unit_period", "order_cost", "backorder_cost_per_unit")
+#: names accepted for one release (DeprecationWarning), and the lost-sales synonym
+_COST_ALIASES = {
+    "holding_cost": "holding_cost_per_unit_period",
+    "shortage_cost": "backorder_cost_per_unit",
+    "lost_sale_cost_per_unit": "backorder_cost_per_unit",
+}
+_DEPRECATED_COST_KEYS = ("holding_cost", "shortage_cost")
 
 
 def _demand_matrix(
@@ -123,8 +131,11 @@ def _policy_arrays(policy: Any, ids: np.ndarray) -> dict[str, np.ndarray]:
             f"items; give one per item (Q for (s, Q), S for (s, S) / (R, S))."
         )
     q = out["order_quantity"]
-    if (q <= 0).any():
-        raise ValueError(f"order_quantity must be > 0; found {format_ids(ids[q <= 0])} items.")
+    if (q < 0).any():
+        raise ValueError(f"order_quantity must be >= 0; found {format_ids(ids[q < 0])} items.")
+    # Q = 0 is "no order" (as round_order_quantity returns for a wanted quantity of 0): the
+    # item never reorders and is reported with status "no_policy", like a missing policy
+    out["order_quantity"] = np.where(q == 0, np.nan, q)
     return out
 
 
@@ -217,7 +228,33 @@ def _check_lead(mean: np.ndarray, ids: np.ndarray) -> None:
         )
 
 
+def _canonical_cost_keys(keys: Sequence[str]) -> dict[str, str]:
+    """Map given cost keys to the vocabulary; warn for old names, refuse unknown ones."""
+    out: dict[str, str] = {}
+    unknown = sorted(k for k in keys if _COST_ALIASES.get(k, k) not in _COST_KEYS)
+    if unknown:
+        raise ValueError(
+            f"Unknown cost keys {unknown}; expected some of {list(_COST_KEYS)} (or "
+            "'lost_sale_cost_per_unit' with backorders=False)."
+        )
+    for key in keys:
+        new = _COST_ALIASES.get(key, key)
+        if new in out.values():
+            raise ValueError(f"costs give {new!r} twice (under two names); give it once.")
+        out[key] = new
+    for key in keys:
+        if key in _DEPRECATED_COST_KEYS:
+            warnings.warn(
+                f"simulate_policy(costs=...): {key!r} is renamed {out[key]!r} (the time base "
+                "is in the name); the old name will be removed in the next release.",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+    return out
+
+
 def _costs(costs: Any, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-item costs in the replay's vocabulary (old key names accepted with a warning)."""
     out = {k: np.full(len(ids), np.nan if k == "unit_cost" else 0.0) for k in _COST_KEYS}
     if costs is None:
         return out
@@ -225,12 +262,12 @@ def _costs(costs: Any, ids: np.ndarray) -> dict[str, np.ndarray]:
         frame = costs.set_index("item_id") if "item_id" in costs.columns else costs
         frame = frame.copy()
         frame.index = frame.index.astype(str)
-        src = {c: frame[c].reindex(ids) for c in frame.columns if c in _COST_KEYS}
+        known = [c for c in frame.columns if _COST_ALIASES.get(c, c) in _COST_KEYS]
+        names = _canonical_cost_keys(known)
+        src = {names[c]: frame[c].reindex(ids) for c in known}
     elif isinstance(costs, Mapping):
-        unknown = sorted(set(map(str, costs)) - set(_COST_KEYS))
-        if unknown:
-            raise ValueError(f"Unknown cost keys {unknown}; expected some of {list(_COST_KEYS)}.")
-        src = dict(costs)
+        names = _canonical_cost_keys(list(map(str, costs)))
+        src = {names[str(k)]: v for k, v in costs.items()}
     else:
         raise TypeError(f"costs must be a mapping or a DataFrame; got {type(costs).__name__}.")
     for key, val in src.items():

@@ -90,6 +90,9 @@ __all__ = [
 ]
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+#: the reorder point of an item that should hold nothing: with the trigger "order when the
+#: inventory position is <= s" it orders only against a backorder
+HOLD_NOTHING = -1.0
 
 
 # --------------------------------------------------------------------------- loss function
@@ -317,9 +320,10 @@ def _safety_stock_core(
     measure: str,
     per_cycle: np.ndarray | None,
     loss: str,
+    z: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     mean, sigma = _ltd_moments(d, sd, lt, lt_sd, review)
-    k = _safety_factor(level, measure, sigma, per_cycle, loss)
+    k = _safety_factor(level, measure, sigma, per_cycle, loss) if z is None else z
     ss = k * sigma
     # deterministic demand over the protection interval: no safety stock needed
     ss = np.where((sigma == 0) & ~np.isnan(mean), 0.0, ss)
@@ -328,49 +332,66 @@ def _safety_stock_core(
     return mean, ss
 
 
+def _target(service_level: ArrayLike | None, safety_factor: ArrayLike | None) -> tuple[str, Any]:
+    """Which target was given: ("service_level", fractions) or ("safety_factor", z)."""
+    if (service_level is None) == (safety_factor is None):
+        raise ValueError(
+            "Give exactly one of service_level (a fraction in (0, 1)) or safety_factor "
+            "(z, the number of standard deviations of lead-time demand to hold)."
+        )
+    if safety_factor is not None:
+        return "safety_factor", safety_factor
+    level = _check_service_level(service_level)
+    return "service_level", service_level if isinstance(service_level, pd.Series) else level
+
+
 def _normal_policy(
     demand_mean: ArrayLike,
     demand_sd: ArrayLike,
     lead_time: ArrayLike,
-    service_level: ArrayLike,
+    service_level: ArrayLike | None,
     measure: str,
     lead_time_sd: ArrayLike,
     review_period: ArrayLike,
     order_quantity: ArrayLike | None,
     loss: str,
-) -> tuple[np.ndarray, np.ndarray, pd.Index | None, bool]:
+    safety_factor: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.Index | None, bool, np.ndarray]:
     """Check and broadcast the arguments of :func:`safety_stock` / :func:`reorder_point`.
 
-    Returns the protection-interval mean demand, the safety stock, and what ``_finish``
-    needs to give the caller back a scalar, array or Series.
+    Returns the protection-interval mean demand, the safety stock, what ``_finish``
+    needs to give the caller back a scalar, array or Series, and which items have no
+    demand at all (mean and standard deviation 0: they hold nothing).
     """
     _check_choice(measure, "measure", ("cycle", "fill_rate"))
     _check_choice(loss, "loss", ("one-term", "two-term"))
-    level = _check_service_level(service_level)
+    kind, target = _target(service_level, safety_factor)
     named: dict[str, Any] = {
         "demand_mean": demand_mean,
         "demand_sd": demand_sd,
         "lead_time": lead_time,
         "lead_time_sd": lead_time_sd,
         "review_period": review_period,
-        "service_level": service_level if isinstance(service_level, pd.Series) else level,
+        kind: target,
     }
     if order_quantity is not None:
         named["order_quantity"] = order_quantity
     arrays, index, scalar = _prepare(**named)
-    _check_nonnegative(arrays, *(k for k in arrays if k != "service_level"))
+    _check_nonnegative(arrays, *(k for k in arrays if k not in ("service_level", "safety_factor")))
     mean, ss = _safety_stock_core(
         arrays["demand_mean"],
         arrays["demand_sd"],
         arrays["lead_time"],
         arrays["lead_time_sd"],
         arrays["review_period"],
-        arrays["service_level"],
+        arrays.get("service_level", np.full(np.shape(arrays["demand_mean"]), np.nan)),
         measure,
         arrays.get("order_quantity"),
         loss,
+        z=arrays.get("safety_factor"),
     )
-    return mean, ss, index, scalar
+    no_demand = (arrays["demand_mean"] == 0) & (arrays["demand_sd"] == 0)
+    return mean, ss, index, scalar, no_demand
 
 
 def safety_stock(
@@ -378,12 +399,13 @@ def safety_stock(
     demand_sd: ArrayLike,
     lead_time: ArrayLike,
     *,
-    service_level: ArrayLike,
+    service_level: ArrayLike | None = None,
     measure: Measure = "cycle",
     lead_time_sd: ArrayLike = 0.0,
     review_period: ArrayLike = 0.0,
     order_quantity: ArrayLike | None = None,
     loss: Loss = "one-term",
+    safety_factor: ArrayLike | None = None,
 ) -> Any:
     """Safety stock ``k σ_P`` for a target cycle service level or fill rate (normal approx.).
 
@@ -407,6 +429,9 @@ def safety_stock(
         Units per replenishment cycle ``Q``; required for ``measure="fill_rate"``.
     loss : {"one-term", "two-term"}, default "one-term"
         Expected-shortage formula for the fill rate (see the module notes).
+    safety_factor : float, array or Series, optional
+        ``z`` (or ``k``) given directly instead of a ``service_level``: the safety stock is
+        ``z σ_P`` (``measure`` and ``loss`` are then not used). Give exactly one of the two.
 
     Returns
     -------
@@ -433,9 +458,9 @@ def safety_stock(
     ...                    order_quantity=10_000))
     67
     """
-    _, ss, index, scalar = _normal_policy(
+    _, ss, index, scalar, _ = _normal_policy(
         demand_mean, demand_sd, lead_time, service_level, measure, lead_time_sd,
-        review_period, order_quantity, loss,
+        review_period, order_quantity, loss, safety_factor,
     )  # fmt: skip
     return _finish(ss, index, scalar, "safety_stock_units")
 
@@ -445,12 +470,13 @@ def reorder_point(
     demand_sd: ArrayLike,
     lead_time: ArrayLike,
     *,
-    service_level: ArrayLike,
+    service_level: ArrayLike | None = None,
     measure: Measure = "cycle",
     lead_time_sd: ArrayLike = 0.0,
     review_period: ArrayLike = 0.0,
     order_quantity: ArrayLike | None = None,
     loss: Loss = "one-term",
+    safety_factor: ArrayLike | None = None,
 ) -> Any:
     """Reorder point ``s = d (L + R) + k σ_P`` of an (s, Q) policy (normal approximation).
 
@@ -462,6 +488,11 @@ def reorder_point(
         Reorder point ``s`` in units of inventory position (on hand + on order −
         backorders). Not rounded: for integer stock a planner orders when the inventory
         position is ≤ ``floor(s)`` (or < ``ceil(s)``), which gives at least the target.
+        An item with no demand at all (``demand_mean = demand_sd = 0``) gets ``-1``: hold
+        nothing and order only against a backorder — the one "hold nothing" convention of
+        the library (:func:`~stockout_forecast.simulated_reorder_point`,
+        :func:`~stockout_forecast.pooled_reorder_points` and
+        :func:`~stockout_forecast.policy_curves` use it too).
 
     Notes
     -----
@@ -486,12 +517,22 @@ def reorder_point(
     >>> round(reorder_point(100, 25, 1, service_level=0.98, measure="fill_rate",
     ...                     order_quantity=100), 1)
     125.5
+
+    The same with the safety factor given directly (z = 2.05 from Nahmias' table), and an
+    item that never sells:
+
+    >>> round(reorder_point(100, 25, 1, safety_factor=2.05), 2)
+    151.25
+    >>> reorder_point(0, 0, 1, service_level=0.98)
+    -1.0
     """
-    mean, ss, index, scalar = _normal_policy(
+    mean, ss, index, scalar, no_demand = _normal_policy(
         demand_mean, demand_sd, lead_time, service_level, measure, lead_time_sd,
-        review_period, order_quantity, loss,
+        review_period, order_quantity, loss, safety_factor,
     )  # fmt: skip
-    return _finish(mean + ss, index, scalar, "reorder_point_units")
+    return _finish(
+        np.where(no_demand, HOLD_NOTHING, mean + ss), index, scalar, "reorder_point_units"
+    )
 
 
 def order_up_to(
@@ -500,10 +541,11 @@ def order_up_to(
     lead_time: ArrayLike,
     review_period: ArrayLike,
     *,
-    service_level: ArrayLike,
+    service_level: ArrayLike | None = None,
     measure: Measure = "cycle",
     lead_time_sd: ArrayLike = 0.0,
     loss: Loss = "one-term",
+    safety_factor: ArrayLike | None = None,
 ) -> Any:
     """Order-up-to level ``S`` of a periodic-review (R, S) policy (normal approximation).
 
@@ -523,6 +565,8 @@ def order_up_to(
         Standard deviation of the lead time (periods).
     loss : {"one-term", "two-term"}, default "one-term"
         Expected-shortage formula for the fill rate.
+    safety_factor : float, array or Series, optional
+        ``z`` given directly instead of ``service_level`` (exactly one of the two).
 
     Returns
     -------
@@ -552,16 +596,16 @@ def order_up_to(
     """
     _check_choice(measure, "measure", ("cycle", "fill_rate"))
     _check_choice(loss, "loss", ("one-term", "two-term"))
-    level = _check_service_level(service_level)
+    kind, target = _target(service_level, safety_factor)
     arrays, index, scalar = _prepare(
         demand_mean=demand_mean,
         demand_sd=demand_sd,
         lead_time=lead_time,
         lead_time_sd=lead_time_sd,
         review_period=review_period,
-        service_level=service_level if isinstance(service_level, pd.Series) else level,
+        **{kind: target},
     )
-    _check_nonnegative(arrays, *(k for k in arrays if k != "service_level"))
+    _check_nonnegative(arrays, *(k for k in arrays if k not in ("service_level", "safety_factor")))
     if (arrays["review_period"] <= 0).any():
         raise ValueError(
             "review_period must be > 0 for an (R, S) policy; use reorder_point() for "
@@ -574,12 +618,14 @@ def order_up_to(
         arrays["lead_time"],
         arrays["lead_time_sd"],
         arrays["review_period"],
-        arrays["service_level"],
+        arrays.get("service_level", np.full(np.shape(arrays["demand_mean"]), np.nan)),
         measure,
         per_cycle,
         loss,
+        z=arrays.get("safety_factor"),
     )
-    return _finish(mean + ss, index, scalar, "order_up_to_units")
+    no_demand = (arrays["demand_mean"] == 0) & (arrays["demand_sd"] == 0)
+    return _finish(np.where(no_demand, HOLD_NOTHING, mean + ss), index, scalar, "order_up_to_units")
 
 
 def cycle_service_level(

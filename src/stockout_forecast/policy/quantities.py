@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._utils import check_fraction
+from .._utils import check_fraction, renamed_parameters
 from ._args import ArrayLike, _check_choice, _check_nonnegative, _finish, _prepare
 
 __all__ = [
@@ -25,20 +25,23 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- EOQ, rounding
+@renamed_parameters(demand_rate="demand_per_year", holding_cost="holding_cost_per_unit_year")
 def economic_order_quantity(
-    demand_rate: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike
+    demand_per_year: ArrayLike, order_cost: ArrayLike, holding_cost_per_unit_year: ArrayLike
 ) -> Any:
     """Economic order quantity ``Q* = sqrt(2 K λ / h)``.
 
     Parameters
     ----------
-    demand_rate : float, array or Series
-        Demand ``λ`` in units per time unit (e.g. units/year), ≥ 0.
+    demand_per_year : float, array or Series
+        Demand ``λ`` (units / year), ≥ 0. (Old name ``demand_rate``.)
     order_cost : float, array or Series
         Fixed cost per order ``K`` (currency), ≥ 0.
-    holding_cost : float, array or Series
-        Holding cost ``h`` per unit per *the same* time unit (currency/unit/year; e.g.
-        ``holding_cost_rate * unit_cost``), > 0.
+    holding_cost_per_unit_year : float, array or Series
+        Holding cost ``h`` (currency per unit per year; e.g. ``holding_cost_rate x
+        unit_cost``), > 0. (Old name ``holding_cost``.) The names carry the time base of
+        the cost vocabulary (:mod:`~stockout_forecast.policy.costs`); any other time unit
+        works if both use it.
 
     Returns
     -------
@@ -47,8 +50,9 @@ def economic_order_quantity(
 
     Notes
     -----
-    Minimises ``K λ / Q + h Q / 2``; the minimum cost per time unit is ``sqrt(2 K λ h)``.
-    The time unit of ``λ`` and ``h`` must agree (per year with per year).
+    Minimises ``K λ / Q + h Q / 2`` (:func:`~stockout_forecast.eoq_cost_per_year`); the
+    minimum cost per year is ``sqrt(2 K λ h)``. With price breaks use
+    :func:`~stockout_forecast.quantity_discount_eoq`.
 
     References
     ----------
@@ -63,16 +67,18 @@ def economic_order_quantity(
     304.05
     """
     arrays, index, scalar = _prepare(
-        demand_rate=demand_rate, order_cost=order_cost, holding_cost=holding_cost
+        demand_per_year=demand_per_year,
+        order_cost=order_cost,
+        holding_cost_per_unit_year=holding_cost_per_unit_year,
     )
-    _check_nonnegative(arrays, "demand_rate", "order_cost")
-    h = arrays["holding_cost"]
+    _check_nonnegative(arrays, "demand_per_year", "order_cost")
+    h = arrays["holding_cost_per_unit_year"]
     if (h <= 0).any():
         raise ValueError(
-            f"holding_cost must be > 0 (per unit per time unit); got {h[h <= 0][:3].tolist()}. "
+            f"holding_cost_per_unit_year must be > 0; got {h[h <= 0][:3].tolist()}. "
             "With no holding cost the EOQ is unbounded."
         )
-    q = np.sqrt(2.0 * arrays["order_cost"] * arrays["demand_rate"] / h)
+    q = np.sqrt(2.0 * arrays["order_cost"] * arrays["demand_per_year"] / h)
     return _finish(q, index, scalar, "order_quantity_units")
 
 
@@ -109,6 +115,10 @@ def round_order_quantity(
     result is below the MOQ, take the smallest pack multiple ≥ MOQ (so the MOQ always
     wins over ``"down"``). When the MOQ itself is not a pack multiple it is rounded *up* to
     one.
+
+    **0 means "no order"** everywhere in the library: ``round_order_quantity(0, moq=10)``
+    is 0, and :func:`~stockout_forecast.simulate_policy` reads an ``order_quantity`` of 0 as
+    an item that never reorders (status ``no_policy``), not as an error.
 
     Examples
     --------

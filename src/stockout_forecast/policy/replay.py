@@ -272,7 +272,9 @@ def simulate_policy(
         with ``reorder_point = order_up_to`` or no reorder point, an (R, S) policy);
         optional ``moq_units`` and ``pack_units`` (orders are rounded *up* to a pack multiple
         and lifted to the MOQ). A DataFrame is indexed by ``item_id`` (or has that column);
-        items missing from it never reorder and are flagged.
+        items missing from it never reorder and are flagged. ``order_quantity = 0`` means
+        "no order" (what :func:`~stockout_forecast.policy.quantities.round_order_quantity`
+        returns for a wanted quantity of 0): that item never reorders either.
     lead_times : float, array (n_items,), Series, 2-D array or DataFrame
         Lead time in **periods** (days / 30.44 for monthly demand). A number, array or
         Series (by item_id) is fixed; a 2-D array (n_items, k) of lead-time samples draws one
@@ -288,11 +290,15 @@ def simulate_policy(
     review_period : int, default 1
         Periods between reviews (1 = every period).
     costs : DataFrame or mapping, optional
-        Per item (or one value for all): ``unit_cost`` (currency/unit, for the stock value),
-        ``holding_cost`` (currency per unit on hand per period, charged on end-of-period
-        stock), ``order_cost`` (per order placed), ``shortage_cost`` (per unit not filled
-        from stock when demanded). Missing costs count as 0; a missing ``unit_cost`` gives
-        NaN stock value.
+        Per item (or one value for all), in the cost vocabulary of
+        :mod:`~stockout_forecast.policy.costs`: ``unit_cost`` (currency/unit, for the stock
+        value), ``holding_cost_per_unit_period`` (currency per unit on hand at the end of a
+        period of the demand's frequency), ``order_cost`` (per order placed),
+        ``backorder_cost_per_unit`` (per unit not filled from stock when demanded; with
+        ``backorders=False`` it may be called ``lost_sale_cost_per_unit``). Missing costs
+        count as 0; a missing ``unit_cost`` gives NaN stock value. The old names
+        ``holding_cost`` and ``shortage_cost`` still work for one release (with a
+        ``DeprecationWarning``).
     special_orders : bool ndarray or DataFrame, same shape as demand, optional
         Item-periods whose demand is a special order sourced on demand
         (:func:`~stockout_forecast.policy.quantities.flag_special_orders`): not served from stock, not
@@ -584,9 +590,9 @@ def _item_frame(
         fill = np.where(dem > 0, acc["filled_units"] / dem, np.nan)
         csl = np.where(acc["cycles"] > 0, 1.0 - acc["stockout_cycles"] / acc["cycles"], np.nan)
     avg_units = acc["on_hand_sum"] / max(horizon, 1)
-    holding = cost["holding_cost"] * acc["on_hand_sum"]
+    holding = cost["holding_cost_per_unit_period"] * acc["on_hand_sum"]
     ordering = cost["order_cost"] * acc["orders_placed"]
-    shortage = cost["shortage_cost"] * acc["units_short"]
+    shortage = cost["backorder_cost_per_unit"] * acc["units_short"]
     has_policy = np.isfinite(pol["reorder_point"]) & (
         np.isfinite(pol["order_quantity"]) | np.isfinite(pol["order_up_to"])
     )

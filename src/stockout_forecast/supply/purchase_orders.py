@@ -7,12 +7,13 @@ else the MILP, see :mod:`.solvers`), re-optimises jointly where a supplier-level
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._utils import check_columns, format_ids
+from .._utils import check_columns, format_ids, renamed_parameters
 from ..exceptions import SchemaError
 from ..io.validation import validate_table
 from ._problem import Mode, _Arrays, _build, _check_common, _fmt, _point_pmf, _stockout_pmf
@@ -68,9 +69,20 @@ def _orders_table(
         it = validate_table(items, "items")
         b = ids.map(it.set_index("item_id")["backorder_cost"]).to_numpy(dtype=float)
         b = np.where(np.isnan(b), shortage_cost, b)
-    out["shortage_cost"] = np.where(
-        np.isnan(num("shortage_cost", np.nan)), b, num("shortage_cost", np.nan)
+    col = (
+        "backorder_cost_per_unit"
+        if "backorder_cost_per_unit" in orders.columns
+        else "shortage_cost"
     )
+    if col == "shortage_cost" and col in orders.columns:
+        warnings.warn(
+            "orders.shortage_cost is renamed backorder_cost_per_unit; the old column name "
+            "will be removed in the next release.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    given = num(col, np.nan)
+    out["shortage_cost"] = np.where(np.isnan(given), b, given)
     out["demand_units_per_day"] = num("demand_units_per_day", np.nan)
 
     def days(col: str) -> np.ndarray:
@@ -162,6 +174,7 @@ _PO_LINE_COLUMNS = [
 ]
 
 
+@renamed_parameters(shortage_cost="backorder_cost_per_unit")
 def plan_purchase_orders(
     orders: pd.DataFrame,
     suppliers: pd.DataFrame,
@@ -170,7 +183,7 @@ def plan_purchase_orders(
     lead_times: pd.DataFrame | None = None,
     supplier_limits: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
-    shortage_cost: float = 0.0,
+    backorder_cost_per_unit: float = 0.0,
     mode: Mode = "optimal",
     max_share: float = 1.0,
     stockout_quantile: float = 0.5,
@@ -187,8 +200,8 @@ def plan_purchase_orders(
     ----------
     orders : DataFrame
         One row per item: ``item_id`` and ``order_units`` (or ``units``); optional
-        ``demand_units_per_day`` (units/day after the stockout), ``shortage_cost``
-        (currency/unit), ``overshoot_units`` (default as in :func:`split_order`),
+        ``demand_units_per_day`` (units/day after the stockout),
+        ``backorder_cost_per_unit`` (currency/unit), ``overshoot_units`` (default as in :func:`split_order`),
         ``need_by_date`` (a fixed stockout date),
         ``stockout_date_p50`` (used when there is no ``stockouts`` row),
         ``latest_arrival_date``. The output of ``recommend_orders`` works as is.
@@ -205,8 +218,9 @@ def plan_purchase_orders(
     items : DataFrame, optional
         The ``items`` table; its ``backorder_cost`` is the shortage cost where ``orders``
         has none.
-    shortage_cost : float, default 0
-        Shortage cost (currency/unit) for items with none in ``orders`` or ``items``.
+    backorder_cost_per_unit : float, default 0
+        Cost of a unit short (currency/unit) for items with none in ``orders`` or ``items``
+        (old name ``shortage_cost``, accepted for one release).
     mode, max_share, stockout_quantile, late_days, n_buckets, time_limit
         As in :func:`split_order` (``time_limit`` per item MILP).
     as_of : date, optional
@@ -285,9 +299,10 @@ def plan_purchase_orders(
     2  DRAFT-S2       A   20.0        22.0
     """
     _check_common(mode, max_share, stockout_quantile, late_days, n_buckets)
+    shortage_cost = backorder_cost_per_unit
     if not np.isfinite(shortage_cost) or shortage_cost < 0:
         raise ValueError(
-            f"shortage_cost must be >= 0 (currency per unit short); got {shortage_cost!r}."
+            f"backorder_cost_per_unit must be >= 0 (currency per unit short); got {shortage_cost!r}."
         )
     as_of_ts = _plan_date(as_of, stockouts)
     ords = _orders_table(orders, items, shortage_cost, as_of_ts)

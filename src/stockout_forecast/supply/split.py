@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._utils import format_ids
+from .._utils import format_ids, renamed_parameters
 from ..exceptions import InfeasibleError, SchemaError
 from ._problem import Mode, _build, _check_common, _point_pmf, _stockout_pmf, _to_days
 from ._supplier_terms import _supplier_table
@@ -58,6 +58,7 @@ from .solvers.dispatch import _solve
 __all__ = ["split_order"]
 
 
+@renamed_parameters(demand_rate="demand_per_day", shortage_cost="backorder_cost_per_unit")
 def split_order(
     units: float,
     suppliers: pd.DataFrame,
@@ -65,8 +66,8 @@ def split_order(
     item_id: str | None = None,
     stockout_cdf: Any = None,
     need_by: Any = None,
-    demand_rate: float | None = None,
-    shortage_cost: float = 0.0,
+    demand_per_day: float | None = None,
+    backorder_cost_per_unit: float = 0.0,
     mode: Mode = "optimal",
     max_share: float = 1.0,
     quotas: Mapping[str, float] | None = None,
@@ -102,12 +103,15 @@ def split_order(
         day after it.
     need_by : float or date, optional
         A deterministic stockout day instead (days after ``as_of``, or a date).
-    demand_rate : float, optional
+    demand_per_day : float, optional
         Demand after the stockout, units/day; spreads the order's need over time. Without
-        it every unit is needed on the stockout day.
-    shortage_cost : float, default 0
-        Cost of one unit short (lost or backordered), currency/unit. 0 ignores timing and
-        reliability (cheapest feasible split); the expected shortage is still reported.
+        it every unit is needed on the stockout day. (Old name ``demand_rate``, accepted
+        for one release.)
+    backorder_cost_per_unit : float, default 0
+        Cost of one unit short (lost or backordered), currency/unit, in the cost vocabulary
+        of :mod:`~stockout_forecast.policy.costs`. 0 ignores timing and reliability
+        (cheapest feasible split); the expected shortage is still reported. (Old name
+        ``shortage_cost``, accepted for one release.)
     mode : {"optimal", "priority", "quota", "dual"}, default "optimal"
         ``"optimal"``: the MILP. ``"priority"``: fill suppliers in ``priority`` order.
         ``"quota"``: fixed shares. ``"dual"``: base-surge rule (see Notes).
@@ -159,7 +163,7 @@ def split_order(
     SchemaError
         ``suppliers`` breaks the data contract.
     ValueError
-        Bad arguments (unknown mode, ``shortage_cost > 0`` without a stockout date...).
+        Bad arguments (unknown mode, ``backorder_cost_per_unit > 0`` without a stockout date...).
 
     Notes
     -----
@@ -212,6 +216,7 @@ def split_order(
     1          S2   80.0        96.0
     """
     _check_common(mode, max_share, stockout_quantile, late_days, n_buckets)
+    shortage_cost, demand_rate = backorder_cost_per_unit, demand_per_day
     N = _check_units(units, shortage_cost, overshoot_units)
     as_of_ts = pd.Timestamp(as_of).normalize() if as_of is not None else None
     sup_in, item_id = _item_suppliers(suppliers, item_id)
@@ -221,7 +226,7 @@ def split_order(
         stockout_cdf, need_by, as_of_ts, shortage_cost=shortage_cost, mode=mode
     )
     if demand_rate is not None and (not np.isfinite(demand_rate) or demand_rate <= 0):
-        raise ValueError(f"demand_rate must be > 0 units/day; got {demand_rate!r}.")
+        raise ValueError(f"demand_per_day must be > 0 units/day; got {demand_rate!r}.")
     orders = _order_row(
         item_id,
         N,
@@ -259,7 +264,7 @@ def _check_units(units: Any, shortage_cost: float, overshoot_units: float | None
         raise ValueError(f"units must be a finite number >= 0; got {units!r}.")
     if not np.isfinite(shortage_cost) or shortage_cost < 0:
         raise ValueError(
-            f"shortage_cost must be >= 0 (currency per unit short); got {shortage_cost!r}."
+            f"backorder_cost_per_unit must be >= 0 (currency per unit short); got {shortage_cost!r}."
         )
     if overshoot_units is not None and (not np.isfinite(overshoot_units) or overshoot_units < 0):
         raise ValueError(f"overshoot_units must be >= 0; got {overshoot_units!r}.")
@@ -350,7 +355,7 @@ def _stockout_distribution(
         has = np.array([False])
         if shortage_cost > 0:
             raise ValueError(
-                "shortage_cost > 0 needs the item's stockout date: pass stockout_cdf=... (a row "
+                "backorder_cost_per_unit > 0 needs the item's stockout date: pass stockout_cdf=... (a row "
                 "of StockoutForecast.p_stockout) or need_by=... (days or a date)."
             )
     if mode == "dual" and not has[0]:
