@@ -24,6 +24,8 @@ def dispersion_from_residuals(
     prior_weight: float = 20.0,
     groups: np.ndarray | None = None,
     cap: np.ndarray | None = None,
+    pooled: dict[tuple[bool, int], float] | None = None,
+    pooled_out: dict[tuple[bool, int], float] | None = None,
 ) -> np.ndarray:
     """Per-item dispersion from forecast errors, shrunk towards the pooled value.
 
@@ -41,6 +43,13 @@ def dispersion_from_residuals(
         Pool within these groups (e.g. volume classes) instead of over all items.
     cap : array, shape (n_items,), optional
         Largest dispersion an item's own errors may claim (see :func:`dispersion_cap`).
+    pooled : dict, optional
+        The pooled value per ``(count, group)`` from a run over all items (see
+        ``pooled_out``), used instead of pooling over these items: a chunk of items then
+        gets the dispersions of one run over all of them. A key missing from it falls back
+        to ``(count, -1)`` (pooled over every group of that kind), then 0.
+    pooled_out : dict, optional
+        Filled with the pooled value per ``(count, group)`` and per ``(count, -1)``.
 
     Returns
     -------
@@ -71,14 +80,24 @@ def dispersion_from_residuals(
     n_i = mm.sum(axis=1).astype(float)
     phi = np.zeros(n)
     grp = np.zeros(n, dtype=int) if groups is None else np.asarray(groups)
+    if pooled_out is not None:
+        for kind in (True, False):
+            sel = cnt == kind
+            tot_den = den[sel].sum()
+            pooled_out[(kind, -1)] = max(num[sel].sum() / tot_den, 0.0) if tot_den > 0 else 0.0
     for kind, g in {(k, g) for k, g in zip(cnt.tolist(), grp.tolist(), strict=True)}:
         sel = (cnt == kind) & (grp == g)
-        tot_den = den[sel].sum()
-        pooled = max(num[sel].sum() / tot_den, 0.0) if tot_den > 0 else 0.0
+        if pooled is not None:
+            pool = pooled.get((kind, g), pooled.get((kind, -1), 0.0))
+        else:
+            tot_den = den[sel].sum()
+            pool = max(num[sel].sum() / tot_den, 0.0) if tot_den > 0 else 0.0
+        if pooled_out is not None:
+            pooled_out[(kind, g)] = pool
         with np.errstate(divide="ignore", invalid="ignore"):
-            own = np.where(den[sel] > 0, np.maximum(num[sel], 0.0) / den[sel], pooled)
+            own = np.where(den[sel] > 0, np.maximum(num[sel], 0.0) / den[sel], pool)
         w_own = np.where(den[sel] > 0, n_i[sel], 0.0)
-        phi[sel] = (w_own * own + prior_weight * pooled) / (w_own + prior_weight)
+        phi[sel] = (w_own * own + prior_weight * pool) / (w_own + prior_weight)
     return phi
 
 
@@ -113,6 +132,7 @@ def level_uncertainty(
     *,
     weighting: str = "normalised",
     calibrate: bool = True,
+    kappa: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Dispersion and level correlation per item so that cumulative demand has the backtest spread.
 
@@ -131,6 +151,8 @@ def level_uncertainty(
         Then choose ``kappa`` (among multiples of the moment estimate) so that the 80 % and
         95 % intervals of the backtest window *totals* cover as they should
         (:func:`_calibrate_kappa`).
+    kappa : float, optional
+        The pooled level-variance factor from a run over all items: not estimated here.
 
     Returns
     -------
@@ -154,6 +176,31 @@ def level_uncertainty(
     ``M + phi Q`` first, giving every window equal weight. In the sampling model
     ``v = rho * phi`` with ``rho <= MAX_RHO``, hence the floor on ``phi``.
     """
+    cnt = np.asarray(count, dtype=bool)
+    if kappa is None:
+        kappa = _pooled_kappa(y, f, mask, phi, cnt, weighting=weighting, calibrate=calibrate)
+    fm = np.asarray(future_mean, dtype=float)
+    ph = np.asarray(phi, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = kappa * (np.where(cnt, 1.0 / fm, 0.0) + ph)
+    v = np.where(np.isfinite(v) & (fm > 0), v, 0.0)
+    phi_out = np.maximum(ph, v / MAX_RHO)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.where(phi_out > 0, v / phi_out, 0.0)
+    return phi_out, np.clip(rho, 0.0, MAX_RHO), kappa
+
+
+def _pooled_kappa(
+    y: np.ndarray,
+    f: np.ndarray,
+    mask: np.ndarray,
+    phi: np.ndarray,
+    cnt: np.ndarray,
+    *,
+    weighting: str,
+    calibrate: bool,
+) -> float:
+    """The level-variance factor of :func:`level_uncertainty`, pooled over items."""
     mm = mask & np.isfinite(y) & np.isfinite(f)
     ff = np.where(mm, np.maximum(f, 0.0), 0.0)
     s = np.where(mm, y - f, 0.0).sum(axis=2)
@@ -161,7 +208,6 @@ def level_uncertainty(
     big_m = ff.sum(axis=2)
     q = (ff * ff).sum(axis=2)
     p = np.asarray(phi, dtype=float)[:, None]
-    cnt = np.asarray(count, dtype=bool)
     base = np.where(cnt[:, None], big_m, 0.0) + p * q
     with np.errstate(invalid="ignore", divide="ignore"):
         mbar = big_m / n_c
@@ -177,15 +223,7 @@ def level_uncertainty(
     kappa = float(max(num[keep].sum() / d, 0.0)) if d > 0 else 0.0
     if calibrate and keep.any():
         kappa = _calibrate_kappa(kappa, s, big_m, q, mbar, np.asarray(phi, float), cnt, keep)
-    fm = np.asarray(future_mean, dtype=float)
-    ph = np.asarray(phi, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = kappa * (np.where(cnt, 1.0 / fm, 0.0) + ph)
-    v = np.where(np.isfinite(v) & (fm > 0), v, 0.0)
-    phi_out = np.maximum(ph, v / MAX_RHO)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.where(phi_out > 0, v / phi_out, 0.0)
-    return phi_out, np.clip(rho, 0.0, MAX_RHO), kappa
+    return kappa
 
 
 #: multiples of the moment estimate of kappa, and absolute values, tried by _calibrate_kappa

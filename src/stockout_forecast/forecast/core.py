@@ -34,7 +34,7 @@ from .backtest import (
 )
 from .registry import REGISTRY, make_model, model_names
 from .result import DemandForecast
-from .selection import demand_classes, select_models, volume_groups
+from .selection import SelectionPool, _select_models, demand_classes, volume_edges, volume_groups
 
 __all__ = ["candidate_models", "forecast_demand"]
 
@@ -279,6 +279,25 @@ def forecast_demand(
 
 
 @dataclass
+class ForecastPool:
+    """The cross-item state of :func:`forecast_demand`: everything it pools over items.
+
+    The class shrinkage of the selection and its fallback model (``selection``), the
+    volume-group edges and the pooled dispersion per (count kind, volume group) of the
+    calibration, its pooled dispersion scale and level-variance factor ``kappa``. Computed
+    once over (a sample of) all items and passed to the forecast of every chunk of items,
+    it gives each chunk the forecasts of one run over all items. Small: a few numbers per
+    demand class, volume group and model.
+    """
+
+    selection: SelectionPool | None = None
+    volume_edges: np.ndarray | None = None
+    dispersion: dict[tuple[bool, int], float] | None = None
+    dispersion_scale: float | None = None
+    kappa: float | None = None
+
+
+@dataclass
 class _Selection:
     """What the selection step decided: a model (alias or ``"a+b"``) per item, and why."""
 
@@ -320,6 +339,8 @@ def _select(
     shrinkage: float,
     levels: tuple[float, ...],
     need_backtest: bool,
+    pool: ForecastPool,
+    given: ForecastPool | None,
 ) -> _Selection:
     """Step 1: backtest the models and choose one (or a combination) per item."""
     n = history.n_items
@@ -345,13 +366,14 @@ def _select(
         reason[:] = f"model {aliases[0]} given by the caller"
     elif arr is not None:
         ids = pd.Index(np.asarray(history.item_ids).astype(str))
-        sel = select_models(
+        sel, pool.selection = _select_models(
             backtest_frame(arr, levels if metric == "scaled_pinball" else None),
             metric=metric,
             combine=combine,
             fallback=fallback,
             groups=pd.Series(demand_classes(history), index=ids),
             shrinkage=shrinkage,
+            pool=None if given is None else given.selection,
         )
         sel = sel.set_index("item_id").reindex(ids)
         chosen = sel["model"].to_numpy(dtype=object)
@@ -421,24 +443,55 @@ def _calibrate(
     calibration: str,
     metric: str,
     combine: int | None,
+    pool: ForecastPool,
+    given: ForecastPool | None,
 ) -> _Spread:
-    """Step 3: dispersion and level correlation per item, from backtest or in-sample errors."""
+    """Step 3: dispersion and level correlation per item, from backtest or in-sample errors.
+
+    Pooled quantities come from ``given`` when it is set (a chunk of a larger item set) and
+    are recorded in ``pool``.
+    """
     y_all, m_all = prepare_panel(history.units, history.observed)
     arr = sel.backtest
     aliases = [m.alias for m in models]
+    pool.volume_edges = volume_edges(y_all, m_all) if given is None else given.volume_edges
+    vgroups = volume_groups(y_all, m_all, edges=pool.volume_edges)
+    cap = cal.dispersion_cap(y_all, m_all, count)
+    pooled_in = None if given is None else given.dispersion
+    pool.dispersion = {}
     if calibration == "backtest" and arr is not None:
         if len(models) > 1:
             f_bt = honest_backtest(arr, sel.chosen, aliases, metric, combine)
         else:
             f_bt = combined_backtest(arr, sel.chosen, aliases)
-        vgroups = volume_groups(y_all, m_all)
-        cap = cal.dispersion_cap(y_all, m_all, count)
-        phi = cal.dispersion_from_residuals(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
+        phi = cal.dispersion_from_residuals(
+            arr.y,
+            f_bt,
+            arr.mask,
+            count,
+            groups=vgroups,
+            cap=cap,
+            pooled=pooled_in,
+            pooled_out=pool.dispersion,
+        )
         if _SCALE_DISPERSION:
-            phi = phi * cal.dispersion_scale(arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap)
+            if given is None or given.dispersion_scale is None:
+                pool.dispersion_scale = cal.dispersion_scale(
+                    arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap
+                )
+            else:
+                pool.dispersion_scale = given.dispersion_scale
+            phi = phi * pool.dispersion_scale
         fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
-        phi, rho, _kappa = cal.level_uncertainty(
-            arr.y, f_bt, arr.mask, phi, count, fut, weighting=_WEIGHTING
+        phi, rho, pool.kappa = cal.level_uncertainty(
+            arr.y,
+            f_bt,
+            arr.mask,
+            phi,
+            count,
+            fut,
+            weighting=_WEIGHTING,
+            kappa=None if given is None else given.kappa,
         )
         return _Spread(phi, rho, "backtest", f_bt)
     if calibration == "backtest":
@@ -449,8 +502,10 @@ def _calibrate(
         fitted_in,
         m_all,
         count,
-        groups=volume_groups(y_all, m_all),
-        cap=cal.dispersion_cap(y_all, m_all, count),
+        groups=vgroups,
+        cap=cap,
+        pooled=pooled_in,
+        pooled_out=pool.dispersion,
     )
     return _Spread(phi, np.zeros(history.n_items), "insample", None)
 
@@ -505,11 +560,15 @@ def _forecast_demand(
     calibration: str = "backtest",
     shrinkage: float = 10.0,
     random_state: RandomStateLike = None,
+    pool: ForecastPool | None = None,
 ) -> tuple[DemandForecast, dict[str, Any]]:
     """Body of :func:`forecast_demand`, with its internals.
 
-    Also returns the backtest arrays and the leave-one-window-out backtest forecasts
-    ``f_bt``, for benchmarks and studies.
+    Also returns the backtest arrays, the leave-one-window-out backtest forecasts ``f_bt``
+    and the cross-item state ``"pool"``, for benchmarks, studies and the chunked planner.
+    ``pool`` (a :class:`ForecastPool` from a run over all items, or a sample of them) is
+    used instead of pooling over the items of ``history``: a chunk of items then gets the
+    forecasts that one run over all items gives them.
     """
     horizon, levels = _check_args(history, horizon, quantiles, calibration, n_paths)
     check_random_state(random_state)  # validate early
@@ -526,6 +585,8 @@ def _forecast_demand(
         shrinkage=shrinkage,
         levels=levels,
         need_backtest=calibration == "backtest",
+        pool=(made := ForecastPool()),
+        given=pool,
     )
     mean, fitted_in = _fit_chosen(history, models, sel.chosen, horizon)
     count = count_items(history)
@@ -539,6 +600,8 @@ def _forecast_demand(
         calibration=calibration,
         metric=metric,
         combine=combine,
+        pool=made,
+        given=pool,
     )
     model_out, status = _statuses(history, sel)
     fc = DemandForecast(
@@ -557,4 +620,4 @@ def _forecast_demand(
         calibration=spread.calibration,
         n_paths=int(n_paths),
     )
-    return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count}
+    return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count, "pool": made}

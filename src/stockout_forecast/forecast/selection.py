@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from ..exceptions import SchemaError
 from ..history.panel import DemandHistory
 from ._kernels import prepare_panel
 
-__all__ = ["demand_classes", "select_models", "volume_groups"]
+__all__ = ["demand_classes", "select_models", "volume_edges", "volume_groups"]
 
 #: volume classes used to pool dispersions (quantile bins of the mean observed demand)
 N_VOLUME_GROUPS = 5
@@ -98,6 +99,43 @@ def select_models(
     0       A   ses    0.8  selected
     1       B   tsb    NaN  fallback
     """
+    return _select_models(
+        backtest_frame,
+        metric=metric,
+        combine=combine,
+        fallback=fallback,
+        groups=groups,
+        shrinkage=shrinkage,
+    )[0]
+
+
+@dataclass
+class SelectionPool:
+    """What :func:`select_models` pools over items: the cross-item state of a selection.
+
+    ``group_means[label]`` is the mean score of each model (in ``models`` order) over the
+    items of a group, the target of the class shrinkage; ``fallback`` the model given to
+    items without any scored window. Computed once over (a sample of) all items and passed
+    to every chunk, it makes a chunk's choices those of one run over all items.
+    """
+
+    models: list[str]
+    group_means: dict[str, np.ndarray]
+    fallback: str
+
+
+def _select_models(
+    backtest_frame: pd.DataFrame,
+    *,
+    metric: str = "mase",
+    combine: int | None = None,
+    fallback: str | None = None,
+    groups: pd.Series | None = None,
+    shrinkage: float = 0.0,
+    pool: SelectionPool | None = None,
+) -> tuple[pd.DataFrame, SelectionPool]:
+    """Body of :func:`select_models`; with ``pool`` the group means and the fallback are
+    taken from it instead of being pooled over the items of ``backtest_frame``."""
     _check_select_args(backtest_frame, metric, combine)
     models = list(pd.unique(backtest_frame["model"].astype(str)))
     if fallback is not None and fallback not in models:
@@ -108,19 +146,28 @@ def select_models(
     items = np.sort(np.asarray(pd.unique(frame["item_id"]), dtype=object))
     score, used = _score_table(frame, items, models, metric)
     raw = score.copy()
+    gmeans: dict[str, np.ndarray] = {}
+    if pool is not None and pool.models != models:
+        raise ValueError(f"the selection pool is for models {pool.models}, not {models}.")
     if groups is not None and shrinkage > 0:
-        score = _shrink(frame, items, models, score, used == metric, groups, shrinkage, metric)
+        known = None if pool is None else pool.group_means
+        score, gmeans = _shrink(
+            frame, items, models, score, used == metric, groups, shrinkage, metric, known
+        )
+    if pool is not None and fallback is None:
+        fallback = pool.fallback
     if fallback is None:
         med = np.array(
             [np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.inf for c in score.T]
         )
         fallback = models[int(np.argmin(med))] if np.isfinite(med).any() else models[0]
+    out_pool = pool if pool is not None else SelectionPool(models, gmeans, fallback)
     k = 1 if combine is None else min(int(combine), len(models))
     r = _rank(score, raw, models, k, fallback)
     n_win, any_train = _window_counts(frame, items)
     reason = _reasons_of_choice(r, models, used, metric, any_train, fallback, k)
     rows = np.arange(len(items))
-    return pd.DataFrame(
+    frame_out = pd.DataFrame(
         {
             "item_id": pd.array(items, dtype="str"),
             "model": pd.array(r.chosen.astype(str), dtype="str"),
@@ -135,6 +182,7 @@ def select_models(
             "reason": pd.array(reason.astype(str), dtype="str"),
         }
     )
+    return frame_out, out_pool
 
 
 def _check_select_args(backtest_frame: pd.DataFrame, metric: str, combine: int | None) -> None:
@@ -291,8 +339,13 @@ def _shrink(
     groups: pd.Series,
     shrinkage: float,
     metric: str,
-) -> np.ndarray:
-    """Shrink each item's mean metric towards its group's mean (``shrinkage`` pseudo-windows)."""
+    known: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Shrink each item's mean metric towards its group's mean (``shrinkage`` pseudo-windows).
+
+    Returns the shrunk scores and the group means used; ``known`` group means (from a pool)
+    replace the ones of these items (a group absent from it is not shrunk).
+    """
     g = pd.Series(groups)
     g_items = g.set_axis(pd.Index(g.index.astype(str))).reindex(items)
     lab = g_items.astype("object").where(g_items.notna(), "__none__").to_numpy()
@@ -307,20 +360,25 @@ def _shrink(
         .to_numpy(dtype=float)
     )
     out = score.copy()
+    means: dict[str, np.ndarray] = {}
     for g in pd.unique(lab):
         rows = (lab == g) & eligible
         if not rows.any():
             continue
         block = score[rows]
         fin = np.isfinite(block)
-        cnt = fin.sum(axis=0)
-        gmean = np.where(
-            cnt > 0, np.where(fin, block, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan
-        )
+        if known is not None:
+            gmean = known.get(str(g), np.full(len(models), np.nan))
+        else:
+            cnt = fin.sum(axis=0)
+            gmean = np.where(
+                cnt > 0, np.where(fin, block, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan
+            )
+        means[str(g)] = gmean
         w = n_ok[rows]
         shrunk = (w * np.where(fin, block, 0.0) + shrinkage * gmean[None, :]) / (w + shrinkage)
         out[rows] = np.where(fin & np.isfinite(gmean)[None, :], shrunk, block)
-    return out
+    return out, means
 
 
 def demand_classes(history: DemandHistory) -> np.ndarray:
@@ -348,12 +406,37 @@ def demand_classes(history: DemandHistory) -> np.ndarray:
     return out
 
 
-def volume_groups(y: np.ndarray, mask: np.ndarray, n_groups: int = N_VOLUME_GROUPS) -> np.ndarray:
-    """Volume class per item: quantile bins of the mean observed demand per period."""
+def _rate(y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     n_obs = mask.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(n_obs > 0, np.where(mask, y, 0.0).sum(axis=1) / n_obs, 0.0)
+        return np.where(n_obs > 0, np.where(mask, y, 0.0).sum(axis=1) / n_obs, 0.0)
+
+
+def volume_edges(
+    y: np.ndarray, mask: np.ndarray, n_groups: int = N_VOLUME_GROUPS
+) -> np.ndarray | None:
+    """Bin edges of :func:`volume_groups` (None: too few items, one group)."""
+    rate = _rate(y, mask)
     if n_groups <= 1 or len(rate) < 10 * n_groups:
+        return None
+    return np.quantile(rate, np.linspace(0, 1, n_groups + 1)[1:-1])
+
+
+def volume_groups(
+    y: np.ndarray,
+    mask: np.ndarray,
+    n_groups: int = N_VOLUME_GROUPS,
+    *,
+    edges: Any = "pooled",
+) -> np.ndarray:
+    """Volume class per item: quantile bins of the mean observed demand per period.
+
+    ``edges`` (from :func:`volume_edges` over all items; None: one group) replaces the
+    quantiles of these items, so that a chunk of items gets the groups of the whole set.
+    """
+    if isinstance(edges, str):
+        edges = volume_edges(y, mask, n_groups)
+    rate = _rate(y, mask)
+    if edges is None:
         return np.zeros(len(rate), dtype=int)
-    edges = np.quantile(rate, np.linspace(0, 1, n_groups + 1)[1:-1])
     return np.searchsorted(edges, rate, side="right")

@@ -55,6 +55,7 @@ def demand_history(
     censor_share: float = 0.2,
     min_periods: int | None = None,
     dormant_periods: int | None = None,
+    start: Any = None,
 ) -> DemandHistory:
     """Build the regular item x period demand panel from sales (and stock) history.
 
@@ -75,6 +76,11 @@ def demand_history(
         Sales lines after it are excluded with a :class:`DataQualityWarning` that counts them.
     items : sequence of str or items DataFrame, optional
         Items to include even without sales (they get an all-NaN row, status ``"no_sales"``).
+    start : date-like, optional
+        First day of the panel (its first period is the one holding it). Default: the
+        first activity of any item. A chunk of a larger item list passes the whole list's
+        first activity, so that every chunk has the same periods as one panel of all items
+        (the chunked planner does). No line may precede it.
     suspect_stockouts : bool, default True
         For items without stock history, flag zero runs that are too long for the item's own
         demand rate as suspected stock-outs (see Notes).
@@ -188,8 +194,9 @@ def demand_history(
     s = validate_table(sales, "sales")
     st = None if stock_history is None else validate_table(stock_history, "stock_history")
     lines = _index_lines(s, st, as_of=as_of, items=items)
-    act = _first_activity(lines)
-    grid = _period_grid(lines, act, freq)
+    start_day = None if start is None else day_number(start, "start")
+    act = _first_activity(lines, required=start_day is None)
+    grid = _period_grid(lines, act, freq, start_day)
     units, first_col = _units_panel(lines, act, grid, freq)
     n, n_t = units.shape
     censored = np.zeros((n, n_t), dtype=bool)
@@ -368,8 +375,9 @@ class _Activity:
 _NEVER = np.iinfo(np.int64).max
 
 
-def _first_activity(lines: _Lines) -> _Activity:
-    """First sales line (any sign) or positive stock reading per item; error when none at all."""
+def _first_activity(lines: _Lines, *, required: bool = True) -> _Activity:
+    """First sales line (any sign) or positive stock reading per item; error when none at all
+    (unless not ``required``: a chunk of a larger panel may hold only inactive items)."""
     n = lines.n
     first_day = np.full(n, _NEVER, dtype=np.int64)
     np.minimum.at(first_day, lines.s_item, lines.s_days)
@@ -382,7 +390,7 @@ def _first_activity(lines: _Lines) -> _Activity:
         pos = lines.st_on > 0
         np.minimum.at(first_day, lines.st_item[pos], lines.st_days[pos])
     active = first_day != _NEVER
-    if not active.any():
+    if required and not active.any():
         raise InsufficientHistoryError(
             f"sales has no line on or before as_of {lines.as_of_ts:%Y-%m-%d} (and no positive "
             f"stock reading): there is no history to build. Check as_of or the sales dates."
@@ -402,10 +410,21 @@ class _Grid:
         return len(self.start_days)
 
 
-def _period_grid(lines: _Lines, act: _Activity, freq: str) -> _Grid:
-    """Periods from the first activity of any item to as_of; error when the panel is too big."""
+def _period_grid(lines: _Lines, act: _Activity, freq: str, start_day: int | None) -> _Grid:
+    """Periods from the first activity of any item (or ``start_day``) to as_of; error when
+    the panel is too big or a line precedes ``start_day``."""
     n = lines.n
-    first_any = int(act.first_day[act.active].min())
+    if start_day is None:
+        first_any = int(act.first_day[act.active].min())
+    else:
+        if act.active.any() and int(act.first_day[act.active].min()) < start_day:
+            early = lines.item_ids[act.active & (act.first_day < start_day)]
+            raise ValueError(
+                f"start={pd.Timestamp(np.datetime64(start_day, 'D')):%Y-%m-%d} is after the "
+                f"first activity of items {format_ids(early)}; pass an earlier start (the "
+                f"first sales date of all items)."
+            )
+        first_any = start_day
     p_first = int(period_of_day(np.asarray([first_any]), freq)[0])
     p_last = int(period_of_day(np.asarray([lines.as_of_day]), freq)[0])
     n_t = p_last - p_first + 1

@@ -27,6 +27,7 @@ from .._utils import RandomStateLike, check_fraction
 from ..history.leadtime import sample_lead_times
 from ..io.validation import validate_table
 from ..simulation.engine import (
+    SEED_BLOCK_ITEMS,
     Scenario,
     draw_paths,
     item_chunks,
@@ -578,10 +579,7 @@ def _reorder_points(
     if not ok_rows.size:
         return s_pt, method, fits, interval
     dpp = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}[sc.freq]
-    lt_rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(2,)))
-    lt_draw = sample_lead_times(
-        terms.lt_mean[ok_rows], terms.lt_sd[ok_rows], size=sc.n_paths, random_state=lt_rng
-    )
+    lt_draw = _lead_time_draws(sc, it.fpos[ok_rows], terms.lt_mean[ok_rows], terms.lt_sd[ok_rows])
     interval = (lt_draw + it.rp[ok_rows, None]) / dpp  # protection interval, periods
     fits[ok_rows] = (interval <= sc.horizon).all(axis=1)
     nrm = ok_rows[~fits[ok_rows]]
@@ -793,4 +791,23 @@ def _finish(
     out["status"] = out["status"].astype("str")
     out["reason"] = out["reason"].astype("str")
     out["reorder_point_method"] = out["reorder_point_method"].astype("str").where(ok, None)
+    return out
+
+
+def _lead_time_draws(
+    sc: Scenario, fpos: np.ndarray, mean: np.ndarray, sd: np.ndarray
+) -> np.ndarray:
+    """One lead time per path for each item (rows ``fpos`` of the forecast, sorted).
+
+    Seed block ``b`` of the forecast draws from ``SeedSequence(entropy, spawn_key=(2, b))``
+    for its items in row order, so an item's draws do not depend on the chunk it is
+    simulated in (nor on the items of other blocks).
+    """
+    out = np.empty((len(fpos), sc.n_paths))
+    blocks = fpos // SEED_BLOCK_ITEMS
+    for b in np.unique(blocks):
+        sel = np.flatnonzero(blocks == b)
+        key = (2, int(b) + sc.block_offset)
+        rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=key))
+        out[sel] = sample_lead_times(mean[sel], sd[sel], size=sc.n_paths, random_state=rng)
     return out

@@ -110,7 +110,8 @@ def _block_paths(sc: Scenario, block: int, out: np.ndarray | None = None) -> np.
     """
     n_f = len(sc.forecast.item_ids)
     lo, hi = block * SEED_BLOCK_ITEMS, min((block + 1) * SEED_BLOCK_ITEMS, n_f)
-    rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(0, block)))
+    key = (0, block + sc.block_offset)
+    rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=key))
     kw = {} if out is None else {"out": out}
     paths = np.asarray(
         sc.forecast.sample_paths(sc.n_paths, random_state=rng, items=slice(lo, hi), **kw)
@@ -129,7 +130,8 @@ def _lateness_draws(sc: Scenario, block: int, n_slots: int) -> tuple[np.ndarray,
     Slots are drawn one after the other, so slot ``k`` receives the same numbers whatever the
     number of slots: adding an order (a later slot) leaves the draws of existing orders alone.
     """
-    rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=(1, block)))
+    key = (1, block + sc.block_offset)
+    rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=key))
     shape = (SEED_BLOCK_ITEMS, sc.n_paths)
     u = np.empty((n_slots, *shape))
     z = np.empty((n_slots, *shape))
@@ -233,11 +235,25 @@ class _Buffers(threading.local):
 def draw_paths(sc: Scenario, chunk: Chunk, out: np.ndarray | None = None) -> np.ndarray:
     """Demand paths (c, P, H) of the chunk's items, drawn seed block by seed block.
 
-    ``out`` (c, P, H), when given, receives the paths (and is returned).
+    ``out`` (c, P, H), when given, receives the paths (and is returned). A scenario that
+    keeps its paths hands out the kept ones and keeps the ones it draws.
     """
     fp, blocks = chunk.forecast_rows, chunk.blocks
     shape = (len(fp), sc.n_paths, sc.horizon)
     paths = np.empty(shape) if out is None else out
+    if sc.paths is not None and sc.paths_ready is not None:
+        if sc.paths_ready[fp].all():
+            return np.take(sc.paths, fp, axis=0, out=paths)
+        _draw_blocks(sc, fp, blocks, paths)
+        sc.paths[fp] = paths
+        sc.paths_ready[fp] = True
+        return paths
+    _draw_blocks(sc, fp, blocks, paths)
+    return paths
+
+
+def _draw_blocks(sc: Scenario, fp: np.ndarray, blocks: np.ndarray, paths: np.ndarray) -> None:
+    """Draw the paths of forecast rows ``fp`` (sorted; whole seed blocks) into ``paths``."""
     n_f = len(sc.forecast.item_ids)
     # a whole block wanted in order is drawn straight into ``paths`` when the forecast can
     direct = len(sc.forecast.dates) == sc.horizon and _accepts_out(sc.forecast)
@@ -253,7 +269,6 @@ def draw_paths(sc: Scenario, chunk: Chunk, out: np.ndarray | None = None) -> np.
         else:
             np.take(_block_paths(sc, int(b)), want, axis=0, out=dest)
         pos += len(want)
-    return paths
 
 
 def _lost_sales(

@@ -83,6 +83,11 @@ class Scenario:
     entropy: int
     chunk_items: int
     n_jobs: int
+    #: seed block of forecast row 0 in the whole item list (a chunk of a larger run)
+    block_offset: int = 0
+    #: demand paths kept per forecast row (``keep_paths=True``), drawn once and reused
+    paths: np.ndarray | None = None
+    paths_ready: np.ndarray | None = None
 
     @property
     def horizon(self) -> int:
@@ -134,11 +139,14 @@ def prepare_scenario(
     n_jobs: int,
     random_state: RandomStateLike,
     entropy: int | None = None,
+    block_offset: int = 0,
+    keep_paths: bool = False,
 ) -> Scenario:
     """Check the inputs of :func:`~stockout_forecast.stockout_dates` and lay them out as arrays.
 
     Parameters are those of :func:`~stockout_forecast.stockout_dates`; ``entropy``, when
     given, replaces the one drawn from ``random_state`` (to re-run a scenario exactly).
+    ``block_offset`` and ``keep_paths`` are those of :func:`~stockout_forecast.stockout_dates`.
 
     Returns
     -------
@@ -176,6 +184,10 @@ def prepare_scenario(
     if entropy is None:
         rng = check_random_state(random_state)
         entropy = int(rng.integers(0, 2**63 - 1))
+    block_offset = check_int(block_offset, "block_offset", minimum=0)
+    n_f = len(forecast.item_ids)
+    paths = np.empty((n_f, n_paths, len(dates))) if keep_paths else None
+    ready = np.zeros(n_f, dtype=bool) if keep_paths else None
     return Scenario(
         forecast=forecast,
         item_ids=item_ids,
@@ -193,6 +205,9 @@ def prepare_scenario(
         entropy=entropy,
         chunk_items=chunk_items,
         n_jobs=n_jobs,
+        block_offset=block_offset,
+        paths=paths,
+        paths_ready=ready,
         **lines,
     )
 

@@ -303,6 +303,8 @@ def stockout_dates(
     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
     n_jobs: int = 1,
     random_state: RandomStateLike = None,
+    block_offset: int = 0,
+    keep_paths: bool = False,
 ) -> StockoutForecast:
     r"""Simulate when each item runs out of stock, from the forecast's demand sample paths.
 
@@ -348,6 +350,15 @@ def stockout_dates(
     random_state : int, numpy.random.Generator or None
         Seed. The same seed gives the same result for any ``chunk_size``, ``n_jobs`` and
         ``items`` selection.
+    block_offset : int, default 0
+        Seed block of the forecast's first row in a larger item list, when ``forecast`` is
+        one chunk of it (rows ``64 * block_offset`` onwards): each item then draws the paths
+        it draws in a run over the whole list. The chunked planner and its Dask runner pass
+        it; the chunk must start at a multiple of 64 items.
+    keep_paths : bool, default False
+        Keep the demand paths (items x ``n_paths`` x horizon, 8 bytes a cell) with the
+        result, so that :func:`~stockout_forecast.recommend_orders` reads the same paths
+        instead of drawing them again.
 
     Returns
     -------
@@ -449,6 +460,8 @@ def stockout_dates(
         memory_budget_mb=memory_budget_mb,
         n_jobs=n_jobs,
         random_state=random_state,
+        block_offset=block_offset,
+        keep_paths=keep_paths,
     )
     return _result(sc)
 

@@ -478,7 +478,7 @@ class HoltWinters(ForecastModel):
 
     def _yearly_part(self, fourier: np.ndarray) -> np.ndarray:
         """Additive yearly profile (n, T) in units, or the multiplicative factor."""
-        a = self.yearly_coef_ @ fourier.T
+        a = K.rowwise_matmul(self.yearly_coef_, fourier.T)
         if self.seasonal == "add":
             return a
         scale = self._yearly_scale[:, None]
