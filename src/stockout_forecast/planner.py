@@ -10,26 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from ._export import jsonable, safe_spreadsheet_frame
-from ._utils import RandomStateLike, check_fraction, renamed_parameters, spawn_seeds
-from .forecast import DemandForecast, forecast_demand
-from .history.classes import classify_demand
-from .history.demand import demand_history
+from ._utils import RandomStateLike, check_fraction, renamed_parameters
+from .forecast import DemandForecast
 from .history.leadtime import lead_time_history
 from .history.panel import DemandHistory
-from .history.velocity import item_velocity
 from .io.dataset import Dataset
-from .policy.recommend import recommend_orders
 from .report.html import render_html
 from .report.sections import section_tables
-from .simulation.cover import stock_cover
-from .simulation.stockout import StockoutForecast, stockout_dates
+from .simulation.stockout import StockoutForecast
 from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
-from .supply.purchase_orders import plan_purchase_orders
 from .supply.results import PurchasePlan
 
 __all__ = ["ReorderPlan", "ReorderPlanner"]
@@ -339,6 +333,15 @@ class ReorderPlanner:
         Seed for the forecast paths and simulations; the same seed gives the same plan.
     n_jobs : int, default 1
         Threads for the stockout-date simulation (results do not depend on it).
+    chunk_size : int, optional
+        Items planned together (rounded up to whole seed blocks of 64). Default: as many
+        as ``memory_budget_mb`` holds. The plan does not depend on it.
+    memory_budget_mb : float, default 2048
+        Memory for one chunk's working arrays, MiB, when ``chunk_size`` is None; the
+        demand paths (8 bytes x ``n_paths`` x horizon per item) take most of it.
+    state_sample_items : int, default 20,000
+        Items whose forecasts fix the forecast's pooled state (class shrinkage, pooled
+        dispersion, ...) when there are more; with fewer items all of them do.
 
     Notes
     -----
@@ -348,6 +351,14 @@ class ReorderPlanner:
     ``recommend_orders`` -> ``plan_purchase_orders`` -> ``promise_dates`` ->
     ``backorder_notices`` -> ``availability_feed``. A stage whose input table is absent is
     skipped and the plan's ``notes`` say so.
+
+    Scale: the stages run chunk by chunk over item-id ranges (:mod:`stockout_forecast.scale`).
+    A first pass computes what the chunks share (planning date, panel periods, the
+    forecast's pooled state); each chunk then runs the stages above on its items, its
+    stockout simulation keeping the demand paths that ``recommend_orders`` reads again; the
+    ABC ranking, the draft purchase orders per supplier and the promise dates run on the
+    chunks' outputs. Same seed, same plan, for any ``chunk_size`` (``tests/test_scale.py``);
+    ``run(..., client=...)`` runs the chunks on a Dask cluster.
 
     Randomness: ``numpy.random.SeedSequence(random_state).spawn(3)`` gives the seeds of
     ``forecast_demand``, ``stockout_dates`` and ``recommend_orders``, in that order; calling
@@ -372,6 +383,9 @@ class ReorderPlanner:
         allocation_rule: str = "fifo",
         random_state: RandomStateLike = 0,
         n_jobs: int = 1,
+        chunk_size: int | None = None,
+        memory_budget_mb: float = 2048.0,
+        state_sample_items: int = 20_000,
     ) -> None:
         self.freq = freq
         self.as_of = as_of
@@ -387,156 +401,29 @@ class ReorderPlanner:
         self.allocation_rule = allocation_rule
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.memory_budget_mb = memory_budget_mb
+        self.state_sample_items = state_sample_items
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"ReorderPlanner({args})"
 
     def run(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> ReorderPlan:
-        """Run every stage and return the :class:`ReorderPlan`."""
-        from ._version import __version__
+        """Run every stage and return the :class:`ReorderPlan`.
+
+        ``progress(stage, i, n)`` is called as the chunks and the cross-item steps start.
+        """
+        from .scale.assemble import run_chunked
 
         if dataset.sales is None:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
         check_fraction(self.service_level, "service_level")
-        n_stages = 12 if self.forecast else 4
-        tick = progress or (lambda name, i, n: None)
-        notes = list(dataset.notes)
-        as_of = self._as_of(dataset)
-        item_ids = dataset.items["item_id"] if dataset.items is not None else None
-        # seeds for the random stages, drawn from one SeedSequence: same seed, same plan
-        seeds = spawn_seeds(self.random_state, 3)
+        return cast(ReorderPlan, run_chunked(self, dataset, progress=progress))
 
-        tick("demand history", 1, n_stages)
-        history = demand_history(
-            dataset.sales, dataset.stock_history, freq=self.freq, as_of=as_of, items=item_ids
-        )
-        tick("item velocity", 2, n_stages)
-        velocity = item_velocity(history)
-        tick("demand classes", 3, n_stages)
-        classes = classify_demand(history)
-        tick("stock cover", 4, n_stages)
-        inventory = dataset.inventory
-        if inventory is None:
-            inventory = pd.DataFrame(
-                {"item_id": pd.Series(history.item_ids, dtype="str"), "on_hand_units": 0.0}
-            )
-            notes.append("No inventory snapshot given: on-hand taken as 0 for every item.")
-        cover = stock_cover(
-            inventory,
-            velocity,
-            dataset.purchase_orders,
-            as_of=as_of,
-            horizon=self.cover_horizon_days,
-            velocity_column=self.velocity_column,
-        )
-        parts: dict[str, Any] = {}
-        if self.forecast:
-            parts = self._probabilistic(
-                dataset, history, inventory, as_of, seeds, tick, n_stages, notes
-            )
-        return ReorderPlan(
-            as_of=as_of,
-            history=history,
-            velocity=velocity,
-            demand_classes=classes,
-            cover=cover,
-            items=dataset.items,
-            notes=notes,
-            source=dataset.source,
-            version=__version__,
-            **parts,
-        )
-
-    def _probabilistic(
-        self,
-        dataset: Dataset,
-        history: DemandHistory,
-        inventory: pd.DataFrame,
-        as_of: pd.Timestamp,
-        seeds: list[Any],
-        tick: ProgressCallback,
-        n_stages: int,
-        notes: list[str],
-    ) -> dict[str, Any]:
-        tick("lead times", 5, n_stages)
-        lead_times = _lead_times(dataset, as_of)
-        horizon = self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq]
-        tick("demand forecast", 6, n_stages)
-        fc = forecast_demand(
-            history,
-            self.model,
-            horizon=horizon,
-            n_paths=self.n_paths,
-            random_state=seeds[0],
-        )
-        tick("stockout dates", 7, n_stages)
-        so = stockout_dates(
-            fc,
-            inventory,
-            dataset.purchase_orders,
-            n_paths=self.n_paths,
-            lead_time_uncertainty=lead_times,
-            n_jobs=self.n_jobs,
-            random_state=seeds[1],
-        )
-        out: dict[str, Any] = {"lead_times": lead_times, "forecast": fc, "stockouts": so}
-        tick("order recommendations", 8, n_stages)
-        if dataset.suppliers is None:
-            notes.append("No suppliers table: no order recommendations or supplier splits.")
-        else:
-            out.update(
-                self._orders(dataset, so, inventory, as_of, lead_times, seeds[2], tick, n_stages)
-            )
-        tick("promise dates", 10, n_stages)
-        if dataset.customer_orders is None or len(dataset.customer_orders) == 0:
-            notes.append("No open customer orders: no promise dates or customer notices.")
-        else:
-            plan_lines = out["purchase_plan"].lines if "purchase_plan" in out else None
-            out.update(
-                self._promises(dataset, inventory, plan_lines, as_of, lead_times, tick, n_stages)
-            )
-        return out
-
-    def _orders(
-        self,
-        dataset: Dataset,
-        so: StockoutForecast,
-        inventory: pd.DataFrame,
-        as_of: pd.Timestamp,
-        lead_times: pd.DataFrame | None,
-        seed: Any,
-        tick: ProgressCallback,
-        n_stages: int,
-    ) -> dict[str, Any]:
-        """Order recommendations, then supplier splits for the items to order now."""
-        assert dataset.suppliers is not None
-        orders = recommend_orders(
-            so,
-            inventory,
-            dataset.suppliers,
-            dataset.purchase_orders,
-            dataset.items,
-            service_level=self.service_level,
-            review_period_days=self.review_period_days,
-            as_of=as_of,
-            lead_times=lead_times,
-            n_paths=self.n_paths,
-            random_state=seed,
-        )
-        out: dict[str, Any] = {"orders": orders}
-        tick("supplier splits", 9, n_stages)
-        to_order = orders[orders["order_now"].fillna(False).astype(bool)]
-        if len(to_order):
-            out["purchase_plan"] = plan_purchase_orders(
-                to_order,
-                dataset.suppliers,
-                stockouts=so,
-                lead_times=lead_times,
-                items=dataset.items,
-                as_of=as_of,
-            )
-        return out
+    def _horizon_periods(self) -> int:
+        """Forecast periods: ``horizon``, else 90 days, 13 weeks or 4 months."""
+        return int(self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq])
 
     def _promises(
         self,

@@ -1,0 +1,159 @@
+"""One chunk of items, end to end: history to supplier splits, with the cross-item state.
+
+:func:`plan_chunk` runs the planner's per-item stages on the rows of one chunk of items
+(an id range): demand history on the periods of the whole panel, velocity, classes, stock
+cover, lead times, the forecast with the pooled state, the stockout dates with the chunk's
+seed blocks and the demand paths kept, the order recommendations on those same paths (no
+second simulation), and the supplier splits of the items to order. Every step is the public
+function of the unchunked plan, so a chunk's rows are those of a run over all items.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..forecast.core import _forecast_demand
+from ..forecast.result import DemandForecast
+from ..history.classes import classify_demand
+from ..history.demand import demand_history
+from ..history.panel import DemandHistory
+from ..history.velocity import item_velocity
+from ..io.dataset import Dataset
+from ..policy.recommend import recommend_orders
+from ..simulation.cover import stock_cover
+from ..simulation.stockout import StockoutForecast, stockout_dates
+from ..supply.purchase_orders import plan_purchase_orders
+from ..supply.results import PurchasePlan
+from .partition import interleave_forecasts, take_forecast
+from .state import CrossItemState
+
+__all__: list[str] = []
+
+
+@dataclass
+class ChunkPlan:
+    """The per-item results of one chunk (the same fields as a ReorderPlan's stages)."""
+
+    history: DemandHistory
+    velocity: pd.DataFrame
+    demand_classes: pd.DataFrame
+    cover: pd.DataFrame
+    lead_times: pd.DataFrame | None = None
+    forecast: DemandForecast | None = None
+    stockouts: StockoutForecast | None = None
+    orders: pd.DataFrame | None = None
+    purchase_plan: PurchasePlan | None = None
+
+
+def inventory_of(dataset: Dataset, history: DemandHistory) -> pd.DataFrame:
+    """The inventory snapshot, or on-hand 0 for every history item when there is none."""
+    if dataset.inventory is not None:
+        return dataset.inventory
+    return pd.DataFrame({"item_id": pd.Series(history.item_ids, dtype="str"), "on_hand_units": 0.0})
+
+
+def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: int) -> ChunkPlan:
+    """Run the per-item stages of ``planner`` on the chunk ``ds`` (see module docs)."""
+    assert ds.sales is not None
+    items = ds.items["item_id"] if ds.items is not None else None
+    history = demand_history(
+        ds.sales,
+        ds.stock_history,
+        freq=planner.freq,
+        as_of=state.as_of,
+        items=items,
+        start=state.start,
+    )
+    velocity = item_velocity(history)
+    inventory = inventory_of(ds, history)
+    out = ChunkPlan(
+        history=history,
+        velocity=velocity,
+        demand_classes=classify_demand(history),
+        cover=stock_cover(
+            inventory,
+            velocity,
+            ds.purchase_orders,
+            as_of=state.as_of,
+            horizon=planner.cover_horizon_days,
+            velocity_column=planner.velocity_column,
+        ),
+    )
+    if not planner.forecast:
+        return out
+    from ..planner import _lead_times
+
+    out.lead_times = _lead_times(ds, state.as_of)
+    out.forecast = _chunk_forecast(history, state, planner)
+    so = stockout_dates(
+        out.forecast,
+        inventory,
+        ds.purchase_orders,
+        n_paths=planner.n_paths,
+        lead_time_uncertainty=out.lead_times,
+        n_jobs=planner.n_jobs,
+        random_state=state.seeds[1],
+        block_offset=block_offset,
+        keep_paths=True,
+    )
+    if ds.suppliers is not None:
+        out.orders = recommend_orders(
+            so,
+            inventory,
+            ds.suppliers,
+            ds.purchase_orders,
+            ds.items,
+            service_level=planner.service_level,
+            review_period_days=planner.review_period_days,
+            as_of=state.as_of,
+            lead_times=out.lead_times,
+            n_paths=planner.n_paths,
+            random_state=state.seeds[2],
+        )
+        to_order = out.orders[out.orders["order_now"].fillna(False).astype(bool)]
+        if len(to_order):
+            out.purchase_plan = plan_purchase_orders(
+                to_order,
+                ds.suppliers,
+                stockouts=so,
+                lead_times=out.lead_times,
+                items=ds.items,
+                as_of=state.as_of,
+            )
+    # the kept demand paths (items x paths x horizon) are not part of the result
+    out.stockouts = dataclasses.replace(so, _scenario=None)
+    return out
+
+
+def _chunk_forecast(history: DemandHistory, state: CrossItemState, planner: Any) -> DemandForecast:
+    """The chunk's forecast: rows of the sample forecast where the first pass made them,
+    the other items forecast with the pooled state."""
+    ids = np.asarray(history.item_ids).astype(str)
+    parts = []
+    rest = ids
+    made = state.sample_forecast
+    if made is not None:
+        pos = pd.Index(np.asarray(made.item_ids).astype(str)).get_indexer(ids)
+        have = pos >= 0
+        if have.any():
+            parts.append(take_forecast(made, pos[have], None))
+        rest = ids[~have]
+    if len(rest):
+        sub = history if len(rest) == len(ids) else history.subset(rest)
+        fc, _ = _forecast_demand(
+            sub,
+            planner.model,
+            horizon=planner._horizon_periods(),
+            n_paths=planner.n_paths,
+            random_state=state.seeds[0],
+            pool=state.forecast_pool,
+        )
+        parts.append(fc)
+    if len(parts) == 1 and len(parts[0].item_ids) == len(ids) and rest is ids:
+        return dataclasses.replace(parts[0], history=history)
+    return interleave_forecasts(ids, parts, history)
