@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from .io.dataset import Dataset
@@ -129,11 +129,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--max-rows", type=int, default=500, help="rows per table in the HTML")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--chunk-size", type=int, help="items planned together (default: by memory; same plan)"
+    )
+    where = r.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        help="run the chunks on a local Dask cluster of this many processes (same plan)",
+    )
+    where.add_argument(
+        "--scheduler", help="run the chunks on the Dask cluster at this address (same plan)"
+    )
 
     from .service.cli import add_subcommands  # serve, keys, plan (argparse only)
 
     add_subcommands(sub)
     return p
+
+
+def _client(args: argparse.Namespace) -> Any:
+    """A dask.distributed Client for --workers / --scheduler (None: this process)."""
+    if args.workers is None and args.scheduler is None:
+        return None
+    from .scale.distributed import _distributed, local_cluster
+
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ValueError(f"--workers must be >= 1; got {args.workers}.")
+        return local_cluster(args.workers)
+    return _distributed().Client(args.scheduler)
 
 
 def _load(data: str) -> Dataset:
@@ -190,6 +215,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         n_paths=args.n_paths,
         random_state=args.seed,
         n_jobs=args.jobs,
+        chunk_size=args.chunk_size,
     )
     progress("reading data", 1, 3)
 
@@ -199,7 +225,15 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         total[0] = n + 2
         progress(name, i + 1, n + 2)
 
-    plan = planner.run(ds, progress=stage)
+    client = _client(args)
+    try:
+        plan = planner.run(ds, progress=stage, client=client)
+    finally:
+        if client is not None:
+            cluster = client.cluster if args.workers is not None else None
+            client.close()
+            if cluster is not None:
+                cluster.close()
     progress("writing report", total[0], total[0])
     paths = write_report(plan, args.out, title=args.title, max_rows=args.max_rows)
     if args.excel:

@@ -409,16 +409,27 @@ class ReorderPlanner:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"ReorderPlanner({args})"
 
-    def run(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> ReorderPlan:
+    def run(
+        self,
+        dataset: Dataset,
+        *,
+        progress: ProgressCallback | None = None,
+        client: Any = None,
+    ) -> ReorderPlan:
         """Run every stage and return the :class:`ReorderPlan`.
 
         ``progress(stage, i, n)`` is called as the chunks and the cross-item steps start.
+        ``client``, a ``dask.distributed.Client``, runs the chunks on its cluster (same
+        seed, same plan; needs ``pip install "stockout_forecast[dask]"``).
         """
         from .scale.assemble import run_chunked
+        from .scale.distributed import run_on_dask
 
         if dataset.sales is None:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
         check_fraction(self.service_level, "service_level")
+        if client is not None:
+            return cast(ReorderPlan, run_on_dask(self, dataset, client, progress=progress))
         return cast(ReorderPlan, run_chunked(self, dataset, progress=progress))
 
     def _horizon_periods(self) -> int:

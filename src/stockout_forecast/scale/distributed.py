@@ -1,0 +1,142 @@
+"""The chunked plan on a ``dask.distributed`` cluster: the same chunks as Dask tasks.
+
+:func:`run_on_dask` computes the cross-item state once on the client (the first pass of
+:mod:`.state`), broadcasts it to the workers, submits one task per chunk of items (an
+item-id range starting on a seed block, so every item draws what it draws in a
+single-process run) and puts the chunks together with the cross-item steps of
+:mod:`.assemble`. Same seed, same plan as ``ReorderPlanner.run`` in one process
+(``tests/test_scale_dask.py``). With ``out_dir`` the workers write each chunk's tables as
+partitioned Parquet (``<out_dir>/<table>/part-<chunk>.parquet``) and only the small
+tables of the report's cross-item steps travel back.
+
+Dask is an optional dependency: ``pip install "stockout_forecast[dask]"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..io.dataset import Dataset
+from .assemble import assemble, chunk_items_for
+from .chunk import ChunkPlan, plan_chunk
+from .partition import make_chunks, split_dataset
+from .state import CrossItemState, cross_item_state
+
+__all__ = ["local_cluster", "run_on_dask"]
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'Running on a cluster needs dask.distributed: pip install "stockout_forecast[dask]"'
+        ) from err
+    return distributed
+
+
+def local_cluster(n_workers: int, *, memory_limit: str = "6GiB") -> Any:
+    """A ``distributed.Client`` on a local cluster of ``n_workers`` single-threaded processes
+    listening on 127.0.0.1 only (close it with ``client.close(); client.cluster.close()``)."""
+    distributed = _distributed()
+    cluster = distributed.LocalCluster(
+        n_workers=int(n_workers),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit=memory_limit,
+    )
+    return distributed.Client(cluster)
+
+
+def _chunk_task(
+    ds: Dataset, state: CrossItemState, planner: Any, block_offset: int, out: str | None, c: int
+) -> ChunkPlan | dict[str, Any]:
+    """One chunk on a worker: its plan, or (with ``out``) its tables written to Parquet."""
+    res = plan_chunk(ds, state, planner, block_offset)
+    if out is None:
+        return res
+    return write_chunk(res, Path(out), c)
+
+
+#: tables a chunk writes to ``out_dir`` (one Parquet file per chunk each)
+CHUNK_TABLES = ("velocity", "demand_classes", "cover", "lead_times", "orders")
+
+
+def write_chunk(res: ChunkPlan, out: Path, c: int) -> dict[str, Any]:
+    """Write a chunk's per-item tables; return what the cross-item steps need."""
+    for name in CHUNK_TABLES:
+        df = getattr(res, name)
+        if df is not None:
+            (out / name).mkdir(parents=True, exist_ok=True)
+            df.to_parquet(out / name / f"part-{c:05d}.parquet", index=False)
+    if res.stockouts is not None:
+        (out / "stockouts").mkdir(parents=True, exist_ok=True)
+        res.stockouts.summary.to_parquet(out / "stockouts" / f"part-{c:05d}.parquet", index=False)
+    return {
+        "n_items": len(res.history.item_ids),
+        "abc": res.demand_classes[["item_id", "abc_value"]],
+        "purchase_plan": res.purchase_plan,
+        "to_order": None
+        if res.orders is None
+        else res.orders.loc[res.orders["order_now"].fillna(False).astype(bool)],
+    }
+
+
+def run_on_dask(
+    planner: Any,
+    dataset: Dataset,
+    client: Any,
+    *,
+    out_dir: str | Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Any:
+    """The plan of ``planner`` on ``dataset``, its chunks run on the cluster of ``client``.
+
+    Returns the :class:`~stockout_forecast.ReorderPlan` (``out_dir`` None), else a dict of
+    the cross-item tables (``purchase_orders``, ``purchase_order_lines``, ``abc``) after
+    writing every chunk's tables under ``out_dir``.
+    """
+    _distributed()
+    tick = progress or (lambda name, i, n: None)
+    tick("cross-item state", 1, 3)
+    state = cross_item_state(dataset, planner, sample=planner.state_sample_items)
+    chunks = make_chunks(state.history_ids, chunk_items_for(planner, len(state.history_ids)))
+    parts = split_dataset(dataset, chunks)
+    shared = client.scatter(state.without_sample_forecast(), broadcast=True)
+    out = None if out_dir is None else str(Path(out_dir).resolve())
+    tick(f"{chunks.n_chunks} chunks on the cluster", 2, 3)
+    # the chunks' rows go to the workers as data (scattered), not inside the task graph
+    data = client.scatter(parts)
+    futures = [
+        client.submit(_chunk_task, ds, shared, planner, chunks.block_offset(c), out, c, pure=False)
+        for c, ds in enumerate(data)
+    ]
+    results = client.gather(futures)
+    tick("cross-item steps", 3, 3)
+    if out is None:
+        return assemble(planner, dataset, state, results)
+    return _cross_item_tables(results)
+
+
+def _cross_item_tables(results: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
+    """The tables that need every chunk: ABC over all items, POs per supplier."""
+    from .assemble import concat_purchase_plans, rank_abc
+
+    abc = rank_abc(
+        pd.concat([r["abc"] for r in results], ignore_index=True).assign(
+            abc=None, abc_share_cum=0.0
+        )
+    )
+    plans = [r["purchase_plan"] for r in results if r["purchase_plan"] is not None]
+    out = {"abc": abc[["item_id", "abc_value", "abc_share_cum", "abc"]]}
+    if plans:
+        pp = concat_purchase_plans(plans)
+        out["purchase_orders"] = pp.purchase_orders
+        out["purchase_order_lines"] = pp.lines
+    return out

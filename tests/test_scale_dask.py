@@ -1,0 +1,43 @@
+"""The plan on a Dask cluster equals the single-process plan (issue 11).
+
+A local cluster of two worker processes on 127.0.0.1, started and stopped by the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pandas.testing import assert_frame_equal
+
+import stockout_forecast as sof
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from stockout_forecast.scale.distributed import local_cluster
+
+    c = local_cluster(2, memory_limit="3GiB")
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+@pytest.mark.slow
+def test_dask_plan_equals_single_process_plan(client):
+    shop = sof.make_demo_dataset(n_items=2000, n_days=200, random_state=11)
+    planner = sof.ReorderPlanner(
+        n_paths=100, random_state=5, chunk_size=512, state_sample_items=1500
+    )
+    one = planner.run(shop)
+    assert len(client.scheduler_info()["workers"]) == 2
+    many = planner.run(shop, client=client)
+    ta, tb = one.tables(), many.tables()
+    assert list(ta) == list(tb)
+    for name in ta:
+        assert_frame_equal(ta[name], tb[name], obj=name)
+    assert np.array_equal(one.stockouts.p_stockout, many.stockouts.p_stockout, equal_nan=True)
+    assert len(one.summary()) >= 2000
+    assert one.orders["order_now"].sum() > 0
