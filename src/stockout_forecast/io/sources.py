@@ -262,8 +262,14 @@ def _table_stem(path: Path) -> str | None:
 
 
 def _find_table_file(folder: Path, stem: str) -> Path | None:
-    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case)."""
-    hits = sorted(p for p in folder.iterdir() if p.is_file() and _table_stem(p) == stem.lower())
+    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case),
+    or a folder ``<stem>.parquet`` of Parquet parts (a partitioned table)."""
+    hits = sorted(
+        p
+        for p in folder.iterdir()
+        if (p.is_file() or (p.is_dir() and p.suffix.lower() == ".parquet"))
+        and _table_stem(p) == stem.lower()
+    )
     if len(hits) > 1:
         raise SchemaError(
             f"{folder} holds several files for the {stem} table: {[p.name for p in hits]}. "

@@ -18,15 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..io.dataset import Dataset
 from .assemble import assemble, chunk_items_for
 from .chunk import ChunkPlan, plan_chunk
 from .partition import make_chunks, split_dataset
-from .state import CrossItemState, cross_item_state
+from .state import CrossItemState, cross_item_state, forecast_pool
 
-__all__ = ["local_cluster", "run_on_dask"]
+__all__ = ["local_cluster", "run_on_dask", "run_on_dask_parquet"]
 
 
 def _distributed() -> Any:
@@ -48,7 +49,7 @@ def local_cluster(n_workers: int, *, memory_limit: str = "6GiB") -> Any:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         memory_limit=memory_limit,
     )
     return distributed.Client(cluster)
@@ -140,3 +141,145 @@ def _cross_item_tables(results: list[dict[str, Any]]) -> dict[str, pd.DataFrame]
         out["purchase_orders"] = pp.purchase_orders
         out["purchase_order_lines"] = pp.lines
     return out
+
+
+# ----------------------------------------------------------------------------- from Parquet
+def run_on_dask_parquet(
+    planner: Any,
+    path: str | Path,
+    client: Any,
+    out_dir: str | Path,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The plan of a partitioned Parquet dataset on a cluster, outputs as partitioned Parquet.
+
+    Nothing holds all the data: workers scan the parts for the first pass (item ids, first
+    and last dates) and return the rows of the state sample; the client computes the
+    cross-item state; each chunk task reads its item-id range (``read_range``), plans it,
+    writes its tables under ``out_dir`` (``<table>/part-<chunk>.parquet``, promise dates
+    too: the planner allocates each item's stock to that item's lines) and returns what the
+    cross-item steps need. The client writes those (``abc``, ``purchase_orders``,
+    ``purchase_order_lines``) as ``<out_dir>/<table>.parquet`` and returns them.
+    """
+    from . import parquet as pq
+    from .state import sample_items
+
+    _distributed()
+    tick = progress or (lambda name, i, n: None)
+    paths = pq.table_paths(path)
+    tick("first pass: scanning the parts", 1, 4)
+    state = _parquet_state(planner, path, paths, client)
+    tick("first pass: the forecast pool", 2, 4)
+    if planner.forecast:
+        ids = sample_items(state.history_ids, planner.state_sample_items)
+        sample = _gather_items(client, paths, ids, str(path))
+        state.forecast_pool, _ = forecast_pool(sample, ids, state, planner)
+        state.sample_ids = ids
+    chunks = make_chunks(state.history_ids, chunk_items_for(planner, len(state.history_ids)))
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    shared = client.scatter(state, broadcast=True)
+    tick(f"{chunks.n_chunks} chunks on the cluster", 3, 4)
+    bounds = [None, *chunks.bounds.tolist(), None]
+    futures = [
+        client.submit(
+            _range_task,
+            str(path),
+            bounds[c],
+            bounds[c + 1],
+            shared,
+            planner,
+            chunks.block_offset(c),
+            str(out),
+            c,
+            pure=False,
+        )
+        for c in range(chunks.n_chunks)
+    ]
+    results = client.gather(futures)
+    tick("cross-item steps", 4, 4)
+    tables = _cross_item_tables(results)
+    for name, df in tables.items():
+        df.to_parquet(out / f"{name}.parquet", index=False)
+    return tables
+
+
+def _parquet_state(planner: Any, path: Any, paths: dict[str, Path], client: Any) -> CrossItemState:
+    """The first pass from part scans on the workers (ids, first and last dates)."""
+    from .._utils import spawn_seeds
+    from . import parquet as pq
+
+    scans: dict[str, list[dict[str, Any]]] = {}
+    for name in ("sales", "stock_history", "items"):
+        if name in paths:
+            futs = client.map(pq.scan_part, pq.part_files(paths[name]), table=name, pure=False)
+            scans[name] = client.gather(futs)
+    ids = set()
+    for parts in scans.values():
+        for s in parts:
+            ids |= set(s["ids"].tolist())
+    last_sale = max(s["last"] for s in scans["sales"] if "last" in s)
+    as_of = pd.Timestamp(planner.as_of).normalize() if planner.as_of is not None else None
+    if as_of is None and "inventory" in paths:
+        inv = pq._read(paths["inventory"], None)
+        if "as_of" in inv.columns and inv["as_of"].notna().any():
+            as_of = pd.Timestamp(pd.to_datetime(inv["as_of"]).max()).normalize()
+    if as_of is None:
+        as_of = pd.Timestamp(last_sale).normalize()
+    firsts = [s["first"] for s in scans["sales"] if "first" in s]
+    firsts += [s["first"] for s in scans.get("stock_history", []) if s.get("first") is not None]
+    start = pd.Timestamp(min(f for f in firsts if f <= as_of)).normalize()
+    return CrossItemState(
+        as_of=as_of,
+        start=start,
+        history_ids=np.asarray(sorted(ids), dtype=object),
+        seeds=spawn_seeds(planner.random_state, 3),
+    )
+
+
+def _gather_items(client: Any, paths: dict[str, Path], ids: np.ndarray, source: str) -> Dataset:
+    """The rows of the items ``ids`` from every part, read on the workers."""
+    from ..io.validation import validate_table
+    from . import parquet as pq
+
+    shared_ids = client.scatter(np.asarray(ids).astype(str), broadcast=True)
+    tables = {}
+    for name, p in paths.items():
+        futs = client.map(
+            pq.read_part_items, pq.part_files(p), table=name, ids=shared_ids, pure=False
+        )
+        tables[name] = validate_table(
+            pd.concat(client.gather(futs), ignore_index=True), name, allow_empty=True
+        )
+    return Dataset(**tables, source=source)
+
+
+def _range_task(
+    path: str,
+    lo: str | None,
+    hi: str | None,
+    state: CrossItemState,
+    planner: Any,
+    block_offset: int,
+    out: str,
+    c: int,
+) -> dict[str, Any]:
+    """One chunk on a worker, read from the Parquet parts: plan, write, return the small part."""
+    from . import parquet as pq
+    from .chunk import inventory_of
+
+    ds = pq.read_range(path, lo, hi, source=path)
+    res = plan_chunk(ds, state, planner, block_offset)
+    light = write_chunk(res, Path(out), c)
+    if planner.forecast and ds.customer_orders is not None:
+        lines = res.purchase_plan.lines if res.purchase_plan is not None else None
+        bo = planner._promises(
+            ds, inventory_of(ds, res.history), lines, state.as_of, res.lead_times,
+            lambda name, i, n: None, 12,
+        )  # fmt: skip
+        for name in ("backorders", "notices", "availability"):
+            df = bo[name].lines if name == "backorders" else bo[name]
+            (Path(out) / name).mkdir(parents=True, exist_ok=True)
+            df.to_parquet(Path(out) / name / f"part-{c:05d}.parquet", index=False)
+    return light
