@@ -32,6 +32,7 @@ LAYERS: tuple[str, ...] = (
     "policy",
     "supply",
     "report",
+    "scale",
     "planner",
     "service",
     "cli",

@@ -10,7 +10,7 @@ EXPECTED = {
     "NotFittedError", "InfeasibleError", "validate_table", "validate_dataset",
     "read_sales", "read_stock_history", "read_inventory", "read_purchase_orders",
     "read_suppliers", "read_items", "read_customer_orders", "read_dataset", "write_dataset", "Thresholds",
-    "make_demo_dataset", "load_demo",
+    "make_demo_dataset", "load_demo", "write_demo_parquet",
     # history
     "DemandHistory", "demand_history", "item_velocity", "classify_demand", "stock_cover",
     # forecast

@@ -15,7 +15,7 @@ defined in its layer's folder.
 from __future__ import annotations
 
 from ._version import __version__
-from .datasets import load_demo, make_demo_dataset
+from .datasets import load_demo, make_demo_dataset, write_demo_parquet
 from .exceptions import (
     DataQualityWarning,
     InfeasibleError,
@@ -239,4 +239,5 @@ __all__ = [
     "validate_table",
     "wagner_whitin",
     "write_dataset",
+    "write_demo_parquet",
 ]

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
 from ._export import jsonable, safe_spreadsheet_frame
 from ._utils import RandomStateLike, check_fraction, renamed_parameters
 from .forecast import DemandForecast
-from .history.leadtime import lead_time_history
 from .history.panel import DemandHistory
 from .io.dataset import Dataset
 from .report.html import render_html
 from .report.sections import section_tables
 from .simulation.stockout import StockoutForecast
-from .supply.backorders import BackorderPlan, availability_feed, backorder_notices, promise_dates
+from .supply.backorders import BackorderPlan
 from .supply.results import PurchasePlan
 
 __all__ = ["ReorderPlan", "ReorderPlanner"]
@@ -422,6 +421,7 @@ class ReorderPlanner:
         ``client``, a ``dask.distributed.Client``, runs the chunks on its cluster (same
         seed, same plan; needs ``pip install "stockout_forecast[dask]"``).
         """
+        from ._version import __version__
         from .scale.assemble import run_chunked
         from .scale.distributed import run_on_dask
 
@@ -429,40 +429,14 @@ class ReorderPlanner:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
         check_fraction(self.service_level, "service_level")
         if client is not None:
-            return cast(ReorderPlan, run_on_dask(self, dataset, client, progress=progress))
-        return cast(ReorderPlan, run_chunked(self, dataset, progress=progress))
+            fields = run_on_dask(self, dataset, client, progress=progress)
+        else:
+            fields = run_chunked(self, dataset, progress=progress)
+        return ReorderPlan(**fields, version=__version__)
 
     def _horizon_periods(self) -> int:
         """Forecast periods: ``horizon``, else 90 days, 13 weeks or 4 months."""
         return int(self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq])
-
-    def _promises(
-        self,
-        dataset: Dataset,
-        inventory: pd.DataFrame,
-        plan_lines: pd.DataFrame | None,
-        as_of: pd.Timestamp,
-        lead_times: pd.DataFrame | None,
-        tick: ProgressCallback,
-        n_stages: int,
-    ) -> dict[str, Any]:
-        """Promise dates for the open customer lines, the notices and the availability feed."""
-        assert dataset.customer_orders is not None
-        bo = promise_dates(
-            dataset.customer_orders,
-            inventory,
-            dataset.purchase_orders,
-            plan_lines,
-            rule=self.allocation_rule,  # type: ignore[arg-type]
-            as_of=as_of,
-            promise=self.promise,  # type: ignore[arg-type]
-            lead_times=lead_times,
-            suppliers=dataset.suppliers,
-        )
-        tick("customer notices", 11, n_stages)
-        notices = backorder_notices(bo)
-        tick("availability feed", 12, n_stages)
-        return {"backorders": bo, "notices": notices, "availability": availability_feed(bo)}
 
     def _as_of(self, dataset: Dataset) -> pd.Timestamp:
         if self.as_of is not None:
@@ -472,15 +446,3 @@ class ReorderPlanner:
             return pd.Timestamp(inv["as_of"].max()).normalize()
         assert dataset.sales is not None
         return pd.Timestamp(dataset.sales["date"].max()).normalize()
-
-
-def _lead_times(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame | None:
-    """Lead-time history per item x supplier (None without purchase orders and suppliers)."""
-    if dataset.purchase_orders is None and dataset.suppliers is None:
-        return None
-    po = dataset.purchase_orders
-    if po is None:
-        po = pd.DataFrame(
-            columns=["po_id", "item_id", "supplier_id", "units", "order_date", "expected_date"]
-        )
-    return lead_time_history(po, dataset.suppliers, as_of=as_of)

@@ -16,6 +16,7 @@ from .demo import (
     make_demo_dataset,
     write_demo_csv,
 )
+from .partitioned import write_demo_parquet
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str, optional
         Arguments (default: ``sys.argv[1:]``): ``OUT_DIR`` and the options ``--n-items``
         (default 300), ``--n-days`` (730), ``--seed`` (20261126), ``--start``
-        (2024-11-25) and ``--no-gzip``; the defaults reproduce ``data/sample/``.
+        (2024-11-25), ``--no-gzip`` and ``--parquet-partitions ITEMS`` (partitioned Parquet,
+        ITEMS items simulated and written at a time); the defaults reproduce ``data/sample/``.
 
     Returns
     -------
@@ -63,7 +65,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="write sales and stock_history as plain .csv (default: .csv.gz)",
     )
+    parser.add_argument(
+        "--parquet-partitions",
+        type=int,
+        metavar="ITEMS",
+        help="write partitioned Parquet instead, ITEMS items per part (bounded memory)",
+    )
     args = parser.parse_args(argv)
+    if args.parquet_partitions is not None:
+        try:
+            out = write_demo_parquet(
+                args.out_dir,
+                args.n_items,
+                args.n_days,
+                random_state=args.seed,
+                start=args.start,
+                partition_items=args.parquet_partitions,
+            )
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote {out} ({args.n_items:,} items as partitioned Parquet)")
+        return 0
     try:
         ds = make_demo_dataset(args.n_items, args.n_days, random_state=args.seed, start=args.start)
         paths = write_demo_csv(ds, args.out_dir, gzip_tables=() if args.no_gzip else _GZIP_TABLES)

@@ -87,8 +87,10 @@ def write_demo_parquet(
             df["item_id"] = _global_ids(df["item_id"], lo, width)
             for col, prefix in _BATCH_IDS.items():
                 if col in df.columns:
-                    df[col] = prefix + f"{b:04d}-" + df[col].astype("str").str.replace(
-                        rf"^{prefix}", "", regex=True
+                    df[col] = (
+                        prefix
+                        + f"{b:04d}-"
+                        + df[col].astype("str").str.replace(rf"^{prefix}", "", regex=True)
                     )
             folder = out / f"{name}.parquet"
             folder.mkdir(parents=True, exist_ok=True)

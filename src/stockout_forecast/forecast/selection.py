@@ -134,8 +134,11 @@ def _select_models(
     shrinkage: float = 0.0,
     pool: SelectionPool | None = None,
 ) -> tuple[pd.DataFrame, SelectionPool]:
-    """Body of :func:`select_models`; with ``pool`` the group means and the fallback are
-    taken from it instead of being pooled over the items of ``backtest_frame``."""
+    """Body of :func:`select_models`, optionally with a pooled state.
+
+    With ``pool`` the group means and the fallback are taken from it instead of being
+    pooled over the items of ``backtest_frame``.
+    """
     _check_select_args(backtest_frame, metric, combine)
     models = list(pd.unique(backtest_frame["model"].astype(str)))
     if fallback is not None and fallback not in models:

@@ -376,8 +376,11 @@ _NEVER = np.iinfo(np.int64).max
 
 
 def _first_activity(lines: _Lines, *, required: bool = True) -> _Activity:
-    """First sales line (any sign) or positive stock reading per item; error when none at all
-    (unless not ``required``: a chunk of a larger panel may hold only inactive items)."""
+    """First sales line (any sign) or positive stock reading per item.
+
+    Error when there is none at all, unless not ``required``: a chunk of a larger panel may
+    hold only inactive items.
+    """
     n = lines.n
     first_day = np.full(n, _NEVER, dtype=np.int64)
     np.minimum.at(first_day, lines.s_item, lines.s_days)
@@ -411,8 +414,10 @@ class _Grid:
 
 
 def _period_grid(lines: _Lines, act: _Activity, freq: str, start_day: int | None) -> _Grid:
-    """Periods from the first activity of any item (or ``start_day``) to as_of; error when
-    the panel is too big or a line precedes ``start_day``."""
+    """Periods from the first activity of any item (or ``start_day``) to as_of.
+
+    Error when the panel is too big or a line precedes ``start_day``.
+    """
     n = lines.n
     if start_day is None:
         first_any = int(act.first_day[act.active].min())

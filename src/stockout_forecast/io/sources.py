@@ -262,8 +262,10 @@ def _table_stem(path: Path) -> str | None:
 
 
 def _find_table_file(folder: Path, stem: str) -> Path | None:
-    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case),
-    or a folder ``<stem>.parquet`` of Parquet parts (a partitioned table)."""
+    """The file in ``folder`` named after table ``stem`` (any supported suffix, any case).
+
+    A folder ``<stem>.parquet`` of Parquet parts (a partitioned table) counts as one.
+    """
     hits = sorted(
         p
         for p in folder.iterdir()

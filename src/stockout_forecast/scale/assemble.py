@@ -22,7 +22,7 @@ from ..io.dataset import Dataset
 from ..simulation.stockout import StockoutForecast
 from ..supply.purchase_orders import _po_table
 from ..supply.results import PurchasePlan
-from .chunk import ChunkPlan, inventory_of, plan_chunk
+from .chunk import ChunkPlan, inventory_of, plan_chunk, promise_parts
 from .partition import concat_forecasts, concat_histories, make_chunks, split_dataset
 from .state import CrossItemState, chunkable, cross_item_state
 
@@ -48,8 +48,8 @@ def run_chunked(
     dataset: Dataset,
     *,
     progress: Callable[[str, int, int], None] | None = None,
-) -> Any:
-    """The plan of ``planner`` on ``dataset``, chunk by chunk in this process."""
+) -> dict[str, Any]:
+    """The plan of ``planner`` on ``dataset``, chunk by chunk in this process (its fields)."""
     tick = progress or (lambda name, i, n: None)
     state = cross_item_state(dataset, planner, sample=planner.state_sample_items)
     chunks = make_chunks(state.history_ids, chunk_items_for(planner, len(state.history_ids)))
@@ -120,11 +120,8 @@ def concat_purchase_plans(parts: list[PurchasePlan]) -> PurchasePlan:
 
 def assemble(
     planner: Any, dataset: Dataset, state: CrossItemState, results: list[ChunkPlan]
-) -> Any:
-    """The :class:`~stockout_forecast.ReorderPlan` from the chunks' results."""
-    from .._version import __version__
-    from ..planner import ReorderPlan
-
+) -> dict[str, Any]:
+    """The fields of the :class:`~stockout_forecast.ReorderPlan` from the chunks' results."""
     history = concat_histories([r.history for r in results])
     notes = list(dataset.notes)
     if dataset.inventory is None:
@@ -146,7 +143,7 @@ def assemble(
             if plans:
                 parts["purchase_plan"] = concat_purchase_plans(plans)
         parts.update(_promises(planner, dataset, history, state, parts, notes))
-    return ReorderPlan(
+    return dict(
         as_of=state.as_of,
         history=history,
         velocity=_cat_all([r.velocity for r in results]),
@@ -155,7 +152,6 @@ def assemble(
         items=dataset.items,
         notes=notes,
         source=dataset.source,
-        version=__version__,
         **parts,
     )
 
@@ -173,12 +169,11 @@ def _promises(
         notes.append("No open customer orders: no promise dates or customer notices.")
         return {}
     plan_lines = parts["purchase_plan"].lines if "purchase_plan" in parts else None
-    return planner._promises(
+    return promise_parts(
+        planner,
         dataset,
         inventory_of(dataset, history),
         plan_lines,
         state.as_of,
         parts.get("lead_times"),
-        lambda name, i, n: None,
-        12,
     )

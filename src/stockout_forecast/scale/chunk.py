@@ -21,12 +21,14 @@ from ..forecast.core import _forecast_demand
 from ..forecast.result import DemandForecast
 from ..history.classes import classify_demand
 from ..history.demand import demand_history
+from ..history.leadtime import lead_time_history
 from ..history.panel import DemandHistory
 from ..history.velocity import item_velocity
 from ..io.dataset import Dataset
 from ..policy.recommend import recommend_orders
 from ..simulation.cover import stock_cover
 from ..simulation.stockout import StockoutForecast, stockout_dates
+from ..supply.backorders import availability_feed, backorder_notices, promise_dates
 from ..supply.purchase_orders import plan_purchase_orders
 from ..supply.results import PurchasePlan
 from .partition import interleave_forecasts, take_forecast
@@ -55,6 +57,46 @@ def inventory_of(dataset: Dataset, history: DemandHistory) -> pd.DataFrame:
     if dataset.inventory is not None:
         return dataset.inventory
     return pd.DataFrame({"item_id": pd.Series(history.item_ids, dtype="str"), "on_hand_units": 0.0})
+
+
+def lead_times_of(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Lead-time history per item x supplier (None without purchase orders and suppliers)."""
+    if dataset.purchase_orders is None and dataset.suppliers is None:
+        return None
+    po = dataset.purchase_orders
+    if po is None:
+        po = pd.DataFrame(
+            columns=["po_id", "item_id", "supplier_id", "units", "order_date", "expected_date"]
+        )
+    return lead_time_history(po, dataset.suppliers, as_of=as_of)
+
+
+def promise_parts(
+    planner: Any,
+    dataset: Dataset,
+    inventory: pd.DataFrame,
+    plan_lines: pd.DataFrame | None,
+    as_of: pd.Timestamp,
+    lead_times: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """Promise dates for the open customer lines, the notices and the availability feed."""
+    assert dataset.customer_orders is not None
+    bo = promise_dates(
+        dataset.customer_orders,
+        inventory,
+        dataset.purchase_orders,
+        plan_lines,
+        rule=planner.allocation_rule,
+        as_of=as_of,
+        promise=planner.promise,
+        lead_times=lead_times,
+        suppliers=dataset.suppliers,
+    )
+    return {
+        "backorders": bo,
+        "notices": backorder_notices(bo),
+        "availability": availability_feed(bo),
+    }
 
 
 def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: int) -> ChunkPlan:
@@ -86,9 +128,7 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
     )
     if not planner.forecast:
         return out
-    from ..planner import _lead_times
-
-    out.lead_times = _lead_times(ds, state.as_of)
+    out.lead_times = lead_times_of(ds, state.as_of)
     out.forecast = _chunk_forecast(history, state, planner)
     so = stockout_dates(
         out.forecast,
@@ -131,8 +171,11 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
 
 
 def _chunk_forecast(history: DemandHistory, state: CrossItemState, planner: Any) -> DemandForecast:
-    """The chunk's forecast: rows of the sample forecast where the first pass made them,
-    the other items forecast with the pooled state."""
+    """The chunk's forecast, with the first pass's rows where it made them.
+
+    Items of the state sample take their rows of the sample forecast; the others are
+    forecast here with the pooled state.
+    """
     ids = np.asarray(history.item_ids).astype(str)
     parts = []
     rest = ids

@@ -41,8 +41,11 @@ def _distributed() -> Any:
 
 
 def local_cluster(n_workers: int, *, memory_limit: str = "6GiB") -> Any:
-    """A ``distributed.Client`` on a local cluster of ``n_workers`` single-threaded processes
-    listening on 127.0.0.1 only (close it with ``client.close(); client.cluster.close()``)."""
+    """A ``distributed.Client`` on a local cluster of ``n_workers`` single-threaded processes.
+
+    Scheduler, workers and dashboard listen on 127.0.0.1 only. Close it with
+    ``client.close(); client.cluster.close()``.
+    """
     distributed = _distributed()
     cluster = distributed.LocalCluster(
         n_workers=int(n_workers),
@@ -99,8 +102,8 @@ def run_on_dask(
 ) -> Any:
     """The plan of ``planner`` on ``dataset``, its chunks run on the cluster of ``client``.
 
-    Returns the :class:`~stockout_forecast.ReorderPlan` (``out_dir`` None), else a dict of
-    the cross-item tables (``purchase_orders``, ``purchase_order_lines``, ``abc``) after
+    Returns the fields of the :class:`~stockout_forecast.ReorderPlan` (``out_dir`` None),
+    else a dict of the cross-item tables (``purchase_orders``, ``purchase_order_lines``, ``abc``) after
     writing every chunk's tables under ``out_dir``.
     """
     _distributed()
@@ -244,7 +247,7 @@ def _gather_items(client: Any, paths: dict[str, Path], ids: np.ndarray, source: 
     from . import parquet as pq
 
     shared_ids = client.scatter(np.asarray(ids).astype(str), broadcast=True)
-    tables = {}
+    tables: dict[str, Any] = {}
     for name, p in paths.items():
         futs = client.map(
             pq.read_part_items, pq.part_files(p), table=name, ids=shared_ids, pure=False
@@ -267,17 +270,16 @@ def _range_task(
 ) -> dict[str, Any]:
     """One chunk on a worker, read from the Parquet parts: plan, write, return the small part."""
     from . import parquet as pq
-    from .chunk import inventory_of
+    from .chunk import inventory_of, promise_parts
 
     ds = pq.read_range(path, lo, hi, source=path)
     res = plan_chunk(ds, state, planner, block_offset)
     light = write_chunk(res, Path(out), c)
     if planner.forecast and ds.customer_orders is not None:
         lines = res.purchase_plan.lines if res.purchase_plan is not None else None
-        bo = planner._promises(
-            ds, inventory_of(ds, res.history), lines, state.as_of, res.lead_times,
-            lambda name, i, n: None, 12,
-        )  # fmt: skip
+        bo = promise_parts(
+            planner, ds, inventory_of(ds, res.history), lines, state.as_of, res.lead_times
+        )
         for name in ("backorders", "notices", "availability"):
             df = bo[name].lines if name == "backorders" else bo[name]
             (Path(out) / name).mkdir(parents=True, exist_ok=True)

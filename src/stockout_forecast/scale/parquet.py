@@ -84,7 +84,7 @@ def read_items(path: str | Path, ids: np.ndarray, source: str = "") -> Dataset:
     import pyarrow as pa
 
     filt = pc.is_in(pads.field("item_id"), value_set=pa.array(np.asarray(ids).astype(str)))
-    tables = {
+    tables: dict[str, Any] = {
         name: validate_table(_read(p, filt), name, allow_empty=True)
         for name, p in table_paths(path).items()
     }
@@ -92,8 +92,11 @@ def read_items(path: str | Path, ids: np.ndarray, source: str = "") -> Dataset:
 
 
 def scan_part(part: Path, table: str) -> dict[str, Any]:
-    """One part of a table: its item ids, and its first and last dates (sales), or the
-    first day with stock on hand (stock history)."""
+    """One part of a table: its item ids and dates.
+
+    The first and last dates for sales, the first day with stock on hand for the stock
+    history.
+    """
     cols = ["item_id"]
     if table == "sales":
         cols.append("date")

@@ -150,8 +150,10 @@ def interleave_forecasts(
     parts: list[DemandForecast],
     history: DemandHistory | None,
 ) -> DemandForecast:
-    """One forecast with rows in ``order_ids`` order, taken from the forecasts ``parts``
-    (each id in exactly one of them)."""
+    """One forecast with rows in ``order_ids`` order, taken from the forecasts ``parts``.
+
+    Each id is in exactly one of them.
+    """
     parts = [p for p in parts if len(p.item_ids)]
     joined = concat_forecasts(parts) if len(parts) > 1 else parts[0]
     pos = pd.Index(np.asarray(joined.item_ids).astype(str)).get_indexer(

@@ -71,8 +71,10 @@ class CrossItemState:
 
 
 def chunkable(model: Any) -> bool:
-    """False for forecast models fitted across items (their fit is cross-item state):
-    the planner then forecasts every item in one chunk."""
+    """False for forecast models fitted across items (their fit is cross-item state).
+
+    The planner then forecasts every item in one chunk.
+    """
     names = [model] if isinstance(model, str) or hasattr(model, "fit") else list(model)
     for m in names:
         alias = m if isinstance(m, str) else getattr(m, "alias", "")
