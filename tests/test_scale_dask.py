@@ -69,3 +69,12 @@ def test_dask_plan_from_partitioned_parquet_equals_single_process_plan(client, t
     cols = ["item_id", "abc_value", "abc_share_cum", "abc"]
     assert_frame_equal(tables["abc"], one.demand_classes[cols])
     assert_frame_equal(pd.read_parquet(out / "purchase_orders.parquet"), tables["purchase_orders"])
+    # the same chunks one after the other in this process (no cluster)
+    serial = planner.write_plan(data, tmp_path / "serial")
+    assert_frame_equal(serial["purchase_order_lines"], tables["purchase_order_lines"])
+    for name in ("orders", "stockouts", "availability"):
+        got = pd.concat(
+            [pd.read_parquet(f) for f in sorted((tmp_path / "serial" / name).glob("*.parquet"))],
+            ignore_index=True,
+        )
+        assert_frame_equal(got, parts(name))

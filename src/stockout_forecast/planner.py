@@ -434,6 +434,36 @@ class ReorderPlanner:
             fields = run_chunked(self, dataset, progress=progress)
         return ReorderPlan(**fields, version=__version__)
 
+    def write_plan(
+        self,
+        source: str | Path,
+        out_dir: str | Path,
+        *,
+        client: Any = None,
+        progress: ProgressCallback | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """Plan a partitioned Parquet dataset by item range; write the plan as Parquet.
+
+        For data larger than memory: ``source`` is a folder of ``<table>.parquet`` files or
+        part folders (as :func:`~stockout_forecast.write_demo_parquet` writes them). Each
+        chunk of items is read by its id range, planned as :meth:`run` plans it, and its
+        tables are written to ``out_dir/<table>/part-<chunk>.parquet``; the cross-item
+        tables (``abc``, ``purchase_orders``, ``purchase_order_lines``) to
+        ``out_dir/<table>.parquet``. ``client``, a ``dask.distributed.Client``, runs the
+        chunks on its cluster; without one they run one after the other in this process.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            The cross-item tables.
+        """
+        from .scale.distributed import SerialClient, run_on_dask_parquet
+
+        check_fraction(self.service_level, "service_level")
+        return run_on_dask_parquet(
+            self, source, client or SerialClient(), out_dir, progress=progress
+        )
+
     def _horizon_periods(self) -> int:
         """Forecast periods: ``horizon``, else 90 days, 13 weeks or 4 months."""
         return int(self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq])

@@ -11,7 +11,8 @@ function of the unchunked plan, so a chunk's rows are those of a run over all it
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,7 @@ class ChunkPlan:
     stockouts: StockoutForecast | None = None
     orders: pd.DataFrame | None = None
     purchase_plan: PurchasePlan | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def inventory_of(dataset: Dataset, history: DemandHistory) -> pd.DataFrame:
@@ -99,8 +101,34 @@ def promise_parts(
     }
 
 
+class _Clock:
+    """Seconds per stage, accumulated into ``times`` (the chunk's ``timings``)."""
+
+    def __init__(self, times: dict[str, float]) -> None:
+        self.times = times
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + now - self.last
+        self.last = now
+
+
 def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: int) -> ChunkPlan:
-    """Run the per-item stages of ``planner`` on the chunk ``ds`` (see module docs)."""
+    """Run the per-item stages of ``planner`` on the chunk ``ds`` (see module docs).
+
+    The seconds spent per stage are in the result's ``timings``.
+    """
+    clock = _Clock({})
+    out = _history_stages(ds, state, planner, clock)
+    if planner.forecast:
+        _probabilistic_stages(out, ds, state, planner, block_offset, clock)
+    out.timings = clock.times
+    return out
+
+
+def _history_stages(ds: Dataset, state: CrossItemState, planner: Any, clock: _Clock) -> ChunkPlan:
+    """Demand history on the whole panel's periods, velocity, classes and stock cover."""
     assert ds.sales is not None
     items = ds.items["item_id"] if ds.items is not None else None
     history = demand_history(
@@ -111,25 +139,35 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
         items=items,
         start=state.start,
     )
+    clock.lap("demand history")
     velocity = item_velocity(history)
-    inventory = inventory_of(ds, history)
-    out = ChunkPlan(
-        history=history,
-        velocity=velocity,
-        demand_classes=classify_demand(history),
-        cover=stock_cover(
-            inventory,
-            velocity,
-            ds.purchase_orders,
-            as_of=state.as_of,
-            horizon=planner.cover_horizon_days,
-            velocity_column=planner.velocity_column,
-        ),
+    classes = classify_demand(history)
+    cover = stock_cover(
+        inventory_of(ds, history),
+        velocity,
+        ds.purchase_orders,
+        as_of=state.as_of,
+        horizon=planner.cover_horizon_days,
+        velocity_column=planner.velocity_column,
     )
-    if not planner.forecast:
-        return out
+    clock.lap("velocity, classes, cover")
+    return ChunkPlan(history=history, velocity=velocity, demand_classes=classes, cover=cover)
+
+
+def _probabilistic_stages(
+    out: ChunkPlan,
+    ds: Dataset,
+    state: CrossItemState,
+    planner: Any,
+    block_offset: int,
+    clock: _Clock,
+) -> None:
+    """Forecast, stockout dates (paths kept), orders on the same paths, supplier splits."""
+    inventory = inventory_of(ds, out.history)
     out.lead_times = lead_times_of(ds, state.as_of)
-    out.forecast = _chunk_forecast(history, state, planner)
+    clock.lap("lead times")
+    out.forecast = _chunk_forecast(out.history, state, planner)
+    clock.lap("forecast")
     so = stockout_dates(
         out.forecast,
         inventory,
@@ -141,6 +179,7 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
         block_offset=block_offset,
         keep_paths=True,
     )
+    clock.lap("stockout dates")
     if ds.suppliers is not None:
         out.orders = recommend_orders(
             so,
@@ -155,6 +194,7 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
             n_paths=planner.n_paths,
             random_state=state.seeds[2],
         )
+        clock.lap("order recommendations")
         to_order = out.orders[out.orders["order_now"].fillna(False).astype(bool)]
         if len(to_order):
             out.purchase_plan = plan_purchase_orders(
@@ -165,9 +205,9 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
                 items=ds.items,
                 as_of=state.as_of,
             )
+        clock.lap("supplier splits")
     # the kept demand paths (items x paths x horizon) are not part of the result
     out.stockouts = dataclasses.replace(so, _scenario=None)
-    return out
 
 
 def _chunk_forecast(history: DemandHistory, state: CrossItemState, planner: Any) -> DemandForecast:

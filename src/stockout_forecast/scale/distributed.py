@@ -14,6 +14,7 @@ Dask is an optional dependency: ``pip install "stockout_forecast[dask]"``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from .chunk import ChunkPlan, plan_chunk
 from .partition import make_chunks, split_dataset
 from .state import CrossItemState, cross_item_state, forecast_pool
 
-__all__ = ["local_cluster", "run_on_dask", "run_on_dask_parquet"]
+__all__ = ["SerialClient", "local_cluster", "run_on_dask", "run_on_dask_parquet"]
 
 
 def _distributed() -> Any:
@@ -163,12 +164,12 @@ def run_on_dask_parquet(
     writes its tables under ``out_dir`` (``<table>/part-<chunk>.parquet``, promise dates
     too: the planner allocates each item's stock to that item's lines) and returns what the
     cross-item steps need. The client writes those (``abc``, ``purchase_orders``,
-    ``purchase_order_lines``) as ``<out_dir>/<table>.parquet`` and returns them.
+    ``purchase_order_lines``) and ``chunk_timings`` (items and seconds per stage of each
+    chunk) as ``<out_dir>/<table>.parquet`` and returns them.
     """
     from . import parquet as pq
     from .state import sample_items
 
-    _distributed()
     tick = progress or (lambda name, i, n: None)
     paths = pq.table_paths(path)
     tick("first pass: scanning the parts", 1, 4)
@@ -203,6 +204,9 @@ def run_on_dask_parquet(
     results = client.gather(futures)
     tick("cross-item steps", 4, 4)
     tables = _cross_item_tables(results)
+    tables["chunk_timings"] = pd.DataFrame(
+        [{"chunk": c, "n_items": r["n_items"], **r["timings"]} for c, r in enumerate(results)]
+    )
     for name, df in tables.items():
         df.to_parquet(out / f"{name}.parquet", index=False)
     return tables
@@ -272,16 +276,48 @@ def _range_task(
     from . import parquet as pq
     from .chunk import inventory_of, promise_parts
 
+    t0 = time.perf_counter()
     ds = pq.read_range(path, lo, hi, source=path)
+    t1 = time.perf_counter()
     res = plan_chunk(ds, state, planner, block_offset)
+    t2 = time.perf_counter()
     light = write_chunk(res, Path(out), c)
     if planner.forecast and ds.customer_orders is not None:
         lines = res.purchase_plan.lines if res.purchase_plan is not None else None
-        bo = promise_parts(
-            planner, ds, inventory_of(ds, res.history), lines, state.as_of, res.lead_times
-        )
+        inv = inventory_of(ds, res.history)
+        bo = promise_parts(planner, ds, inv, lines, state.as_of, res.lead_times)
         for name in ("backorders", "notices", "availability"):
             df = bo[name].lines if name == "backorders" else bo[name]
             (Path(out) / name).mkdir(parents=True, exist_ok=True)
             df.to_parquet(Path(out) / name / f"part-{c:05d}.parquet", index=False)
+    light["timings"] = {
+        "read input": t1 - t0,
+        **res.timings,
+        "promise dates, write outputs": time.perf_counter() - t2,
+    }
     return light
+
+
+class SerialClient:
+    """The part of a ``distributed.Client`` the runners use, run in this process.
+
+    ``submit``/``map`` call the function at once and ``gather`` hands the results back, so
+    :func:`run_on_dask_parquet` plans a Parquet dataset chunk after chunk in one process,
+    in the memory of one chunk. It distributes nothing.
+    """
+
+    def scatter(self, data: Any, broadcast: bool = False) -> Any:
+        """Return ``data`` itself."""
+        return data
+
+    def submit(self, fn: Callable[..., Any], *args: Any, pure: bool = True, **kw: Any) -> Any:
+        """Call ``fn`` now."""
+        return fn(*args, **kw)
+
+    def map(self, fn: Callable[..., Any], items: Any, pure: bool = True, **kw: Any) -> list[Any]:
+        """Call ``fn`` on every item now."""
+        return [fn(x, **kw) for x in items]
+
+    def gather(self, results: Any) -> Any:
+        """Return the results."""
+        return results
