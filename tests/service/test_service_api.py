@@ -793,3 +793,28 @@ def test_stock_is_current_at_commit_and_the_replan_follows(client, shop, writer)
     assert st["availability"]["units_available"] == 2
     assert st["availability"]["status"] == "low_stock"
     assert st["stock"]["on_hand_units"] == 2
+
+
+def test_stock_at_commit_counts_every_open_line_as_promise_dates_does(client, shop, writer):
+    import time
+
+    # SKU-00007 has an open line that is also held in allocated_units (the demo's convention)
+    before = client.get("/v1/items/SKU-00007").json()
+    assert before["lines"]
+    free = before["availability"]["units_available"]
+    r = client.post(
+        "/v1/events/sales",
+        params={"wait": "false"},
+        json={
+            "events": [{"event_id": "al1", "item_id": "SKU-00007", "units": 10, "date": NEXT_DAY}]
+        },
+        headers=writer,
+    )
+    seq = r.json()["results"][0]["seq"]
+    at_commit = client.get("/v1/availability", params={"item_id": "SKU-00007"}).json()["items"][0]
+    assert at_commit["units_available"] == free - 10
+    deadline = time.monotonic() + 30
+    while (st := client.get("/v1/items/SKU-00007").json())["event_seq"] < seq:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert st["availability"]["units_available"] == at_commit["units_available"]

@@ -305,7 +305,7 @@ def line_owner_conflicts(
 
 
 def _stock_view(
-    conn: Connection, store: Store, item_id: str, low_stock_units: float, promise: str
+    conn: Connection, store: Store, item_id: str, seq: int, low_stock_units: float, promise: str
 ) -> None:
     """Bring the item's stock and availability up to date at once, in the event's transaction.
 
@@ -321,7 +321,11 @@ def _stock_view(
     if st is None or inv is None or not st.get("availability"):
         return  # a new item: its first re-plan makes its state
     on_hand = float(inv.on_hand_units)
-    owed = float(inv.backordered_units or 0.0)
+    # what promise_dates allocates: every open customer line of the item
+    owed = float(
+        conn.execute(sa.select(sa.func.sum(_co.c.units)).where(_co.c.item_id == item_id)).scalar()
+        or 0.0
+    )
     held = float(inv.allocated_units or 0.0)
     as_of = store.as_of(conn)
     day = None if as_of is None else as_of.strftime("%Y-%m-%d")
@@ -362,8 +366,9 @@ def _stock_view(
         status, message = "backorder", f"Backorder: ships by {date}"
     else:
         status, message = "unavailable", "Currently unavailable"
+    bo = float(inv.backordered_units or 0.0)
     st["stock"].update(
-        on_hand_units=on_hand, backordered_units=owed, available_units=on_hand - owed - held
+        on_hand_units=on_hand, backordered_units=bo, available_units=on_hand - bo - held
     )
     st["availability"] = {
         "status": status,
@@ -374,7 +379,9 @@ def _stock_view(
     }
     st["supply"] = sources
     st["provisional"] = True
-    store.put_state(conn, item_id, int(st["event_seq"]), st, st.get("forecast_model"))
+    store.put_state(
+        conn, item_id, int(st["event_seq"]), st, st.get("forecast_model"), stock_seq=seq
+    )
 
 
 def apply_events(
@@ -436,8 +443,8 @@ def apply_events(
             touched[e.item_id] = new_seq
             res.update(status="applied", seq=new_seq)
             results.append(res)
-        for iid in touched:
-            _stock_view(conn, store, iid, low_stock_units, promise)
+        for iid, seq in touched.items():
+            _stock_view(conn, store, iid, seq, low_stock_units, promise)
     return results, touched
 
 

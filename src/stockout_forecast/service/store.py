@@ -142,6 +142,8 @@ state_t = sa.Table(
     md,
     sa.Column("item_id", _ID, primary_key=True),
     sa.Column("event_seq", sa.Integer, nullable=False),
+    # the last event in the stock and availability figures (>= event_seq: see events.py)
+    sa.Column("stock_seq", sa.Integer, nullable=False, default=0),
     sa.Column("computed_at", sa.DateTime, nullable=False),
     sa.Column("model", sa.String(200)),
     sa.Column("n_notices", sa.Integer, nullable=False, default=0),
@@ -348,12 +350,26 @@ class Store:
 
     # ------------------------------------------------------------------ item state
     def put_state(
-        self, conn: Connection, item_id: str, seq: int, state: dict[str, Any], model: str | None
+        self,
+        conn: Connection,
+        item_id: str,
+        seq: int,
+        state: dict[str, Any],
+        model: str | None,
+        *,
+        stock_seq: int | None = None,
     ) -> bool:
-        """Store an item's state unless a state from later events is there already."""
+        """Store an item's state unless one from later events is there already.
+
+        ``seq`` is the last event the whole state includes; ``stock_seq`` (default ``seq``)
+        the last one its stock and availability include. A re-plan that read the store
+        before an event committed cannot overwrite the stock that event brought up to date.
+        """
+        stock_seq = seq if stock_seq is None else stock_seq
         payload = json.dumps(state, allow_nan=False)
         vals = dict(
             event_seq=seq,
+            stock_seq=stock_seq,
             computed_at=utcnow(),
             model=model,
             n_notices=len(state.get("notices") or []),
@@ -362,7 +378,11 @@ class Store:
         )
         n = conn.execute(
             state_t.update()
-            .where(state_t.c.item_id == item_id, state_t.c.event_seq <= seq)
+            .where(
+                state_t.c.item_id == item_id,
+                state_t.c.event_seq <= seq,
+                state_t.c.stock_seq <= stock_seq,
+            )
             .values(**vals)
         )
         if n.rowcount:
