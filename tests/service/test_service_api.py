@@ -818,3 +818,14 @@ def test_stock_at_commit_counts_every_open_line_as_promise_dates_does(client, sh
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert st["availability"]["units_available"] == at_commit["units_available"]
+
+
+def test_a_body_that_is_not_json_says_so(client, writer):
+    r = client.post(
+        "/v1/events/sales",
+        content=b'{"events": [{"event_id": "x"',
+        headers={**writer, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid_json"
+    assert "not valid JSON" in r.json()["message"]

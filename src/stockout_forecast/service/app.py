@@ -121,6 +121,17 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errs = []
     for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            pos = next((x for x in e.get("loc", ()) if isinstance(x, int)), None)
+            return JSONResponse(
+                {
+                    "error": "invalid_json",
+                    "message": f"The request body is not valid JSON (error at character {pos}).",
+                    "fix": "Send one JSON object with Content-Type: application/json; /docs "
+                    "shows an example for each call.",
+                },
+                status_code=422,
+            )
         loc = [x for x in e.get("loc", ()) if x not in ("body", "query", "path")]
         table = str(loc[0]) if loc and isinstance(loc[0], str) else None
         rows = [loc[1] + 1] if len(loc) > 1 and isinstance(loc[1], int) else None
