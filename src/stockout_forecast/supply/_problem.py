@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.special import gammaincc
 
 from .._utils import check_fraction, check_int
+from ..exceptions import SchemaError
 
 Mode = Literal["optimal", "priority", "quota", "dual"]
 
@@ -61,6 +62,8 @@ class _Arrays:
     has_stockout: np.ndarray  # (n,)
     tau: np.ndarray  # (n, T) stockout pmf over day offsets (last column: beyond horizon)
     late_days: float
+    brk_q: np.ndarray  # (n, S, B) all-units price-break quantities (inf: none)
+    brk_c: np.ndarray  # (n, S, B) unit cost from that quantity up (NaN: none)
 
     @property
     def n(self) -> int:
@@ -92,6 +95,21 @@ class _Arrays:
         e = np.nan_to_num(self.e, nan=0.0)
         cost = self.c[:, :, None] + self.b[:, None, None] * e
         return np.where(self.elig[:, :, None], cost, np.inf)
+
+    @property
+    def has_breaks(self) -> np.ndarray:
+        """(n,) items with a price break at any supplier."""
+        return np.isfinite(self.brk_q).any(axis=(1, 2))
+
+    def price_at(self, x: np.ndarray) -> np.ndarray:
+        """(n, S) unit price of an order of ``x`` units under all-units price breaks."""
+        reached = self.brk_q <= np.asarray(x, dtype=float)[:, :, None] + _EPS
+        best = np.where(reached, self.brk_c, np.inf).min(axis=2, initial=np.inf)
+        return np.minimum(self.c, best)
+
+    def purchase_value(self, x: np.ndarray) -> np.ndarray:
+        """(n, S) purchase value of orders ``x`` at the price their quantity earns."""
+        return self.price_at(x) * np.asarray(x, dtype=float)
 
     def take(self, rows: np.ndarray) -> _Arrays:
         """The same arrays restricted to ``rows`` (item positions)."""
@@ -275,9 +293,54 @@ def _build(
         has_stockout=has_stockout,
         tau=tau,
         late_days=late_days,
+        brk_q=np.full((n, S, 0), np.inf),
+        brk_c=np.full((n, S, 0), np.nan),
     )
+    if "price_breaks" in s.columns and s["price_breaks"].notna().any():
+        a.brk_q, a.brk_c = _break_arrays(s["price_breaks"].to_numpy(dtype=object), r, k, n, S)
     a.e = _expected_short(a)
     return a
+
+
+def _break_arrays(
+    text: np.ndarray, r: np.ndarray, k: np.ndarray, n: int, S: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse ``suppliers.price_breaks`` ("500:0.95;1000:0.90") into (n, S, B) arrays."""
+    parsed = [parse_price_breaks(v) for v in text]
+    B = max((len(b) for b in parsed), default=0)
+    q = np.full((n, S, B), np.inf)
+    c = np.full((n, S, B), np.nan)
+    for (row, slot), breaks in zip(zip(r, k, strict=True), parsed, strict=True):
+        for j, (qq, cc) in enumerate(breaks):
+            q[row, slot, j], c[row, slot, j] = qq, cc
+    return q, c
+
+
+def parse_price_breaks(value: object) -> list[tuple[float, float]]:
+    """``"500:0.95;1000:0.90"`` -> [(500.0, 0.95), (1000.0, 0.90)]; empty -> [].
+
+    Raises a ``SchemaError`` naming the text when it is not ``min_units:unit_cost`` pairs.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+        return []
+    out = []
+    for part in str(value).split(";"):
+        if not part.strip():
+            continue
+        try:
+            q_txt, c_txt = part.split(":")
+            qq, cc = float(q_txt), float(c_txt)
+        except ValueError as err:
+            raise SchemaError(
+                f"suppliers.price_breaks {value!r} is not a list of min_units:unit_cost pairs; "
+                "write e.g. '500:0.95;1000:0.90' (from 500 units 0.95 a unit, from 1,000 0.90)."
+            ) from err
+        if not (qq > 0 and cc >= 0):
+            raise SchemaError(
+                f"suppliers.price_breaks {value!r}: break quantities must be > 0 and prices >= 0."
+            )
+        out.append((qq, cc))
+    return sorted(out)
 
 
 def _check_common(

@@ -41,6 +41,7 @@ def _lines(
 ) -> pd.DataFrame:
     """Per item x supplier rows with costs, expected shortage and a plain reason."""
     rr, ss = np.nonzero(a.present)
+    price = a.price_at(x)[rr, ss]  # at the price break the line's quantity reaches
     e = a.e[rr, ss]  # (m, J)
     zz = z[rr, ss]
     xs = x[rr, ss]
@@ -56,8 +57,8 @@ def _lines(
             "units": xs,
             "packs": np.round(xs / a.p[rr, ss], 9),
             "pack_units": a.p[rr, ss],
-            "unit_cost": a.c[rr, ss],
-            "purchase_cost": a.c[rr, ss] * xs,
+            "unit_cost": price,
+            "purchase_cost": price * xs,
             "order_cost": np.where(used, a.F[rr, ss], 0.0),
             "expected_units_short": short,
             "expected_shortage_cost": a.b[rr] * np.nan_to_num(short),

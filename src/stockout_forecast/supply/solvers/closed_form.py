@@ -51,5 +51,8 @@ def _closed_form(a: _Arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     whole = np.abs(packs - np.round(packs)) <= 1e-6 * np.maximum(1.0, packs)
     fits = ~used | (whole & (x >= a.moq - _EPS) & (x <= a.ub + _EPS))
     no_subset_exact = bool((a.F[a.present] > 0).any()) if S > _MAX_SUBSETS_S else False
-    ok = np.isfinite(best) & fits.all(axis=1) & (a.units > 0) & (not no_subset_exact)
+    # a price break makes the unit price depend on the quantity: not this linear bound
+    ok = (
+        np.isfinite(best) & fits.all(axis=1) & (a.units > 0) & (not no_subset_exact) & ~a.has_breaks
+    )
     return x, z, ok

@@ -17,7 +17,8 @@ from .milp import _BLOCK, _milp_block, _milp_one, _milp_parts
 
 def _candidate_cost(a: _Arrays, x: np.ndarray, z: np.ndarray) -> np.ndarray:
     e = np.nan_to_num(a.e, nan=0.0)
-    return (a.c * x).sum(1) + (a.F * (x > _EPS)).sum(1) + a.b * (e * z).sum(axis=(1, 2))
+    value = a.purchase_value(x).sum(1)
+    return value + (a.F * (x > _EPS)).sum(1) + a.b * (e * z).sum(axis=(1, 2))
 
 
 def _optimal_restricted(
@@ -214,7 +215,7 @@ def _supplier_totals(a: _Arrays, x: np.ndarray, rows: np.ndarray) -> tuple[pd.Se
     """Units and purchase value per supplier over the items ``rows`` (a mask)."""
     used = (x > _EPS) & rows[:, None]
     units = pd.Series(x[used], index=a.sup[used]).groupby(level=0).sum()
-    value = pd.Series((a.c * x)[used], index=a.sup[used]).groupby(level=0).sum()
+    value = pd.Series(a.purchase_value(x)[used], index=a.sup[used]).groupby(level=0).sum()
     return units, value
 
 

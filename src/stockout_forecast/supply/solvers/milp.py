@@ -39,10 +39,13 @@ def _milp_parts(
     e = np.nan_to_num(a.e[i], nan=0.0)
     nj = a.nj[i]
     nu = J if slack_cost is not None else 0
-    nv = 2 * S + S * J + nu
+    B = a.brk_q.shape[2]
+    nv = 2 * S + S * J + nu + 2 * S * B
     K, Y = np.arange(S), S + np.arange(S)
     Z = (2 * S + np.arange(S * J)).reshape(S, J)
     U = 2 * S + S * J + np.arange(nu)
+    W = (2 * S + S * J + nu + np.arange(S * B)).reshape(S, B)
+    V = W + S * B
     rows: list[Any] = []
     cols: list[Any] = []
     vals: list[Any] = []
@@ -78,6 +81,11 @@ def _milp_parts(
         lo.append(np.full(S, l_))
         hi.append(np.full(S, h_))
         r += S
+    disc = np.zeros((S, B))
+    if B:
+        r = _price_break_rows(a, i, u, p, K, W, V, rows, cols, vals, lo, hi, r)
+        disc = _break_discounts(a.c[i], a.brk_q[i], a.brk_c[i])
+    has_brk = np.isfinite(a.brk_q[i]) & el[:, None] if B else np.zeros((S, 0), bool)
     return {
         "nv": nv,
         "nr": r,
@@ -85,8 +93,19 @@ def _milp_parts(
         "Y": Y,
         "Z": Z,
         "U": U,
-        "cost": np.concatenate([c * p, F, (a.b[i] * e).ravel(), np.full(nu, slack_cost or 0.0)]),
-        "integrality": np.concatenate([np.ones(2 * S), np.zeros(S * J + nu)]),
+        "cost": np.concatenate(
+            [
+                c * p,
+                F,
+                (a.b[i] * e).ravel(),
+                np.full(nu, slack_cost or 0.0),
+                np.zeros(S * B),
+                -disc.ravel(),
+            ]
+        ),
+        "integrality": np.concatenate(
+            [np.ones(2 * S), np.zeros(S * J + nu), np.ones(S * B), np.zeros(S * B)]
+        ),
         "lb": np.zeros(nv),
         "ub": np.concatenate(
             [
@@ -94,6 +113,8 @@ def _milp_parts(
                 el.astype(float),
                 np.repeat(np.where(el, np.inf, 0.0), J),
                 nj if nu else np.zeros(0),
+                has_brk.ravel().astype(float),
+                np.where(has_brk, u[:, None], 0.0).ravel(),
             ]
         ),
         "rows": np.concatenate(rows),
@@ -102,6 +123,51 @@ def _milp_parts(
         "lo": np.concatenate([np.asarray(v, float) for v in lo]),
         "hi": np.concatenate([np.asarray(v, float) for v in hi]),
     }
+
+
+def _break_discounts(c: np.ndarray, q: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """(S, B) price drop per unit at each all-units break (0 where it is no cheaper).
+
+    All-units pricing written as rebates: an order of ``x`` units costs
+    ``c x - Σ_b Δ_b x 1{x ≥ q_b}``, ``Δ_b`` the drop from the price in force just below
+    ``q_b`` (breaks sorted by quantity).
+    """
+    order = np.argsort(q, axis=1, kind="stable")
+    qs = np.take_along_axis(q, order, axis=1)
+    ps = np.take_along_axis(np.where(np.isfinite(q), price, np.inf), order, axis=1)
+    in_force = np.minimum.accumulate(np.concatenate([c[:, None], ps], axis=1), axis=1)
+    drop = np.where(np.isfinite(qs), in_force[:, :-1] - in_force[:, 1:], 0.0)
+    out = np.zeros_like(drop)
+    np.put_along_axis(out, order, np.maximum(drop, 0.0), axis=1)
+    return out
+
+
+def _price_break_rows(
+    a: _Arrays, i: int, u: np.ndarray, p: np.ndarray, K: np.ndarray, W: np.ndarray,
+    V: np.ndarray, rows: list[Any], cols: list[Any], vals: list[Any], lo: list[Any],
+    hi: list[Any], r: int,
+) -> int:  # fmt: skip
+    """Rows linking each break's binary w and rebated units v to the supplier's packs k.
+
+    ``v <= p k`` (rebate at most on the units ordered), ``v <= U w`` (none without the
+    break), ``p k - q w >= 0`` (the break only when the quantity reaches it).
+    """
+    S, B = W.shape
+    ks = np.repeat(K, B)
+    ps = np.repeat(p, B)
+    q = np.where(np.isfinite(a.brk_q[i]), a.brk_q[i], 0.0).ravel()
+    for row_cols, row_vals, l_, h_ in (
+        ((V.ravel(), ks), (np.ones(S * B), -ps), -np.inf, 0.0),
+        ((V.ravel(), W.ravel()), (np.ones(S * B), -np.repeat(u, B)), -np.inf, 0.0),
+        ((ks, W.ravel()), (ps, -q), 0.0, np.inf),
+    ):
+        rows += [r + np.arange(S * B), r + np.arange(S * B)]
+        cols += list(row_cols)
+        vals += list(row_vals)
+        lo.append(np.full(S * B, l_))
+        hi.append(np.full(S * B, h_))
+        r += S * B
+    return r
 
 
 def _milp_one(
