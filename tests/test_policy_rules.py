@@ -142,3 +142,24 @@ def test_lot_plans_never_run_short_and_keep_labels():
         assert (plan["order_units"] % 6 == 0).all()
     with pytest.raises(ValueError, match="non-negative"):
         wagner_whitin([1.0, -2.0], order_cost=1, holding_cost_per_unit_period=1)
+
+
+def test_time_phased_lots_feed_the_peak_capacity_check():
+    """Hand-computed: a seasonal item's lots make a peak that overflows the store."""
+    from stockout_forecast import peak_capacity, time_phased_orders
+
+    months = pd.date_range("2024-09-01", periods=4, freq="MS")
+    demand = pd.DataFrame([[10, 10, 60, 10], [5, 5, 5, 5]], index=["A", "B"], columns=months)
+    plan = time_phased_orders(demand, order_cost=pd.Series({"A": 100.0, "B": 1.0}),
+                              holding_cost_per_unit_period=1.0)  # fmt: skip
+    a = plan[plan["item_id"] == "A"]
+    # A: one lot of 20 for Sep-Oct (hold 10 a month, 10 < 100), 70 in Nov for Nov-Dec
+    # (60 + 10, holding 10 < 100): on hand at month ends 10, 0, 10, 0
+    assert a["order_units"].tolist() == [20, 0, 70, 0]
+    assert a["on_hand_end_units"].tolist() == [10, 0, 10, 0]
+    # B: order cost 1 < holding 5: lot-for-lot, nothing carried
+    assert plan.loc[plan["item_id"] == "B", "on_hand_end_units"].tolist() == [0, 0, 0, 0]
+    items = pd.DataFrame({"item_id": ["A", "B"], "storage_volume": [1.0, 1.0]})
+    cap = peak_capacity(plan, items, capacity_m3=8.0)
+    # 10 m3 in Sep and Nov against 8: over capacity in those two months
+    assert cap.periods["over_capacity"].tolist() == [True, False, True, False]

@@ -157,7 +157,9 @@ def peak_capacity(
     planned_stock : pandas.DataFrame
         Planned stock per item and period: ``item_id``, ``date`` (period start), ``units``
         (units on hand planned for that period, e.g. its peak or the order-up-to level),
-        one row per item and date, ``units`` ≥ 0.
+        one row per item and date, ``units`` ≥ 0. A time-phased lot plan from
+        :func:`~stockout_forecast.time_phased_orders` is read as it is (its
+        ``on_hand_end_units``).
     items : pandas.DataFrame
         Contract table ``items`` with ``storage_volume`` (m³ per unit).
     capacity_m3 : float or pandas.Series
@@ -273,6 +275,9 @@ def _check_planned_stock(planned_stock: Any) -> pd.DataFrame:
     """``item_id``, ``date`` (normalised) and ``units`` (>= 0), one row per item and date."""
     if not isinstance(planned_stock, pd.DataFrame):
         raise TypeError(f"planned_stock must be a DataFrame; got {type(planned_stock).__name__}.")
+    if "units" not in planned_stock.columns and "on_hand_end_units" in planned_stock.columns:
+        # a time-phased lot plan (time_phased_orders): its planned stock at each period's end
+        planned_stock = planned_stock.rename(columns={"on_hand_end_units": "units"})
     need = ["item_id", "date", "units"]
     check_columns(
         planned_stock,

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["silver_meal", "wagner_whitin"]
+__all__ = ["silver_meal", "time_phased_orders", "wagner_whitin"]
 
 _EPS = 1e-9
 
@@ -291,3 +291,92 @@ def silver_meal(
         stock -= float(d[t + span : nxt].sum())
         t = nxt
     return _plan_frame(d, orders, k, h, start, periods)
+
+
+def _per_item(value: Any, ids: pd.Index, name: str, default: float) -> np.ndarray:
+    if value is None:
+        return np.full(len(ids), default)
+    if isinstance(value, pd.Series):
+        s = value.copy()
+        s.index = s.index.astype(str)
+        return s.reindex(ids).fillna(default).to_numpy(dtype=float)
+    arr = np.broadcast_to(np.asarray(value, dtype=float), (len(ids),))
+    return np.where(np.isnan(arr), default, arr)
+
+
+def time_phased_orders(
+    demand: pd.DataFrame,
+    *,
+    order_cost: Any,
+    holding_cost_per_unit_period: Any,
+    initial_on_hand_units: Any = 0.0,
+    moq_units: Any = None,
+    pack_units: Any = None,
+    method: str = "wagner_whitin",
+) -> pd.DataFrame:
+    """Time-phased lots for many items over a forecast horizon, as one long frame.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        Demand per item (rows, index ``item_id``) and period (columns, e.g. the dates of a
+        forecast: ``forecast.to_frame()`` pivoted, or ``DemandForecast.mean`` with its
+        dates), units.
+    order_cost, holding_cost_per_unit_period : float, array or Series by item_id
+        Fixed cost per order and holding cost per unit per period, per item.
+    initial_on_hand_units, moq_units, pack_units : float, array or Series by item_id
+        Stock at the start (default 0), MOQ and pack size (default none).
+    method : {"wagner_whitin", "silver_meal"}, default "wagner_whitin"
+        The lot-sizing rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item and period: ``item_id``, ``date`` (the column label),
+        ``demand_units``, ``order_units`` (to be available at the start of the period),
+        ``on_hand_end_units``, ``ordering_cost``, ``holding_cost``. It is the planned stock
+        that :func:`~stockout_forecast.peak_capacity` checks against storage space (pass it
+        as ``planned_stock``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dem = pd.DataFrame([[90, 120, 80, 70]], index=["A"],
+    ...                    columns=pd.date_range("2024-01-01", periods=4, freq="MS"))
+    >>> plan = time_phased_orders(dem, order_cost=500, holding_cost_per_unit_period=2)
+    >>> plan["order_units"].tolist(), plan["on_hand_end_units"].tolist()
+    ([210.0, 0.0, 150.0, 0.0], [120.0, 0.0, 70.0, 0.0])
+    """
+    if method not in ("wagner_whitin", "silver_meal"):
+        raise ValueError(f"method must be 'wagner_whitin' or 'silver_meal'; got {method!r}.")
+    if not isinstance(demand, pd.DataFrame):
+        raise TypeError(
+            f"demand must be a DataFrame (items x periods); got {type(demand).__name__}."
+        )
+    ids = pd.Index(demand.index.astype(str), name="item_id")
+    k = _per_item(order_cost, ids, "order_cost", 0.0)
+    h = _per_item(holding_cost_per_unit_period, ids, "holding_cost_per_unit_period", np.nan)
+    start = _per_item(initial_on_hand_units, ids, "initial_on_hand_units", 0.0)
+    moq = _per_item(moq_units, ids, "moq_units", np.nan)
+    pack = _per_item(pack_units, ids, "pack_units", np.nan)
+    if np.isnan(h).any():
+        bad = ids[np.isnan(h)].tolist()[:5]
+        raise ValueError(f"holding_cost_per_unit_period is missing for items {bad}.")
+    solve = wagner_whitin if method == "wagner_whitin" else silver_meal
+    frames = []
+    values = demand.to_numpy(dtype=float)
+    for i, item in enumerate(ids):
+        plan = solve(
+            pd.Series(np.nan_to_num(values[i]), index=demand.columns),
+            order_cost=k[i],
+            holding_cost_per_unit_period=h[i],
+            initial_on_hand_units=start[i],
+            moq_units=moq[i],
+            pack_units=pack[i],
+        )
+        frames.append(plan.rename(columns={"period": "date"}).assign(item_id=item))
+    cols = ["item_id", "date", "demand_units", "order_units", "on_hand_end_units",
+            "ordering_cost", "holding_cost"]  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
