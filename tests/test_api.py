@@ -26,12 +26,12 @@ EXPECTED = {
     "lead_time_demand_samples", "empirical_reorder_point", "empirical_safety_stock",
     "flag_special_orders", "special_order_threshold", "recommend_orders", "PolicyReplay",
     "simulate_policy", "simulated_reorder_point", "pooled_reorder_points",
-    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity", "PolicyCurves", "policy_curves", "ContinuousReview",
+    "bootstrap_demand_paths", "CapacityPlan", "peak_capacity", "PolicyCurves", "policy_curves", "item_costs", "ContinuousReview",
     "PeriodicReview", "PeriodicReorderPoint",
     # costs, cost-optimal policies, lot sizing, discounts, ERP rules
     "critical_ratio", "eoq_cost_per_year", "sq_cost_per_year", "rs_cost_per_period",
     "ss_cost_per_period", "normal_second_order_loss", "poisson_loss",
-    "poisson_second_order_loss", "optimal_sq", "optimal_ss", "wagner_whitin", "silver_meal",
+    "poisson_second_order_loss", "optimal_sq", "optimal_ss", "wagner_whitin", "silver_meal", "time_phased_orders",
     "quantity_discount_eoq", "price_for_quantity", "order_up_to_cover",
     "reorder_level_quantity", "stockout_episodes",
     # suppliers and backorders

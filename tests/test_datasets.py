@@ -76,9 +76,14 @@ def test_every_table_present_and_already_normalised(demo):
         again = validate_table(df, name, allow_empty=True)
         pd.testing.assert_frame_equal(again, df, obj=name)
         # every contract column of the table is in the demo data, except location_id (the
-        # demo business has one warehouse) and items.lead_time_days (for shops without a
-        # suppliers table; the demo has one)
-        absent = {"location_id", "lead_time_days"} if name == "items" else {"location_id"}
+        # demo business has one warehouse), items.lead_time_days (for shops without a
+        # suppliers table; the demo has one), items.backorder_cost_per_unit_day (the demo's
+        # backorders cost per unit, not per day) and suppliers.price_breaks (the demo's
+        # suppliers quote one price; price breaks are exercised in test_price_breaks.py)
+        absent = {
+            "items": {"location_id", "lead_time_days", "backorder_cost_per_unit_day"},
+            "suppliers": {"location_id", "price_breaks"},
+        }.get(name, {"location_id"})
         assert set(TABLES[name].columns) - absent <= set(df.columns), name
 
 

@@ -87,6 +87,7 @@ from .policy import (
     fill_rate,
     flag_special_orders,
     inverse_normal_loss,
+    item_costs,
     lead_time_demand,
     lead_time_demand_samples,
     normal_loss,
@@ -116,6 +117,7 @@ from .policy import (
     sq_cost_per_year,
     ss_cost_per_period,
     stockout_episodes,
+    time_phased_orders,
     wagner_whitin,
 )
 from .simulation import StockoutForecast, projected_inventory, stock_cover, stockout_dates
@@ -186,6 +188,7 @@ __all__ = [
     "forecast_demand",
     "history_from_array",
     "inverse_normal_loss",
+    "item_costs",
     "item_velocity",
     "lead_time_demand",
     "lead_time_demand_samples",
@@ -235,6 +238,7 @@ __all__ = [
     "stock_cover",
     "stockout_dates",
     "stockout_episodes",
+    "time_phased_orders",
     "validate_dataset",
     "validate_table",
     "wagner_whitin",

@@ -120,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the forecast, orders, supplier splits and promise dates (fast)",
     )
     r.add_argument(
-        "--service-level", type=float, default=0.95, help="target service level in (0, 1)"
+        "--service-level",
+        type=lambda v: v if v == "economic" else float(v),
+        default=0.95,
+        help="target service level in (0, 1), or 'economic' (each item's from its costs)",
     )
     r.add_argument("--n-paths", type=int, default=500, help="simulated demand paths per item")
     r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same report)")

@@ -104,6 +104,7 @@ class ReorderPlan:
         ``stockout_date_p90``, ``p_stockout_in_horizon``, ``p_stockout_before_next_receipt``,
         ``expected_units_short``; with suppliers also ``order_now``, ``order_units``,
         ``order_by_date``, ``expected_arrival_date``, ``reorder_point_units``,
+        ``service_level``, ``implied_fill_rate``, ``expected_cost_per_year``,
         ``supplier_split`` (e.g. ``"S1 80, S2 40"``) and ``order_reason``; and ``status``
         and ``reason`` (the first problem found for the item, if any).
         """
@@ -278,6 +279,9 @@ _ORDER_COLUMNS = (
     "order_by_date",
     "expected_arrival_date",
     "reorder_point_units",
+    "service_level",
+    "implied_fill_rate",
+    "expected_cost_per_year",
     "reason",
 )
 
@@ -320,8 +324,9 @@ class ReorderPlanner:
         Passed to :func:`forecast_demand`.
     n_paths : int, default 500
         Demand sample paths per item for the stockout-date simulation.
-    service_level : float, default 0.95
-        Target cycle service level for items without one in the items table.
+    service_level : float or "economic", default 0.95
+        Target cycle service level for items without one in the items table; ``"economic"``
+        sets each item's from its costs (see :func:`recommend_orders`).
     review_period_days : float, default 7
         Days between planning runs (the protection interval is lead time + review period).
     promise : {"p50", "p90"}, default "p90"
@@ -376,7 +381,7 @@ class ReorderPlanner:
         horizon: int | None = None,
         model: Any = "auto",
         n_paths: int = 500,
-        service_level: float = 0.95,
+        service_level: float | str = 0.95,
         review_period_days: float = 7.0,
         promise: str = "p90",
         allocation_rule: str = "fifo",
@@ -427,7 +432,8 @@ class ReorderPlanner:
 
         if dataset.sales is None:
             raise ValueError("The dataset has no sales table; the planner needs sales history.")
-        check_fraction(self.service_level, "service_level")
+        if self.service_level != "economic":
+            check_fraction(self.service_level, "service_level")
         if client is not None:
             fields = run_on_dask(self, dataset, client, progress=progress)
         else:
@@ -459,7 +465,8 @@ class ReorderPlanner:
         """
         from .scale.distributed import SerialClient, run_on_dask_parquet
 
-        check_fraction(self.service_level, "service_level")
+        if self.service_level != "economic":
+            check_fraction(self.service_level, "service_level")
         return run_on_dask_parquet(
             self, source, client or SerialClient(), out_dir, progress=progress
         )

@@ -156,6 +156,12 @@ TABLES: dict[str, TableSpec] = {
                 ),
             ),
             _c("order_cost", "number", "fixed cost per order placed, currency", True),
+            _c(
+                "price_breaks",
+                "text",
+                "all-units price breaks 'min_units:unit_cost;...', e.g. '500:0.95;1000:0.90' "
+                "(unit_cost applies below the first break)",
+            ),
             _c("on_time_rate", "fraction", "share of orders delivered by the expected date"),
         ),
         key=("item_id", "supplier_id"),
@@ -190,7 +196,19 @@ TABLES: dict[str, TableSpec] = {
             ),
             _c("holding_cost_rate", "number", "holding cost per year, fraction of unit cost", True),
             _c("unit_price", "number", "selling price per unit, currency", nonnegative=True),
-            _c("backorder_cost", "number", "cost per unit backordered, currency", True),
+            _c(
+                "backorder_cost",
+                "number",
+                "cost per unit backordered (charged once), currency; default in item_costs: "
+                "the unit price",
+                True,
+            ),
+            _c(
+                "backorder_cost_per_unit_day",
+                "number",
+                "cost per unit backordered per day it waits, currency (optional penalty)",
+                True,
+            ),
             _c("storage_volume", "number", "storage space per unit, m3", nonnegative=True),
         ),
         key=("item_id",),

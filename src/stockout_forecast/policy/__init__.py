@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .capacity import CapacityPlan, peak_capacity
+from .cost_model import item_costs
 from .costs import (
     critical_ratio,
     eoq_cost_per_year,
@@ -25,6 +26,7 @@ from .empirical import (
 )
 from .lot_sizing import (
     silver_meal,
+    time_phased_orders,
     wagner_whitin,
 )
 from .normal import (
@@ -79,6 +81,7 @@ __all__ = [
     "fill_rate",
     "flag_special_orders",
     "inverse_normal_loss",
+    "item_costs",
     "lead_time_demand",
     "lead_time_demand_samples",
     "normal_loss",
@@ -108,5 +111,6 @@ __all__ = [
     "sq_cost_per_year",
     "ss_cost_per_period",
     "stockout_episodes",
+    "time_phased_orders",
     "wagner_whitin",
 ]

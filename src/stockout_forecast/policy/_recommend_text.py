@@ -1,11 +1,13 @@
-"""The plain line recommend_orders writes per item: velocity, cover, lead time -> decision."""
+"""What recommend_orders writes per item: the decision columns, status and a plain reason line."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["reasons", "status_and_reason"]
+__all__ = ["finish", "order_columns", "reasons", "status_and_reason"]
 
 
 def _fmt_date(d: pd.Series) -> pd.Series:
@@ -113,3 +115,110 @@ def status_and_reason(
     extra_note = np.where(ok & (sim_reason != "") & pd.notna(sim_reason), sim_reason, "")
     has_note = ok & (extra_note != "")
     rec.loc[has_note, "reason"] = rec.loc[has_note, "reason"] + " (" + extra_note[has_note] + ")"
+
+
+_COLUMNS = [
+    "item_id",
+    "order_now",
+    "order_trigger",
+    "order_units",
+    "supplier_id",
+    "unit_cost",
+    "order_by_date",
+    "expected_arrival_date",
+    "lead_time_days",
+    "lead_time_sd_days",
+    "velocity_units_per_day",
+    "days_of_cover",
+    "inventory_position_units",
+    "reorder_point_units",
+    "order_up_to_units",
+    "reorder_point_method",
+    "service_level",
+    "service_basis",
+    "expected_service_level",
+    "implied_fill_rate",
+    "policy_type",
+    "expected_cost_per_year",
+    "expected_holding_cost_per_year",
+    "expected_ordering_cost_per_year",
+    "expected_backorder_cost_per_year",
+    "cost_defaults",
+    "stockout_date_p50_without_order",
+    "stockout_date_p50_with_order",
+    "status",
+    "reason",
+]
+
+
+def order_columns(
+    it: Any,
+    win: Any,
+    plan: Any,
+    pol: Any,
+    ok: np.ndarray,
+    method: np.ndarray,
+    as_of_ts: pd.Timestamp,
+) -> None:
+    """The decision columns: reorder point, order-up-to, trigger, units, dates, service."""
+    rec, n = it.rec, it.n
+    rec["reorder_point_units"] = plan.s_pt + 0.0  # no negative zero
+    method = method.copy()
+    method[ok & np.isfinite(pol.reorder_point)] = "given"
+    method[~ok] = None
+    rec["reorder_point_method"] = method
+    rec["order_up_to_units"] = plan.big_s
+    order_now = ok & (plan.units > 0)
+    rec["order_now"] = order_now
+    rec["order_trigger"] = np.where(
+        order_now & plan.by_rop,
+        "reorder_point",
+        np.where(order_now & plan.by_date, "order_by_date", ""),
+    )
+    rec["order_units"] = np.where(ok, plan.units, np.nan)
+    arr_date = as_of_ts + pd.to_timedelta(win.arr_off - win.as_off, unit="D")
+    rec["expected_arrival_date"] = np.where(
+        order_now, arr_date.to_numpy(), np.datetime64("NaT", "ns")
+    ).astype("datetime64[ns]")
+    p_without = np.full(n, np.nan)
+    ok_rows = np.flatnonzero(ok)
+    if ok_rows.size:
+        p_without[ok_rows] = it.so.p_stockout[it.rows[ok_rows], win.end_idx[ok_rows]]
+    rec["stockout_date_p50_with_order"] = np.where(
+        order_now, plan.d_with, rec["stockout_date_p50_without_order"].to_numpy()
+    ).astype("datetime64[ns]")
+    rec["expected_service_level"] = 1.0 - np.where(order_now, plan.p_with, p_without)
+
+
+def finish(
+    it: Any,
+    terms: Any,
+    win: Any,
+    plan: Any,
+    ok: np.ndarray,
+    as_of_ts: pd.Timestamp,
+) -> pd.DataFrame:
+    """Status and reason per item; the output columns in order."""
+    rec = it.rec
+    status_and_reason(
+        rec,
+        it.summary,
+        comp=it.comp,
+        has_sup=terms.has_sup,
+        discontinued=terms.discontinued,
+        ok=ok,
+        capped=win.capped,
+        at_cap=ok
+        & (plan.units > 0)
+        & (plan.units >= win.max_units)
+        & (plan.wanted > win.max_units),
+        max_units=win.max_units,
+        wanted=plan.wanted,
+        as_of=as_of_ts,
+    )
+    out = rec.reset_index()[_COLUMNS]
+    out["item_id"] = out["item_id"].astype("str")
+    out["status"] = out["status"].astype("str")
+    out["reason"] = out["reason"].astype("str")
+    out["reorder_point_method"] = out["reorder_point_method"].astype("str").where(ok, None)
+    return out

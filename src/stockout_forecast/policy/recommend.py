@@ -17,13 +17,14 @@ window), reorder points, the orders planned chunk by chunk on the simulation eng
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from .._utils import RandomStateLike, check_fraction
+from .._utils import RandomStateLike
 from ..history.leadtime import sample_lead_times
 from ..io.validation import validate_table
 from ..simulation.engine import (
@@ -36,6 +37,15 @@ from ..simulation.engine import (
     with_orders,
 )
 from ..simulation.stockout import StockoutForecast, stockout_dates
+from ._recommend_costs import (
+    check_classes,
+    cost_columns,
+    economic_targets,
+    item_policy_types,
+    quantities_by_type,
+    service_targets,
+    time_phased_lots,
+)
 from ._recommend_inputs import (
     PolicyParameters,
     check_item_targets,
@@ -48,7 +58,8 @@ from ._recommend_inputs import (
     resolve_policy,
     supplier_lead_times,
 )
-from ._recommend_text import status_and_reason
+from ._recommend_text import finish, order_columns
+from .cost_model import item_costs
 from .empirical import empirical_reorder_point, lead_time_demand_samples
 from .normal import reorder_point
 from .policies import ReorderPolicy
@@ -59,31 +70,6 @@ if TYPE_CHECKING:
 
 __all__ = ["recommend_orders"]
 
-_COLUMNS = [
-    "item_id",
-    "order_now",
-    "order_trigger",
-    "order_units",
-    "supplier_id",
-    "unit_cost",
-    "order_by_date",
-    "expected_arrival_date",
-    "lead_time_days",
-    "lead_time_sd_days",
-    "velocity_units_per_day",
-    "days_of_cover",
-    "inventory_position_units",
-    "reorder_point_units",
-    "order_up_to_units",
-    "reorder_point_method",
-    "service_level",
-    "expected_service_level",
-    "stockout_date_p50_without_order",
-    "stockout_date_p50_with_order",
-    "status",
-    "reason",
-]
-
 
 def recommend_orders(
     stockouts_or_forecast: StockoutForecast | DemandForecast,
@@ -92,13 +78,16 @@ def recommend_orders(
     purchase_orders: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     *,
-    service_level: float = 0.95,
+    service_level: float | str | Mapping[str, Any] = 0.95,
     review_period_days: float = 7.0,
     as_of: Any = None,
     lead_times: pd.DataFrame | None = None,
     n_paths: int = 1000,
     random_state: RandomStateLike = None,
-    policy: ReorderPolicy | None = None,
+    policy: ReorderPolicy | str | None = None,
+    item_classes: pd.Series | None = None,
+    holding_rate_per_year: float = 0.25,
+    backorder_cost_ratio: float = 1.0,
 ) -> pd.DataFrame:
     """Recommend, per item, whether to order now, how much, from whom and by when.
 
@@ -122,9 +111,13 @@ def recommend_orders(
     items : pandas.DataFrame, optional
         Contract table ``items``: per-item ``service_level``, ``review_period_days`` and
         ``holding_cost_rate`` (per year, fraction of unit cost) override the defaults.
-    service_level : float, default 0.95
+    service_level : float, "economic" or mapping, default 0.95
         Target cycle service level, fraction in (0, 1): P(no stockout before the order
-        after this one can arrive).
+        after this one can arrive). ``"economic"``: per item the level that minimises the
+        expected cost (holding, ordering, backorders) of its cost model (see Notes). A
+        mapping gives a level or ``"economic"`` per class of ``item_classes`` (e.g.
+        ``{"A": 0.98, "B": "economic", "C": "economic"}``; a ``"default"`` key for the
+        rest). ``items.service_level`` still overrides per item.
     review_period_days : float, default 7
         Days until the next review (the next chance to order), > 0.
     as_of : date, optional
@@ -148,7 +141,14 @@ def recommend_orders(
         ``"given"``: ``PeriodicReview`` orders up to ``S`` at every review (``s = S``, by
         default the reorder point below), ``ContinuousReview`` reviews every day and orders
         ``Q`` (the smallest multiple ``n Q`` lifting the position above ``s`` with
-        ``multiples=True``; by default the ``Q`` below).
+        ``multiples=True``; by default the ``Q`` below). ``policy="auto"``: each item's
+        policy is chosen by the rule in the Notes (``policy_type``).
+    item_classes : pandas.Series, optional
+        Class label per ``item_id`` (ABC, XYZ, ``"AX"``...), for a ``service_level`` given
+        per class.
+    holding_rate_per_year, backorder_cost_ratio : float
+        Defaults of the cost model (:func:`~stockout_forecast.item_costs`) where the
+        ``items`` table has no ``holding_cost_rate`` / ``backorder_cost``.
 
     Returns
     -------
@@ -169,9 +169,17 @@ def recommend_orders(
         - ``inventory_position_units``: on hand − backordered − allocated + open orders
         - ``reorder_point_units``, ``order_up_to_units``, ``reorder_point_method``
           (``"empirical"``, ``"normal"`` or ``"given"`` by the policy)
-        - ``service_level``: target; ``expected_service_level``: simulated P(no stockout
-          before the next order could arrive, i.e. over days ``as_of`` to
-          ``as_of + ceil(L + R) - 1``), with this order in place when ordering
+        - ``service_level``: target (for economic items the cost-optimal level);
+          ``service_basis``: ``"target"`` or ``"economic"``; ``expected_service_level``:
+          simulated P(no stockout before the next order could arrive, i.e. over days
+          ``as_of`` to ``as_of + ceil(L + R) - 1``), with this order in place when ordering;
+          ``implied_fill_rate``: the fill rate the reorder point implies
+        - ``policy_type``: ``"s,Q"``, ``"R,S"``, ``"time_phased"`` (the rule below) or the
+          given policy's
+        - ``expected_cost_per_year`` and its parts ``expected_holding_cost_per_year``,
+          ``expected_ordering_cost_per_year``, ``expected_backorder_cost_per_year``
+          (currency per year of running the item's policy), ``cost_defaults`` (which cost
+          figures are the model's defaults)
         - ``stockout_date_p50_without_order``, ``stockout_date_p50_with_order``
         - ``status`` (``"ok"``, ``"no_forecast"``, ``"no_inventory"``, ``"no_supplier"``,
           ``"discontinued"``: ``items.status`` says so, never reordered)
@@ -225,6 +233,23 @@ def recommend_orders(
       forecast models lead-time uncertainty), on the same demand paths.
     * ``expected_service_level`` is capped at the horizon when ``as_of + L + R`` is beyond
       it (the reason says so).
+    * Economic service level: the critical ratio of the item's cost model
+      (:func:`~stockout_forecast.item_costs`) for its cycle ``Q``: ``1 - h Q / (π λ)``
+      (``π`` per unit backordered, ``h`` per unit-year, ``λ`` per year), or
+      ``p / (p + h)`` with a cost ``p`` per unit-day backordered; the reorder point is then
+      that quantile of the simulated demand over the protection interval, which minimises
+      the (Hadley-Whitin) expected cost on it. A ratio of 0 (holding costs more than the
+      shortages it avoids) holds nothing: ``s = -1``.
+    * Expected cost per year: :func:`~stockout_forecast.policy._recommend_costs.expected_costs`
+      on the same lead-time demand (orders ``λ/Q``, stock ``Q/2 + s - μ + λR/2 + ESC``,
+      shortage ``ESC λ/Q`` units a year).
+    * Policy type with ``policy="auto"``: ``"time_phased"`` when the forecast's mean per
+      period varies with a coefficient of variation above 0.5 over the horizon (a season,
+      trend, launch): the order is the Wagner-Whitin first lot on the forecast
+      (:func:`~stockout_forecast.wagner_whitin`, the supplier's order cost, MOQ and pack)
+      plus what lifts the position to ``s``; else ``"R,S"`` when one cycle ``Q`` is at most
+      a review period's demand: order up to ``S = s + max(Q, d R)``; else ``"s,Q"``: the
+      smallest multiple ``n Q`` lifting the position above ``s``.
 
     References
     ----------
@@ -261,8 +286,10 @@ def recommend_orders(
     for name, val in (("inventory", inventory), ("suppliers", suppliers)):
         if not isinstance(val, pd.DataFrame):
             raise TypeError(f"{name} must be a pandas DataFrame; got {type(val).__name__}.")
-    check_fraction(service_level, "service_level")
-    policy = resolve_policy(policy, review_period_days)
+    classes = check_classes(item_classes)
+    service_targets(service_level, np.zeros(0, dtype=str), classes)  # argument check
+    auto = isinstance(policy, str) and policy == "auto"
+    policy_obj = resolve_policy(None if auto else policy, review_period_days)
     sup = validate_table(suppliers, "suppliers", reader="read_suppliers")
     itm = validate_table(items, "items", reader="read_items") if items is not None else None
     if itm is not None:
@@ -277,17 +304,24 @@ def recommend_orders(
         n_paths=n_paths,
         random_state=random_state,
     )
-    it = _item_universe(so, sup, itm, service_level, float(policy.review_period))
-    pol = policy_parameters(policy, it.ids)
+    it = _item_universe(so, sup, itm, service_level, classes, float(policy_obj.review_period))
+    pol = policy_parameters(policy_obj, it.ids)
     terms = _supplier_terms(it, sup, itm, as_of_ts)
     ok = it.comp & terms.has_sup & ~terms.discontinued
+    costs = item_costs(itm, sup, item_ids=it.ids, supplier_ids=it.rec["supplier_id"],
+                       holding_rate_per_year=holding_rate_per_year,
+                       backorder_cost_ratio=backorder_cost_ratio)  # fmt: skip
+    win = _order_windows(it, terms, sup, ok, as_of_ts)
+    economic_targets(it, win, costs)
+    types = item_policy_types(it, win, pol, auto)
     obd = _order_by_dates(so, it, terms, ok)
     it.rec["order_by_date"] = obd
-    win = _order_windows(it, terms, sup, ok, as_of_ts)
     s_pt, method, fits, interval = _reorder_points(it, terms, ok)
-    plan = _plan_orders(it, terms, win, pol, ok, obd, s_pt=s_pt, fits=fits, interval=interval)
-    _order_columns(it, win, plan, pol, ok, method, as_of_ts)
-    return _finish(it, terms, win, plan, ok, as_of_ts)
+    plan = _plan_orders(it, terms, win, pol, ok, obd, s_pt=s_pt, fits=fits, interval=interval,
+                        types=types, costs=costs)  # fmt: skip
+    order_columns(it, win, plan, pol, ok, method, as_of_ts)
+    cost_columns(it, terms, win, plan, ok, costs, types)
+    return finish(it, terms, win, plan, ok, as_of_ts)
 
 
 # --------------------------------------------------------------------------- its steps
@@ -359,6 +393,8 @@ class _Items:
     fpos: np.ndarray  # forecast row, -1 if absent
     vel: np.ndarray  # units per day
     ip: np.ndarray  # inventory position
+    eco: np.ndarray  # service level set from costs ("economic")
+    hold_nothing: np.ndarray  # economic items whose best reorder point is "hold nothing"
 
     @property
     def n(self) -> int:
@@ -369,7 +405,8 @@ def _item_universe(
     so: StockoutForecast,
     sup: pd.DataFrame,
     itm: pd.DataFrame | None,
-    service_level: float,
+    service_level: Any,
+    classes: pd.Series | None,
     review_period_days: float,
 ) -> _Items:
     """Every item of the simulation, the suppliers and ``items``; targets; velocity and IP."""
@@ -382,13 +419,16 @@ def _item_universe(
     ids = np.asarray(sorted(set(summ.index) | extra), dtype=object).astype(str)
     n = len(ids)
     rec = pd.DataFrame(index=pd.Index(ids, name="item_id"))
-    sl = pd.Series(float(service_level), index=rec.index)
+    level, eco = service_targets(service_level, ids, classes)
+    sl = pd.Series(level, index=rec.index)
     rp = pd.Series(float(review_period_days), index=rec.index)
     hold = pd.Series(np.nan, index=rec.index)
     if itm is not None:
         im = itm.set_index("item_id")
         if "service_level" in im.columns:
-            sl = im["service_level"].reindex(rec.index).fillna(sl)
+            given = im["service_level"].reindex(rec.index)
+            eco = eco & given.isna().to_numpy()  # an item's own target wins
+            sl = given.fillna(sl)
         if "review_period_days" in im.columns:
             rp = im["review_period_days"].reindex(rec.index).fillna(rp)
         if "holding_cost_rate" in im.columns:
@@ -424,6 +464,8 @@ def _item_universe(
         fpos=fpos,
         vel=vel,
         ip=ip,
+        eco=eco,
+        hold_nothing=np.zeros(n, dtype=bool),
     )
 
 
@@ -610,6 +652,8 @@ class _Plan:
     by_date: np.ndarray
     p_with: np.ndarray
     d_with: np.ndarray
+    ltd_mean: np.ndarray  # mean demand over the protection interval (units)
+    esc: np.ndarray  # expected units short per cycle at the reorder point used
 
 
 def _plan_orders(
@@ -623,6 +667,8 @@ def _plan_orders(
     s_pt: np.ndarray,
     fits: np.ndarray,
     interval: np.ndarray,
+    types: np.ndarray,
+    costs: pd.DataFrame,
 ) -> _Plan:
     """Per chunk of paths: empirical reorder points, quantities and the what-if run.
 
@@ -639,16 +685,24 @@ def _plan_orders(
         by_date=np.zeros(n, dtype=bool),
         p_with=np.full(n, np.nan),
         d_with=np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        ltd_mean=np.full(n, np.nan),
+        esc=np.full(n, np.nan),
     )
+    lots = time_phased_lots(it, win, costs, types, ok)
     need = math.ceil(0.5 * sc.n_paths - 1e-9)
     for chunk in item_chunks(sc, it.rows[ok_rows]):
         k = win.rec_of_row[chunk.rows]
         paths = draw_paths(sc, chunk)
         emp = fits[k]
+        ltd = np.zeros((0, sc.n_paths))
         if emp.any():
             ltd = lead_time_demand_samples(paths[emp], interval[np.searchsorted(ok_rows, k[emp])])
             s_pt[k[emp]] = empirical_reorder_point(ltd, service_level=it.sl[k[emp]])
-        raw = _order_quantities(it, win, pol, plan, obd, k)
+        raw = _order_quantities(it, win, pol, plan, obd, k, types, lots)
+        if emp.any():  # the lead-time demand at the reorder point used (for the cost)
+            ke = k[emp]
+            plan.ltd_mean[ke] = ltd.mean(axis=1)
+            plan.esc[ke] = np.maximum(ltd - plan.s_pt[ke, None], 0.0).mean(axis=1)
         plan.units[k] = np.minimum(
             round_order_quantity(
                 raw,
@@ -679,7 +733,14 @@ def _plan_orders(
 
 
 def _order_quantities(
-    it: _Items, win: _Windows, pol: PolicyParameters, plan: _Plan, obd: np.ndarray, k: np.ndarray
+    it: _Items,
+    win: _Windows,
+    pol: PolicyParameters,
+    plan: _Plan,
+    obd: np.ndarray,
+    k: np.ndarray,
+    types: np.ndarray,
+    lots: np.ndarray,
 ) -> np.ndarray:
     """Units wanted (before rounding) for items ``k`` under the policy, and its triggers.
 
@@ -688,6 +749,9 @@ def _order_quantities(
     review (then only open orders arriving in time count).
     """
     s_k = np.where(np.isfinite(pol.reorder_point[k]), pol.reorder_point[k], plan.s_pt[k])
+    s_k = np.where(it.hold_nothing[k] & ~np.isfinite(pol.reorder_point[k]), -1.0, s_k)
+    if pol.kind == "RsS" and (types[k] != "").any():
+        return quantities_by_type(it, win, plan, obd, k, s_k, types[k], lots[k])
     if pol.kind == "RS":
         big_s = s_k  # order up to S at every review: s = S
     elif pol.kind == "RsS":
@@ -699,7 +763,9 @@ def _order_quantities(
     plan.big_s[k] = big_s
     ip = it.ip[k]
     plan.by_rop[k] = ip <= s_k
-    plan.by_date[k] = ~plan.by_rop[k] & pd.notna(obd[k]) & (obd[k] < win.next_review[k])
+    plan.by_date[k] = (
+        ~plan.by_rop[k] & pd.notna(obd[k]) & (obd[k] < win.next_review[k]) & ~it.hold_nothing[k]
+    )
     if pol.kind == "sQ":
         return np.where(
             plan.by_rop[k],
@@ -719,79 +785,6 @@ def _multiples(gap: np.ndarray, q: np.ndarray, multiples: bool) -> np.ndarray:
         return q.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.maximum(np.floor(gap / q) + 1.0, 1.0) * q
-
-
-def _order_columns(
-    it: _Items,
-    win: _Windows,
-    plan: _Plan,
-    pol: PolicyParameters,
-    ok: np.ndarray,
-    method: np.ndarray,
-    as_of_ts: pd.Timestamp,
-) -> None:
-    """The decision columns: reorder point, order-up-to, trigger, units, dates, service."""
-    rec, n = it.rec, it.n
-    rec["reorder_point_units"] = plan.s_pt + 0.0  # no negative zero
-    method = method.copy()
-    method[ok & np.isfinite(pol.reorder_point)] = "given"
-    method[~ok] = None
-    rec["reorder_point_method"] = method
-    rec["order_up_to_units"] = plan.big_s
-    order_now = ok & (plan.units > 0)
-    rec["order_now"] = order_now
-    rec["order_trigger"] = np.where(
-        order_now & plan.by_rop,
-        "reorder_point",
-        np.where(order_now & plan.by_date, "order_by_date", ""),
-    )
-    rec["order_units"] = np.where(ok, plan.units, np.nan)
-    arr_date = as_of_ts + pd.to_timedelta(win.arr_off - win.as_off, unit="D")
-    rec["expected_arrival_date"] = np.where(
-        order_now, arr_date.to_numpy(), np.datetime64("NaT", "ns")
-    ).astype("datetime64[ns]")
-    p_without = np.full(n, np.nan)
-    ok_rows = np.flatnonzero(ok)
-    if ok_rows.size:
-        p_without[ok_rows] = it.so.p_stockout[it.rows[ok_rows], win.end_idx[ok_rows]]
-    rec["stockout_date_p50_with_order"] = np.where(
-        order_now, plan.d_with, rec["stockout_date_p50_without_order"].to_numpy()
-    ).astype("datetime64[ns]")
-    rec["expected_service_level"] = 1.0 - np.where(order_now, plan.p_with, p_without)
-
-
-def _finish(
-    it: _Items,
-    terms: _Terms,
-    win: _Windows,
-    plan: _Plan,
-    ok: np.ndarray,
-    as_of_ts: pd.Timestamp,
-) -> pd.DataFrame:
-    """Status and reason per item; the output columns in order."""
-    rec = it.rec
-    status_and_reason(
-        rec,
-        it.summary,
-        comp=it.comp,
-        has_sup=terms.has_sup,
-        discontinued=terms.discontinued,
-        ok=ok,
-        capped=win.capped,
-        at_cap=ok
-        & (plan.units > 0)
-        & (plan.units >= win.max_units)
-        & (plan.wanted > win.max_units),
-        max_units=win.max_units,
-        wanted=plan.wanted,
-        as_of=as_of_ts,
-    )
-    out = rec.reset_index()[_COLUMNS]
-    out["item_id"] = out["item_id"].astype("str")
-    out["status"] = out["status"].astype("str")
-    out["reason"] = out["reason"].astype("str")
-    out["reorder_point_method"] = out["reorder_point_method"].astype("str").where(ok, None)
-    return out
 
 
 def _lead_time_draws(

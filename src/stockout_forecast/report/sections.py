@@ -234,6 +234,10 @@ def item_tables(frames: ReportFrames) -> Tables:
     }
 
 
+def _fmt_pct(v: Any) -> str:
+    return "" if v is None or not np.isfinite(v) else f"{100 * float(v):.1f} %"
+
+
 _ORDER_COLUMNS = [
     ("item_id", "Item", fmt_text),
     ("description", "Description", fmt_text),
@@ -241,7 +245,61 @@ _ORDER_COLUMNS = [
     ("supplier_split", "From (supplier units)", fmt_text),
     ("order_by_date", "Order by", fmt_date),
     ("expected_arrival_date", "Arrives", fmt_date),
+    ("service_level", "Service target", _fmt_pct),
+    ("implied_fill_rate", "Implied fill", _fmt_pct),
+    ("expected_cost_per_year", "Expected cost / year", fmt_num(0)),
 ]
+
+
+def cost_of_the_plan(frames: ReportFrames) -> list[str]:
+    """What running every item's policy is expected to cost a year, and where it goes."""
+    orders = frames.plan.orders
+    if orders is None or "expected_cost_per_year" not in orders.columns:
+        return []
+    o = orders[orders["expected_cost_per_year"].notna()]
+    if not len(o):
+        return []
+    parts = {
+        "holding": o["expected_holding_cost_per_year"].sum(),
+        "ordering": o["expected_ordering_cost_per_year"].sum(),
+        "backorders": o["expected_backorder_cost_per_year"].sum(),
+    }
+    total = o["expected_cost_per_year"].sum()
+    eco = int((o["service_basis"] == "economic").sum())
+    defaults = o["cost_defaults"].fillna("")
+    out = [
+        _note(
+            f"Running every item's reorder policy is expected to cost {total:,.0f} a year: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in parts.items())
+            + f". {eco:,} items have their service level set from their costs (economic), "
+            f"{len(o) - eco:,} a target. Fill rates and costs are those the reorder point "
+            "implies on the simulated demand over lead time plus review."
+        )
+    ]
+    if (defaults != "").any():
+        counts = defaults[defaults != ""].str.split(", ").explode().value_counts()
+        out.append(
+            _note(
+                "Cost figures not in the data use the documented defaults (holding 25 % of the "
+                "unit cost a year, no order cost, a backorder costs the unit price): "
+                + ", ".join(f"{k} for {v:,} items" for k, v in counts.items())
+                + "."
+            )
+        )
+    cols = [
+        ("item_id", "Item", fmt_text),
+        ("policy_type", "Policy", fmt_text),
+        ("service_basis", "Basis", fmt_text),
+        ("service_level", "Service target", _fmt_pct),
+        ("implied_fill_rate", "Implied fill", _fmt_pct),
+        ("expected_cost_per_year", "Expected cost / year", fmt_num(0)),
+        ("expected_backorder_cost_per_year", "of which backorders", fmt_num(0)),
+    ]
+    top = o.sort_values("expected_cost_per_year", ascending=False)
+    out.append(
+        _details("Show the items by expected cost", table_html(top, cols, max_rows=frames.max_rows))
+    )
+    return out
 
 
 def orders_to_place(frames: ReportFrames) -> list[str]:
@@ -471,6 +529,7 @@ def data_notes(frames: ReportFrames) -> list[str]:
 SECTIONS: Sequence[Section] = (
     Section("", headline, item_tables),
     Section("Orders to place", orders_to_place, lambda f: {"orders": f.plan.orders}),
+    Section("Cost of the plan", cost_of_the_plan),
     Section("Draft purchase orders by supplier", purchase_orders, purchase_order_tables),
     Section("Customers to notify", customers_to_notify, customer_tables),
     Section("Items by stockout date", items_by_stockout_date),
