@@ -161,6 +161,8 @@ def run(args: argparse.Namespace) -> dict:
             "--port",
             str(port),
             "--no-access-log",
+            "--replan-workers",
+            str(args.replan_workers),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -312,6 +314,7 @@ def load(args, port, key, items, states, day, costs) -> dict:
         "replan_lag_max_ms": max(replanned) * 1e3 if replanned else float("nan"),
         "queue_drain_after_load_s": drain,
         "wait_for_replan": bool(args.wait),
+        "replan_workers": args.replan_workers,
         "probe_errors": probe_errors,
         "replan_median_ms": statistics.median(costs) * 1e3,
         "replan_max_ms": max(costs) * 1e3,
@@ -325,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--event-share", type=float, default=0.2, help="share of sales events")
     p.add_argument("--replan-items", type=int, default=30)
+    p.add_argument("--replan-workers", type=int, default=1, help="serve --replan-workers")
     p.add_argument("--probe-every", type=float, default=0.25, help="seconds between probes")
     p.add_argument(
         "--wait", action="store_true", help="load events wait for their re-plan (default: not)"

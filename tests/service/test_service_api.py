@@ -829,3 +829,34 @@ def test_a_body_that_is_not_json_says_so(client, writer):
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_json"
     assert "not valid JSON" in r.json()["message"]
+
+
+@pytest.mark.slow
+def test_replans_in_worker_processes(shop, writer):
+    with make_client(shop, replan_workers=2) as c:
+        out = c.post(
+            "/v1/events/stock-counts",
+            json={
+                "events": [
+                    {
+                        "event_id": "w1",
+                        "item_id": "SKU-00000",
+                        "on_hand_units": 3,
+                        "date": NEXT_DAY,
+                    },
+                    {
+                        "event_id": "w2",
+                        "item_id": "SKU-00003",
+                        "on_hand_units": 4,
+                        "date": NEXT_DAY,
+                    },
+                ]
+            },
+            headers=writer,
+        ).json()
+        assert [x["state"] for x in out["items"]] == ["current", "current"]
+        for item, units in (("SKU-00000", 3), ("SKU-00003", 4)):
+            st = c.get(f"/v1/items/{item}").json()
+            assert st["source"] == "event"
+            assert st["provisional"] is False
+            assert st["stock"]["on_hand_units"] == units

@@ -56,6 +56,12 @@ def add_subcommands(sub: Any) -> None:
     s.add_argument("--max-body-bytes", type=int, default=5_000_000, help="request size limit")
     s.add_argument("--max-items", type=int, default=2_000, help="items per stateless request")
     s.add_argument("--seed", type=int, default=0, help="random seed of every plan")
+    s.add_argument(
+        "--replan-workers",
+        type=int,
+        default=1,
+        help="processes that re-plan items after events (default 1: a thread of the server)",
+    )
     s.add_argument("--no-access-log", action="store_true", help="do not log each request")
 
     k = sub.add_parser(
@@ -123,6 +129,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         max_body_bytes=args.max_body_bytes,
         max_items=args.max_items,
         random_state=args.seed,
+        replan_workers=args.replan_workers,
     )
     store = Store(args.db)
     import sqlalchemy as sa

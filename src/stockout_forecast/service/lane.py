@@ -1,19 +1,25 @@
-"""The re-plan lane: one background thread that re-plans items after their events.
+"""The re-plan lane: a queue of items to re-plan after their events, and who works it.
 
-Event requests commit, hand their items to the lane and wait (up to
-``ServiceSettings.wait_seconds``) until each item's state includes their event. The lane
-re-plans one item at a time (one Python thread does the numerical work either way) and
-coalesces: ten events on one item waiting in the queue cost one re-plan. At start-up it
-queues every item whose state is older than its last event (after a crash or a failed
-re-plan), so an acknowledged event always reaches its item's state.
+Event requests commit, hand their items to the lane and (unless ``?wait=false``) wait, up to
+``ServiceSettings.wait_seconds``, until each item's state includes their event. The lane
+re-plans one item per job and coalesces: ten events on one item waiting in the queue cost
+one re-plan; two jobs never work on the same item at once. With ``replan_workers=1`` (the
+default) one thread of the server does the jobs; with more, that many threads hand them to
+as many worker processes (started with ``spawn``, each with its own connection to the store),
+so re-plans use more than one core and leave the server's own process free for requests.
+At start-up the lane queues every item whose state is older than its last event (after a
+crash or a failed re-plan), so an acknowledged event always reaches its item's state.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from .settings import ServiceSettings
 from .state import compute_item
@@ -23,9 +29,22 @@ __all__ = ["ReplanLane"]
 
 log = logging.getLogger("stockout_forecast.service")
 
+_WORKER_STORE: Store | None = None
+
+
+def _init_worker(url: str) -> None:
+    """Open the store once per worker process."""
+    global _WORKER_STORE
+    _WORKER_STORE = Store(url)
+
+
+def _compute_in_worker(item_id: str, settings: ServiceSettings) -> bool:
+    assert _WORKER_STORE is not None
+    return compute_item(_WORKER_STORE, item_id, settings)
+
 
 class ReplanLane:
-    """A queue of items to re-plan, worked by one daemon thread."""
+    """A queue of items to re-plan, worked by ``settings.replan_workers`` daemon threads."""
 
     def __init__(
         self,
@@ -36,32 +55,46 @@ class ReplanLane:
         self.store = store
         self.settings = settings
         self.compute = compute
+        self.n_workers = max(1, int(settings.replan_workers))
         self._cond = threading.Condition()
         self._pending: dict[str, int] = {}
+        self._busy: set[str] = set()
         self._done: dict[str, int] = {}
         self._stop = False
-        self._thread: threading.Thread | None = None
-        #: seconds per re-plan, most recent last (bounded), for /healthz and the benchmark
+        self._threads: list[threading.Thread] = []
+        self._pool: ProcessPoolExecutor | None = None
+        #: seconds per re-plan, most recent last (bounded)
         self.timings: list[float] = []
 
     def start(self) -> None:
-        """Start the worker and queue the items whose state is behind their events."""
+        """Start the workers and queue the items whose state is behind their events."""
+        if self.n_workers > 1:
+            self._pool = ProcessPoolExecutor(
+                self.n_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self.store.url,),
+            )
         with self.store.read() as conn:
             stale = self.store.stale_items(conn)
             seqs = self.store.last_seqs(conn, stale) if stale else {}
         if stale:
             log.info("re-planning %d items whose state is behind their events", len(stale))
             self.submit(seqs)
-        self._thread = threading.Thread(target=self._run, name="replan-lane", daemon=True)
-        self._thread.start()
+        for k in range(self.n_workers):
+            t = threading.Thread(target=self._run, name=f"replan-lane-{k}", daemon=True)
+            t.start()
+            self._threads.append(t)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the worker to stop after the item in hand."""
+        """Ask the workers to stop after the items in hand."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for t in self._threads:
+            t.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, items: dict[str, int]) -> None:
         """Queue items (item id -> seq of the event their state must include)."""
@@ -84,18 +117,25 @@ class ReplanLane:
 
     @property
     def backlog(self) -> int:
-        """Items waiting to be re-planned."""
+        """Items waiting to be re-planned or being re-planned."""
         with self._cond:
-            return len(self._pending)
+            return len(self._pending) + len(self._busy)
 
     def _take(self) -> tuple[str, int] | None:
         with self._cond:
-            while not self._pending and not self._stop:
+            while True:
+                if self._stop:
+                    return None
+                iid = next((i for i in self._pending if i not in self._busy), None)
+                if iid is not None:
+                    self._busy.add(iid)
+                    return iid, self._pending.pop(iid)
                 self._cond.wait()
-            if self._stop:
-                return None
-            iid = next(iter(self._pending))
-            return iid, self._pending.pop(iid)
+
+    def _compute(self, iid: str) -> Any:
+        if self._pool is not None:
+            return self._pool.submit(_compute_in_worker, iid, self.settings).result()
+        return self.compute(self.store, iid, self.settings)
 
     def _run(self) -> None:
         while True:
@@ -105,11 +145,12 @@ class ReplanLane:
             iid, seq = job
             t0 = time.perf_counter()
             try:
-                self.compute(self.store, iid, self.settings)
+                self._compute(iid)
             except Exception:  # keep the lane alive; the item is retried on restart
                 log.exception("re-planning item %s failed", iid)
             self.timings = [*self.timings[-999:], time.perf_counter() - t0]
             with self._cond:
                 # the state holds at least every event committed before the compute read it
                 self._done[iid] = max(self._done.get(iid, -1), seq)
+                self._busy.discard(iid)
                 self._cond.notify_all()

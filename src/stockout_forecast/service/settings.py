@@ -30,6 +30,8 @@ class ServiceSettings:
         Most events in one request.
     max_cells : int, default 20_000_000
         Most items x paths x periods one stateless request may simulate.
+    replan_workers : int, default 1
+        Processes that re-plan items after events (1: a thread of the server itself).
     wait_seconds : float, default 10
         How long an event request waits for its items' new state before answering with
         ``"state": "pending"`` (the event is committed either way).
@@ -55,6 +57,7 @@ class ServiceSettings:
     max_items: int = 2_000
     max_events: int = 1_000
     max_cells: int = 20_000_000
+    replan_workers: int = 1
     wait_seconds: float = 10.0
     random_state: int = 0
     n_paths: int = 500
