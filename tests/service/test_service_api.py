@@ -80,6 +80,10 @@ def test_health_openapi_and_docs(client):
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+    # the docs open offline: every script and style comes from the service itself
+    assert "https://" not in docs.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/../store.py").status_code == 404
 
 
 def test_item_state_is_the_plan_row(client, shop):

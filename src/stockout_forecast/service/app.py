@@ -217,6 +217,8 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         ),
         lifespan=lifespan,
         responses=_ERRORS,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store if store is not None else Store(settings.db_url)
@@ -235,10 +237,45 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
             allow_headers=["X-API-Key", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _docs_route(app)
     _stateless_routes(app)
     _event_routes(app)
     _state_routes(app)
     return app
+
+
+def _docs_route(app: FastAPI) -> None:
+    """/docs from the Swagger UI files installed with the package: it opens offline."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - the service extra installs it
+        swagger_ui_path = None
+    if swagger_ui_path is not None:
+        from starlette.staticfiles import StaticFiles
+
+        app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+        js, css, icon = (
+            "/docs-assets/swagger-ui-bundle.js",
+            "/docs-assets/swagger-ui.css",
+            "/docs-assets/favicon-32x32.png",
+        )
+    else:  # pragma: no cover
+        js = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+        css = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
+        icon = ""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url=js,
+            swagger_css_url=css,
+            swagger_favicon_url=icon,
+        )
 
 
 _CSV_BODY = {
