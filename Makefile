@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: report test lint typecheck bench bench-history bench-forecast bench-accuracy \
+.PHONY: report test lint typecheck browser bench bench-history bench-forecast bench-accuracy \
 	bench-policy bench-stockout bench-suppliers bench-peer clean data
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -19,11 +19,19 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 report: $(STAMP)
 	$(VENV)/bin/stockout-forecast report data/sample --out reports --jobs 2
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check src tests benchmarks docs
 	$(VENV)/bin/ruff format --check src tests benchmarks docs
 	$(VENV)/bin/mypy
 	MPLBACKEND=Agg $(PY) -m pytest -q
+
+# The browser test of the HTML report needs Debian's chromium; install it when missing (as
+# root, or with sudo). Where that is not possible the test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
+	    ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	    || echo "chromium could not be installed: the browser test of the report will be skipped"; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks docs

@@ -71,7 +71,7 @@ def test_time_zone_offsets_keep_the_local_date():
     got, notes = parse_dates(s, "sales.date", _rows)
     # 23:30 in New York is 1 March there, though it is 2 March in UTC
     assert got.tolist() == [pd.Timestamp("2024-03-01 23:30"), pd.Timestamp("2024-03-02 10:00")]
-    assert "time-zone offsets" in notes[0]
+    assert "time zone offsets" in notes[0]
 
 
 @pytest.mark.parametrize("value", ["1677-09-21", "1899-12-30", "2262-04-11", "2200-01-01"])

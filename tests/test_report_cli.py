@@ -241,7 +241,8 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
 def test_cli_rejects_a_percentage_service_level(small, tmp_path, capsys):
     data = write_dataset(small, tmp_path / "data")
     code = cli.main(["report", str(data), "--out", str(tmp_path / "r"), "--service-level", "95"])
-    assert code == cli.EXIT_DATA
+    # a wrong option is a usage error (exit 2, as documented), caught before the data are read
+    assert code == cli.EXIT_USAGE
     assert "Did you mean 0.95?" in capsys.readouterr().err
     assert not (tmp_path / "r" / "reorder_report.html").exists()
 

@@ -2,8 +2,9 @@
 
 Every string that came from input data passes through here before it reaches a planner:
 HTML is escaped, and spreadsheet cells that a spreadsheet program would execute as a
-formula (``=``, ``+``, ``-``, ``@``, tab, carriage return at the start; OWASP "CSV injection")
-are neutralised by a leading apostrophe.
+formula (``=``, ``+``, ``-``, ``@``, tab, carriage return at the start, also after leading
+spaces, and their fullwidth forms ``＝＋－＠`` that some spreadsheet programs accept; OWASP
+"CSV injection") are neutralised by a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import pandas as pd
 
 __all__ = ["escape_html", "jsonable", "safe_spreadsheet_frame"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: blanks a spreadsheet skips before reading a formula
+_LEADING_BLANKS = " \u00a0\u3000\n"
 
 
 def escape_html(value: Any) -> str:
@@ -37,7 +40,9 @@ def escape_html(value: Any) -> str:
 
 
 def _neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_START) or value.lstrip(_LEADING_BLANKS).startswith(_FORMULA_START)
+    ):
         return "'" + value
     return value
 
@@ -52,6 +57,8 @@ def safe_spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
                    d  n
     0  '=HYPERLINK(1)  -1
     1             ok  2
+    >>> safe_spreadsheet_frame(pd.DataFrame({"d": [" =1+1", "\uff1d1+1"]}))["d"].str[0].tolist()
+    ["'", "'"]
     """
     out = df.copy()
     for col in out.columns:

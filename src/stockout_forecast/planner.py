@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ._export import jsonable, safe_spreadsheet_frame
 from ._utils import RandomStateLike, check_fraction, renamed_parameters
 from .forecast import DemandForecast
 from .history.panel import DemandHistory
 from .io.dataset import Dataset
-from .report.html import render_html
-from .report.sections import section_tables
+from .io.plausibility import Thresholds
+from .report.excel import write_workbook
+from .report.html import plan_dict, render_html
+from .report.sections import ReportFrames, section_tables
+from .report.views import orders_to_place
 from .simulation.stockout import StockoutForecast
 from .supply.backorders import BackorderPlan
 from .supply.results import PurchasePlan
@@ -44,8 +47,9 @@ class ReorderPlan:
         :func:`~stockout_forecast.history.demand.item_velocity` output, one row per item.
     demand_classes : pandas.DataFrame
         :func:`~stockout_forecast.history.demand.classify_demand` output, one row per item.
-    cover : pandas.DataFrame
-        :func:`~stockout_forecast.simulation.cover.stock_cover` output (velocity-based), one row per item.
+    cover : pandas.DataFrame or None
+        :func:`~stockout_forecast.simulation.cover.stock_cover` output (velocity-based), one
+        row per item; None without an inventory table (nothing is known about stock).
     items : pandas.DataFrame or None
         The items table as read (descriptions, planning parameters).
     lead_times : pandas.DataFrame or None
@@ -65,6 +69,13 @@ class ReorderPlan:
         Customers to contact (:func:`~stockout_forecast.supply.backorders.backorder_notices`).
     availability : pandas.DataFrame or None
         Web-shop availability per item (:func:`~stockout_forecast.supply.backorders.availability_feed`).
+    levels : pandas.DataFrame or None
+        Reorder point and order-up-to level per item at a stated lead time
+        (:func:`~stockout_forecast.policy.levels.reorder_levels`), when there is no
+        suppliers table and a lead time is stated.
+    shortage_costs : pandas.DataFrame or None
+        What the supplier split charges a unit short, per item, and where the figure comes
+        from (:func:`~stockout_forecast.supply.shortage.shortage_costs`).
     notes : list of str
         Data notes: what was excluded, adjusted or skipped, and why.
     source : str
@@ -77,7 +88,7 @@ class ReorderPlan:
     history: DemandHistory
     velocity: pd.DataFrame
     demand_classes: pd.DataFrame
-    cover: pd.DataFrame
+    cover: pd.DataFrame | None
     items: pd.DataFrame | None = None
     lead_times: pd.DataFrame | None = None
     forecast: DemandForecast | None = None
@@ -87,6 +98,8 @@ class ReorderPlan:
     backorders: BackorderPlan | None = None
     notices: pd.DataFrame | None = None
     availability: pd.DataFrame | None = None
+    levels: pd.DataFrame | None = None
+    shortage_costs: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     source: str = ""
     version: str = ""
@@ -110,8 +123,10 @@ class ReorderPlan:
         """
         vel = self.velocity.set_index("item_id")
         cls = self.demand_classes.set_index("item_id")
-        cov = self.cover.set_index("item_id")
-        ids = cov.index.union(vel.index).union(cls.index)
+        cov = self.cover.set_index("item_id") if self.cover is not None else None
+        ids = vel.index.union(cls.index)
+        if cov is not None:
+            ids = ids.union(cov.index)
         if self.items is not None:
             ids = ids.union(pd.Index(self.items["item_id"]))
         out = pd.DataFrame(index=pd.Index(ids, name="item_id"))
@@ -135,22 +150,42 @@ class ReorderPlan:
             out["forecast_model"] = model.reindex(out.index)
         if self.stockouts is not None:
             _take(out, self.stockouts.summary.set_index("item_id"), _STOCKOUT_COLUMNS)
+        if self.levels is not None:
+            _take(out, self.levels.set_index("item_id"), _LEVEL_COLUMNS)
         if self.orders is not None:
-            _take(
-                out,
-                self.orders.set_index("item_id"),
-                _ORDER_COLUMNS,
-                rename={"reason": "order_reason"},
-            )
-        if self.purchase_plan is not None and len(self.purchase_plan.lines):
-            lines = self.purchase_plan.lines
-            text = (lines["supplier_id"] + " " + lines["units"].map("{:g}".format)).groupby(
-                lines["item_id"]
-            )
-            out["supplier_split"] = text.agg(", ".join).reindex(out.index)
+            self._order_columns(out)
+
+    def _order_columns(self, out: pd.DataFrame) -> None:
+        """Order columns: what the draft POs say for the items to order now (one truth).
+
+        And the policy's reorder point and order-by date for every item.
+        """
+        assert self.orders is not None
+        rec = self.orders.set_index("item_id")
+        placed = orders_to_place(self).set_index("item_id")
+        now = out.index.isin(placed.index)
+        out["order_now"] = now
+        policy_ok = (rec["status"].reindex(out.index) == "ok").to_numpy()
+        units = placed["order_units"].reindex(out.index)
+        out["order_units"] = units.where(now, np.where(policy_ok, 0.0, np.nan))
+        out["supplier_split"] = placed["supplier_split"].reindex(out.index)
+        out["expected_arrival_date"] = placed["last_arrival_date"].reindex(out.index)
+        _take(
+            out,
+            rec,
+            (
+                "order_by_date",
+                "reorder_point_units",
+                "service_level",
+                "implied_fill_rate",
+                "expected_cost_per_year",
+            ),
+        )
+        reason = rec["reason"].reindex(out.index)
+        out["order_reason"] = placed["reason"].reindex(out.index).where(now, reason)
 
     def _item_status(
-        self, index: pd.Index, vel: pd.DataFrame, cov: pd.DataFrame
+        self, index: pd.Index, vel: pd.DataFrame, cov: pd.DataFrame | None
     ) -> tuple[pd.Series, pd.Series]:
         """Status and reason per item: the first stage that could not compute it says why."""
         status = pd.Series("ok", index=index, dtype="str")
@@ -160,17 +195,21 @@ class ReorderPlan:
             disc = (item_status.str.lower().reindex(index) == "discontinued").to_numpy(bool)
             status[disc] = "discontinued"
             reason[disc] = "discontinued in the items table: not reordered"
-        frames = [self.history.status, vel, cov]
+        frames = [self.history.status, vel] + ([cov] if cov is not None else [])
         if self.stockouts is not None:
             frames.append(self.stockouts.summary.set_index("item_id"))
+        if self.levels is not None:
+            frames.append(self.levels.set_index("item_id"))
         if self.orders is not None:
             frames.append(self.orders.set_index("item_id"))
+        if self.purchase_plan is not None:
+            frames.append(self.purchase_plan.items.set_index("item_id"))
         for frame in frames:
             if "status" not in frame.columns:
                 continue
             st = frame["status"].reindex(index)
             rs = frame["reason"].reindex(index) if "reason" in frame.columns else st
-            bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short"])
+            bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short", "no_order"])
             status[bad] = st[bad].astype(str)
             reason[bad] = rs[bad].fillna("").astype(str)
         no_sales = ~index.isin(self.history.item_ids) & (status == "ok").to_numpy()
@@ -195,14 +234,11 @@ class ReorderPlan:
         return section_tables(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: as_of, source, notes and every table as a list of records."""
-        return {
-            "as_of": jsonable(self.as_of),
-            "source": self.source,
-            "version": self.version,
-            "notes": list(self.notes),
-            "tables": {name: jsonable(df) for name, df in self.tables().items() if name != "notes"},
-        }
+        """JSON-able dict: as_of, source, version, notes, headline figures and every table.
+
+        The tables are those of :meth:`tables`, each a list of records.
+        """
+        return plan_dict(self)
 
     def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """Self-contained HTML report; written to ``path`` when given. Returns the HTML."""
@@ -212,31 +248,36 @@ class ReorderPlan:
         return html
 
     def to_excel(self, path: str | Path) -> Path:
-        """Excel workbook, one sheet per table of :meth:`tables`; formulas neutralised."""
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                'to_excel needs openpyxl: pip install "stockout_forecast[excel]"'
-            ) from err
-        path = Path(path)
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name, df in self.tables().items():
-                safe_spreadsheet_frame(_excel_ready(df)).to_excel(
-                    xw, sheet_name=name[:31], index=False
-                )
-        return path
+        """Excel workbook, one formatted sheet per table of :meth:`tables`; formulas neutralised.
+
+        See :func:`~stockout_forecast.report.excel.write_workbook`: frozen header, filters,
+        column widths, dates as dates, numbers stored as displayed.
+        """
+        return write_workbook(self.tables(), path)
+
+    def headline(self) -> pd.DataFrame:
+        """The figures a planner sees first (``key``, ``label``, ``value``, ``tone``).
+
+        The same frame gives the report's headline tiles, the JSON's ``headline`` and the
+        command line's summary (:func:`~stockout_forecast.report.views.headline`).
+        """
+        return ReportFrames.of(self).headline
+
+    def orders_to_place(self) -> pd.DataFrame:
+        """One row per item to order now, from the draft purchase orders.
+
+        See :func:`~stockout_forecast.report.views.orders_to_place`; the Orders table, the
+        CSV, the Excel sheet and the JSON render this frame.
+        """
+        return orders_to_place(self)
 
     def __repr__(self) -> str:
-        s = self.summary()
-        col = "stockout_date_p50" if "stockout_date_p50" in s.columns else "stockout_date"
-        soon = s[col].notna() & (s[col] <= self.as_of + pd.Timedelta(14, "D"))
-        orders = ""
-        if "order_now" in s.columns:
-            orders = f", {int(s['order_now'].fillna(False).astype(bool).sum()):,} to order now"
+        h = self.headline()
+        figures = ", ".join(
+            f"{v:,} {label}" for label, v in zip(h["label"], h["value"], strict=True)
+        )
         return (
-            f"<ReorderPlan as of {self.as_of:%Y-%m-%d}: {len(s):,} items, "
-            f"{int(soon.sum()):,} run out within 14 days{orders}, "
+            f"<ReorderPlan as of {self.as_of:%Y-%m-%d}: {figures}; "
             f"{self.history.censored_share:.1%} item-periods censored>"
         )
 
@@ -247,15 +288,6 @@ class ReorderPlan:
         col = "stockout_date_p50" if "stockout_date_p50" in s.columns else "stockout_date"
         head = s.sort_values(col, na_position="last").head(10)
         return f"<div><b>{escape_html(repr(self))}</b>{head.to_html(index=False)}</div>"
-
-
-def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Excel cannot store timezone-aware datetimes or Python objects; make them plain."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: v if isinstance(v, (str, int, float, bool)) else str(v))
-    return out
 
 
 _COVER_COLUMNS = (
@@ -273,16 +305,14 @@ _STOCKOUT_COLUMNS = (
     "p_stockout_before_next_receipt",
     "expected_units_short",
 )
-_ORDER_COLUMNS = (
-    "order_now",
-    "order_units",
-    "order_by_date",
-    "expected_arrival_date",
-    "reorder_point_units",
+_LEVEL_COLUMNS = (
+    "lead_time_days",
+    "review_period_days",
     "service_level",
-    "implied_fill_rate",
-    "expected_cost_per_year",
-    "reason",
+    "velocity_units_per_day",
+    "safety_stock_units",
+    "reorder_point_units",
+    "order_up_to_units",
 )
 
 
@@ -346,6 +376,10 @@ class ReorderPlanner:
     state_sample_items : int, default 20,000
         Items whose forecasts fix the forecast's pooled state (class shrinkage, pooled
         dispersion, ...) when there are more; with fewer items all of them do.
+    lead_time_days : float, optional
+        Lead time (days) for reorder levels when there is no suppliers table, for items
+        without ``lead_time_days`` in the items table
+        (:func:`~stockout_forecast.policy.levels.reorder_levels`).
 
     Notes
     -----
@@ -354,7 +388,15 @@ class ReorderPlanner:
     ``lead_time_history`` -> ``forecast_demand`` -> ``stockout_dates`` ->
     ``recommend_orders`` -> ``plan_purchase_orders`` -> ``promise_dates`` ->
     ``backorder_notices`` -> ``availability_feed``. A stage whose input table is absent is
-    skipped and the plan's ``notes`` say so.
+    skipped and the plan's ``notes`` say so. Every item of every table is in every stage
+    (``demand_history(items=...)``), with a status when it cannot be computed.
+
+    Without an inventory table nothing is known about stock on hand: the plan has velocity,
+    the forecast and, with a stated lead time (``lead_time_days`` or
+    ``items.lead_time_days``), the reorder levels (``levels``), and no stockout dates,
+    orders or promise dates. The supplier split charges a unit short
+    :func:`~stockout_forecast.supply.shortage.shortage_costs` (``items.backorder_cost``, else
+    the selling price or the dearest supplier's unit cost).
 
     Scale: the stages run chunk by chunk over item-id ranges (:mod:`stockout_forecast.scale`).
     A first pass computes what the chunks share (planning date, panel periods, the
@@ -390,6 +432,7 @@ class ReorderPlanner:
         chunk_size: int | None = None,
         memory_budget_mb: float = 2048.0,
         state_sample_items: int = 20_000,
+        lead_time_days: float | None = None,
     ) -> None:
         self.freq = freq
         self.as_of = as_of
@@ -408,6 +451,7 @@ class ReorderPlanner:
         self.chunk_size = chunk_size
         self.memory_budget_mb = memory_budget_mb
         self.state_sample_items = state_sample_items
+        self.lead_time_days = lead_time_days
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -430,15 +474,47 @@ class ReorderPlanner:
         from .scale.assemble import run_chunked
         from .scale.distributed import run_on_dask
 
-        if dataset.sales is None:
-            raise ValueError("The dataset has no sales table; the planner needs sales history.")
-        if self.service_level != "economic":
-            check_fraction(self.service_level, "service_level")
+        self.check(dataset)
         if client is not None:
             fields = run_on_dask(self, dataset, client, progress=progress)
         else:
             fields = run_chunked(self, dataset, progress=progress)
         return ReorderPlan(**fields, version=__version__)
+
+    def check(self, dataset: Dataset) -> None:
+        """The planner's own checks of its settings against the data (``validate`` runs them).
+
+        Raises
+        ------
+        ValueError
+            No sales; a service level outside (0, 1); a planning date ``as_of`` before the
+            first sale or more than ``stale_days`` (90) after the last one.
+        """
+        if dataset.sales is None:
+            raise ValueError("The dataset has no sales table; the planner needs sales history.")
+        if self.service_level != "economic":
+            check_fraction(self.service_level, "service_level")
+        if self.lead_time_days is not None and not self.lead_time_days >= 0:
+            raise ValueError(f"lead_time_days must be >= 0 days; got {self.lead_time_days!r}.")
+        if self.as_of is None:
+            return
+        as_of = pd.Timestamp(self.as_of).normalize()
+        first = dataset.sales["date"].min().normalize()
+        last = dataset.sales["date"].max().normalize()
+        if as_of < first:
+            raise ValueError(
+                f"as_of {as_of:%Y-%m-%d} is before the first sale ({first:%Y-%m-%d}): there is "
+                f"no history to plan from. Give a date from {first:%Y-%m-%d} to "
+                f"{last:%Y-%m-%d}."
+            )
+        stale = Thresholds().stale_days
+        if (as_of - last).days > stale:
+            raise ValueError(
+                f"as_of {as_of:%Y-%m-%d} is {(as_of - last).days:,} days after the last sale "
+                f"({last:%Y-%m-%d}): every item would look discontinued. Give a date up to "
+                f"{stale:.0f} days after the last sale, or leave it out to plan as of the "
+                f"data's own date."
+            )
 
     def write_plan(
         self,

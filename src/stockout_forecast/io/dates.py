@@ -127,7 +127,7 @@ def parse_dates(
     if has_tz.any():
         text = text.where(~has_tz, text.str.replace(_TZ, "", regex=True).str.rstrip())
         notes.append(
-            f"{where} has time-zone offsets in {rows(has_tz.to_numpy())}; they were dropped, "
+            f"{where} has time zone offsets in {rows(has_tz.to_numpy())}; they were dropped, "
             f"keeping the local date and time recorded (e.g. {values[has_tz].iloc[0]!r})."
         )
     dmy, mdy, parts = _evidence(text)

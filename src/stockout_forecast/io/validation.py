@@ -321,6 +321,11 @@ def _number_column(
 ) -> pd.Series:
     """A quantity or fraction column as ``float64``, checked for sign, range and size."""
     s = out[name]
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        # an empty or blank text cell (a database's '') is a missing value, not a bad number
+        blank = s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        if blank.any():
+            s = s.mask(blank)
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna()
     if bad.any():

@@ -10,14 +10,17 @@ against formula injection (:func:`stockout_forecast._export.safe_spreadsheet_fra
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from .._export import escape_html, safe_spreadsheet_frame
+from .._export import escape_html, jsonable, safe_spreadsheet_frame
 from .blocks import fmt_date
+from .excel import write_workbook
+from .files import OutputFolder
 from .sections import SECTIONS, PlanLike, ReportFrames
 
-__all__ = ["render_html", "write_report"]
+__all__ = ["plan_dict", "render_html", "write_report"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1280px;
@@ -33,6 +36,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}tr.out td{background:#
 tr.soon td{background:#fff6e5}.note{color:#5b6b7c;font-size:13px}.tag{display:inline-block;padding:1px 6px;
 border-radius:4px;background:#eef2f6;font-size:12px}img{max-width:100%}
 details{margin:8px 0}summary{cursor:pointer;color:#24548f}
+.first{background:#fff8e6;border-left:4px solid #b54708;border-radius:4px;padding:4px 16px;
+margin:12px 0;font-size:14px}.first ul{margin:4px 0;padding-left:20px}
 """
 
 
@@ -92,45 +97,101 @@ def safe_file_stem(text: str) -> str:
 
 
 def write_report(
-    plan: PlanLike, out_dir: str | Path, *, title: str = "Reorder report", max_rows: int = 500
+    plan: PlanLike,
+    out_dir: str | Path,
+    *,
+    title: str = "Reorder report",
+    max_rows: int = 500,
+    excel: bool = False,
+    json: bool = False,
+    meta: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Write the planner's files into ``out_dir``.
+    """Write the planner's files into ``out_dir``, replacing only its own previous report.
 
     Files: ``reorder_report.html`` (self-contained), ``stockout_items.csv`` (the per-item
-    table), and when the plan has them ``orders.csv``, ``customer_notices.csv``,
-    ``availability.csv`` and one ``purchase_orders/po_<supplier>.csv`` per supplier.
-    Nothing is written outside ``out_dir``: fixed names, and supplier ids are turned into
-    safe file names by :func:`safe_file_stem`. Text cells are protected against spreadsheet
+    table), and when the plan has them ``orders.csv`` (the orders to place, one row per item:
+    what the draft POs hold), ``customer_notices.csv``, ``availability.csv`` and one
+    ``purchase_orders/po_<supplier>.csv`` per supplier; with ``excel`` also
+    ``reorder_plan.xlsx`` (one sheet per table), with ``json`` ``reorder_plan.json``
+    (``plan.to_dict()``); and ``manifest.json`` listing them.
+
+    The folder is owned by the run (:class:`~stockout_forecast.report.files.OutputFolder`):
+    it must be new, empty or hold an earlier report; the new files are written aside and
+    replace the earlier report's files only when all are written, so old and new never mix.
+    Nothing is written outside ``out_dir``: fixed names, and supplier ids are turned into safe
+    file names by :func:`safe_file_stem`. Text cells are protected against spreadsheet
     formula injection. Returns the paths written, by kind.
+
+    Raises
+    ------
+    OutputFolderError
+        ``out_dir`` is a file, or holds files no earlier report wrote.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-
-    def csv(df: pd.DataFrame, path: Path, kind: str) -> None:
-        safe_spreadsheet_frame(df).to_csv(path, index=False, date_format="%Y-%m-%d")
-        paths[kind] = path
-
+    folder = OutputFolder.check(out_dir)
     frames = ReportFrames.of(plan, max_rows=max_rows)
-    html_path = out / "reorder_report.html"
-    html_path.write_text(_render(frames, title), encoding="utf-8")
-    paths["html"] = html_path
+    staged = folder.staging()
+    try:
+        kinds = _write_files(plan, frames, staged, title=title, excel=excel, json=json)
+    except BaseException:
+        folder.abandon(staged)
+        raise
+    folder.commit(staged, meta=meta)
+    return {kind: folder.path / rel for kind, rel in kinds.items()}
+
+
+def _write_files(
+    plan: PlanLike, frames: ReportFrames, out: Path, *, title: str, excel: bool, json: bool
+) -> dict[str, str]:
+    """Every file of the report into ``out``; returns kind -> relative path."""
+    kinds: dict[str, str] = {}
+
+    def csv(df: pd.DataFrame, rel: str, kind: str) -> None:
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        safe_spreadsheet_frame(df).to_csv(path, index=False, date_format="%Y-%m-%d")
+        kinds[kind] = rel
+
+    (out / "reorder_report.html").write_text(_render(frames, title), encoding="utf-8")
+    kinds["html"] = "reorder_report.html"
     s = frames.summary
-    csv(
-        s.sort_values([frames.stockout_col, "days_of_cover"], na_position="last"),
-        out / "stockout_items.csv",
-        "csv",
-    )
+    sort = [c for c in (frames.stockout_col, "days_of_cover") if c in s.columns] or ["item_id"]
+    csv(s.sort_values(sort, na_position="last"), "stockout_items.csv", "csv")
     if plan.orders is not None:
-        csv(plan.orders, out / "orders.csv", "orders")
+        csv(frames.orders, "orders.csv", "orders")
     if plan.notices is not None:
-        csv(plan.notices, out / "customer_notices.csv", "notices")
+        csv(plan.notices, "customer_notices.csv", "notices")
     if plan.availability is not None:
-        csv(plan.availability, out / "availability.csv", "availability")
+        csv(plan.availability, "availability.csv", "availability")
     if plan.purchase_plan is not None and len(plan.purchase_plan.lines):
-        po_dir = out / "purchase_orders"
-        po_dir.mkdir(exist_ok=True)
         for sid, lines in plan.purchase_plan.lines.groupby("supplier_id", sort=True):
-            path = po_dir / f"po_{safe_file_stem(str(sid))}.csv"
-            csv(lines, path, f"po:{sid}")
-    return paths
+            csv(lines, f"purchase_orders/po_{safe_file_stem(str(sid))}.csv", f"po:{sid}")
+    if excel:
+        write_workbook(_tables(frames), out / "reorder_plan.xlsx")
+        kinds["excel"] = "reorder_plan.xlsx"
+    if json:
+        import json as _json
+
+        text = _json.dumps(plan_dict(plan, frames), indent=1, allow_nan=False)
+        (out / "reorder_plan.json").write_text(text, encoding="utf-8")
+        kinds["json"] = "reorder_plan.json"
+    return kinds
+
+
+def _tables(frames: ReportFrames) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    for section in SECTIONS:
+        out.update({k: v for k, v in section.tables(frames).items() if v is not None})
+    return out
+
+
+def plan_dict(plan: PlanLike, frames: ReportFrames | None = None) -> dict[str, Any]:
+    """JSON-able dict of a plan: as_of, source, version, notes, headline and every table."""
+    frames = frames or ReportFrames.of(plan)
+    return {
+        "as_of": jsonable(plan.as_of),
+        "source": plan.source,
+        "version": plan.version,
+        "notes": list(plan.notes),
+        "headline": jsonable(frames.headline),
+        "tables": {n: jsonable(df) for n, df in _tables(frames).items() if n != "notes"},
+    }

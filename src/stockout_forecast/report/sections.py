@@ -22,6 +22,8 @@ import pandas as pd
 
 from .._export import escape_html
 from .blocks import figure_to_data_uri, fmt_date, fmt_num, fmt_text, img, table_html
+from .views import headline as headline_frame
+from .views import orders_to_place as orders_frame
 
 __all__ = ["SECTIONS", "PlanLike", "ReportFrames", "Section", "section_tables"]
 
@@ -45,8 +47,12 @@ class PlanLike(Protocol):
         """Demand classes, one row per item."""
 
     @property
-    def cover(self) -> pd.DataFrame:
-        """Stock cover at the current velocity, one row per item."""
+    def cover(self) -> pd.DataFrame | None:
+        """Stock cover at the current velocity, one row per item (None without stock)."""
+
+    @property
+    def levels(self) -> pd.DataFrame | None:
+        """Reorder levels at a stated lead time (plans without a suppliers table)."""
 
     @property
     def lead_times(self) -> pd.DataFrame | None:
@@ -107,18 +113,31 @@ class ReportFrames:
         The plan (every stage's result).
     summary : pandas.DataFrame
         ``plan.summary()``: one row per item.
+    orders : pandas.DataFrame
+        The orders to place (:func:`~stockout_forecast.report.views.orders_to_place`).
+    headline : pandas.DataFrame
+        The headline figures (:func:`~stockout_forecast.report.views.headline`).
     max_rows : int
         Most rows an HTML table shows (the CSV and Excel files have them all).
     """
 
     plan: PlanLike
     summary: pd.DataFrame
+    orders: pd.DataFrame
+    headline: pd.DataFrame
     max_rows: int = 500
 
     @classmethod
     def of(cls, plan: PlanLike, *, max_rows: int = 500) -> ReportFrames:
-        """The frames of ``plan``: its summary is computed here, once."""
-        return cls(plan, plan.summary(), max_rows)
+        """The frames of ``plan``, each computed here, once."""
+        summary = plan.summary()
+        orders = orders_frame(plan)
+        return cls(plan, summary, orders, headline_frame(plan, summary, orders), max_rows)
+
+    @property
+    def stock_known(self) -> bool:
+        """Whether the plan knows stock on hand (an inventory table was given)."""
+        return "available_units" in self.summary.columns
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -187,38 +206,49 @@ def _details(summary: str, body: str) -> str:
 
 # ------------------------------------------------------------------------- sections
 def headline(frames: ReportFrames) -> list[str]:
-    """Headline figures and the stockout timeline."""
+    """Headline figures, what to read first, and the stockout timeline."""
     from . import plotting
 
-    s, as_of, plan = frames.summary, frames.as_of, frames.plan
-    date = s[frames.stockout_col]
-    if "available_units" in s.columns:  # on hand - backordered - allocated, now
-        out_now = s["available_units"].fillna(np.inf) <= 0
-    else:
-        out_now = date.notna() & (date <= as_of)
-    days = (date - as_of).dt.days
-    within14 = date.notna() & (days <= 14) & ~out_now
-    if "fastest_lead_time_days" in s.columns:
-        within_lt = date.notna() & (days <= s["fastest_lead_time_days"]) & ~out_now
-    else:
-        within_lt = pd.Series(False, index=s.index)
-    backordered = float(s["backordered_units"].fillna(0).sum()) if "backordered_units" in s else 0
-    kpis = [
-        _kpi(f"{len(s):,}", "items planned"),
-        _kpi(f"{int(out_now.sum()):,}", "out of stock now (nothing available)", "red"),
-        _kpi(f"{int(within14.sum()):,}", "run out within 14 days (P50)", "amber"),
-        _kpi(f"{int(within_lt.sum()):,}", "run out before the fastest supplier delivers", "amber"),
-        _kpi(f"{backordered:,.0f}", "units on backorder"),
-    ]
-    if "order_now" in s.columns:
-        kpis.append(_kpi(f"{int(s['order_now'].fillna(False).sum()):,}", "items to order now"))
-    if plan.notices is not None:
-        kpis.append(_kpi(f"{len(plan.notices):,}", "customer lines to notify"))
-    fig = plotting.stockout_timeline(s.assign(stockout_date=date), as_of=as_of)
-    return [
-        f"<div class=kpis>{''.join(kpis)}</div>",
-        img(figure_to_data_uri(fig), "Items running out per week"),
-    ]
+    h = frames.headline
+    kpis = "".join(
+        _kpi(f"{v:,}", label, tone)
+        for label, v, tone in zip(h["label"], h["value"], h["tone"], strict=True)
+    )
+    out = [f"<div class=kpis>{kpis}</div>"]
+    out.extend(_read_first(frames))
+    if frames.stock_known:
+        s = frames.summary
+        date = s[frames.stockout_col]
+        fig = plotting.stockout_timeline(s.assign(stockout_date=date), as_of=frames.as_of)
+        out.append(img(figure_to_data_uri(fig), "Items running out per week"))
+    return out
+
+
+def _read_first(frames: ReportFrames) -> list[str]:
+    """A box above everything else: what this plan cannot say, and the data notes to read."""
+    plan = frames.plan
+    lines = []
+    if not frames.stock_known:
+        lines.append(
+            "<b>No inventory table was given: this report says nothing about stock on hand.</b> "
+            "It shows demand (velocity and forecast) and, at the lead time you state, the "
+            "reorder point and order-up-to level of every item: order up to the level when "
+            "your stock on hand plus on order falls to the reorder point."
+        )
+    notes = [n for n in plan.notes if frames.stock_known or not n.startswith("No inventory")]
+    if notes:
+        shown = "".join(f"<li>{escape_html(n)}</li>" for n in notes[:3])
+        more = (
+            f"<p class=note>and {len(notes) - 3:,} more under <a href='#data-notes'>Data "
+            f"notes</a>.</p>"
+            if len(notes) > 3
+            else ""
+        )
+        lines.append(
+            f"<b>{len(notes):,} data note{'s' if len(notes) != 1 else ''} to read before "
+            f"ordering:</b><ul>{shown}</ul>{more}"
+        )
+    return [f"<div class=first>{''.join(f'<p>{x}</p>' for x in lines)}</div>"] if lines else []
 
 
 def item_tables(frames: ReportFrames) -> Tables:
@@ -238,16 +268,25 @@ def _fmt_pct(v: Any) -> str:
     return "" if v is None or not np.isfinite(v) else f"{100 * float(v):.1f} %"
 
 
+def _arrives(row: pd.Series) -> str:
+    first, last = fmt_date(row["first_arrival_date"]), fmt_date(row["last_arrival_date"])
+    return first if first == last else f"{first} – {last}"
+
+
 _ORDER_COLUMNS = [
     ("item_id", "Item", fmt_text),
     ("description", "Description", fmt_text),
     ("order_units", "Order units", fmt_num(0)),
     ("supplier_split", "From (supplier units)", fmt_text),
     ("order_by_date", "Order by", fmt_date),
-    ("expected_arrival_date", "Arrives", fmt_date),
+    ("arrives", "Arrives", fmt_text),
+    ("stockout_date_p50", "Stockout P50", fmt_date),
+    ("expected_units_short", "Short after order", fmt_num(0)),
+    ("shortage_cost_per_unit", "Cost of a unit short", fmt_num(2)),
     ("service_level", "Service target", _fmt_pct),
     ("implied_fill_rate", "Implied fill", _fmt_pct),
     ("expected_cost_per_year", "Expected cost / year", fmt_num(0)),
+    ("reason", "Why", fmt_text),
 ]
 
 
@@ -304,27 +343,30 @@ def cost_of_the_plan(frames: ReportFrames) -> list[str]:
 
 def orders_to_place(frames: ReportFrames) -> list[str]:
     """Items to order now, most urgent first, with the supplier split and why."""
-    plan, s, col = frames.plan, frames.summary, frames.stockout_col
+    plan = frames.plan
     if plan.orders is None:
+        if not frames.stock_known:
+            return []  # the reorder levels section says what can be done without stock
         why = (
             "This is a velocity-only plan (no forecast), so no orders are proposed."
             if plan.forecast is None
             else "No suppliers table was given, so no orders are proposed."
         )
         return [_note(why)]
-    o = s[s["order_now"].fillna(False).astype(bool)].sort_values(
-        ["order_by_date", col], na_position="last"
-    )
-    columns = [*_ORDER_COLUMNS, (col, "Stockout P50", fmt_date), ("order_reason", "Why", fmt_text)]
+    o = frames.orders
+    table = o.assign(arrives=o.apply(_arrives, axis=1)) if len(o) else o.assign(arrives="")
     out = [
         _note(
-            f"{len(o):,} items to order now, most urgent first. Units are rounded "
-            "to each supplier's minimum order and pack size; the split over suppliers minimises "
-            "purchase, order and expected shortage cost given each supplier's lead time and "
-            "reliability. The order-by date is the last day an order still arrives before the "
-            "chance of running out passes the service-level risk."
+            f"{len(o):,} items to order now, most urgent first; each row is what the draft "
+            "purchase orders below hold. Units are rounded to each supplier's minimum order "
+            "and pack size; the split over suppliers minimises purchase, order and expected "
+            "shortage cost, a unit short costing the item's backorder cost, else its selling "
+            "price, else its dearest supplier's unit cost (column 'Cost of a unit short'). "
+            "'Order by' is the last day an order still arrives before the chance of running "
+            "out passes the service-level risk; 'expedite' marks orders that are late "
+            "whatever is done today."
         ),
-        table_html(o, columns, max_rows=frames.max_rows),
+        table_html(table, _ORDER_COLUMNS, max_rows=frames.max_rows),
     ]
     if plan.purchase_plan is not None:
         bad = plan.purchase_plan.items[plan.purchase_plan.items["status"] != "ok"]
@@ -348,6 +390,53 @@ def orders_to_place(frames: ReportFrames) -> list[str]:
                 )
             )
     return out
+
+
+def order_tables(frames: ReportFrames) -> Tables:
+    """The orders to place (one truth) and the policy's recommendation for every item."""
+    plan = frames.plan
+    if plan.orders is None:
+        return {}
+    return {"orders": frames.orders, "recommendations": plan.orders}
+
+
+_LEVEL_COLUMNS = [
+    ("item_id", "Item", fmt_text),
+    ("description", "Description", fmt_text),
+    ("velocity_28d", "Velocity /day (28 d)", fmt_num(2)),
+    ("velocity_units_per_day", "Forecast /day", fmt_num(2)),
+    ("demand_class", "Demand class", fmt_text),
+    ("lead_time_days", "Lead time (days)", fmt_num(0)),
+    ("safety_stock_units", "Safety stock", fmt_num(0)),
+    ("reorder_point_units", "Reorder point", fmt_num(0)),
+    ("order_up_to_units", "Order up to", fmt_num(0)),
+    ("forecast_model", "Model", fmt_text),
+    ("reason", "Note", fmt_text),
+]
+
+
+def reorder_levels(frames: ReportFrames) -> list[str]:
+    """Without stock figures: velocity, forecast and the levels at the stated lead time."""
+    if frames.stock_known:
+        return []
+    s = frames.summary
+    by = "velocity_units_per_day" if "velocity_units_per_day" in s.columns else "velocity_28d"
+    if by not in s.columns:
+        return [_note("No item has sales to plan from.")]
+    rows = s.sort_values(by, ascending=False, na_position="last")
+    if frames.plan.levels is None:
+        text = (
+            "Velocity and forecast per item, fastest first. State a lead time "
+            "(--lead-time-days, or lead_time_days in the items table) to get the reorder "
+            "point and order-up-to level of each item."
+        )
+    else:
+        text = (
+            "Per item, fastest first: the reorder point is the demand over lead time plus "
+            "review period that is not exceeded at the service level; order up to the "
+            "order-up-to level when stock on hand plus on order falls to it."
+        )
+    return [_note(text), table_html(rows, _LEVEL_COLUMNS, max_rows=frames.max_rows)]
 
 
 def purchase_orders(frames: ReportFrames) -> list[str]:
@@ -399,6 +488,8 @@ _NOTICE_COLUMNS = [
 def customers_to_notify(frames: ReportFrames) -> list[str]:
     """Open customer lines whose date slipped, cannot be promised, or was never promised."""
     plan = frames.plan
+    if not frames.stock_known:
+        return []  # promise dates need stock figures; the box at the top says so
     if plan.notices is None:
         why = (
             "This is a velocity-only plan: promise dates need the forecast stages."
@@ -449,6 +540,8 @@ _ITEM_COLUMNS = [
 
 def items_by_stockout_date(frames: ReportFrames) -> list[str]:
     """Every item, soonest stockout first (discontinued items last), red/amber by urgency."""
+    if not frames.stock_known:
+        return []
     s, col, as_of = frames.summary, frames.stockout_col, frames.as_of
     # discontinued items last: they will not be reordered, the planner reads them last
     sorted_s = (
@@ -499,14 +592,15 @@ def data_notes(frames: ReportFrames) -> list[str]:
     """The data notes, and every item that could not be computed, with its reason."""
     s = frames.summary
     flagged = s[s["status"] != "ok"] if "status" in s.columns else s.iloc[:0]
-    out = []
+    out = ["<span id='data-notes'></span>"]
     if frames.plan.notes:
         out.append(
             "<ul>" + "".join(f"<li>{escape_html(x)}</li>" for x in frames.plan.notes) + "</ul>"
         )
     out.append(
         _note(
-            f"{len(flagged):,} items could not be fully computed or are not "
+            f"{len(flagged):,} item{'s' if len(flagged) != 1 else ''} could not be fully "
+            "computed or are not "
             "reordered; they are listed with the reason (every item that came in is in this "
             "report)."
         )
@@ -528,8 +622,9 @@ def data_notes(frames: ReportFrames) -> list[str]:
 #: sheets of ``ReorderPlan.to_excel`` and the tables of ``ReorderPlan.to_dict``.
 SECTIONS: Sequence[Section] = (
     Section("", headline, item_tables),
-    Section("Orders to place", orders_to_place, lambda f: {"orders": f.plan.orders}),
+    Section("Orders to place", orders_to_place, order_tables),
     Section("Cost of the plan", cost_of_the_plan),
+    Section("Reorder levels", reorder_levels, lambda f: {"reorder_levels": f.plan.levels}),
     Section("Draft purchase orders by supplier", purchase_orders, purchase_order_tables),
     Section("Customers to notify", customers_to_notify, customer_tables),
     Section("Items by stockout date", items_by_stockout_date),

@@ -19,10 +19,12 @@ import pandas as pd
 
 from ..history.classes import _abc_classes
 from ..io.dataset import Dataset
+from ..policy.levels import reorder_levels
 from ..simulation.stockout import StockoutForecast
 from ..supply.purchase_orders import _po_table
 from ..supply.results import PurchasePlan
-from .chunk import ChunkPlan, inventory_of, plan_chunk, promise_parts
+from ..supply.shortage import note_below_spread
+from .chunk import ChunkPlan, plan_chunk, promise_parts
 from .partition import concat_forecasts, concat_histories, make_chunks, split_dataset
 from .state import CrossItemState, chunkable, cross_item_state
 
@@ -124,36 +126,121 @@ def assemble(
     """The fields of the :class:`~stockout_forecast.ReorderPlan` from the chunks' results."""
     history = concat_histories([r.history for r in results])
     notes = list(dataset.notes)
+    assert dataset.sales is not None
+    _note_after_as_of(dataset.sales, state.as_of, notes)
     if dataset.inventory is None:
-        notes.append("No inventory snapshot given: on-hand taken as 0 for every item.")
+        notes.append(
+            "No inventory table: nothing is known about stock on hand, so this plan makes "
+            "no claim about stockouts or orders. It gives velocity, the forecast and the "
+            "reorder point and order-up-to level per item at a lead time you state "
+            "(--lead-time-days, or lead_time_days in the items table)."
+        )
     parts: dict[str, Any] = {}
     if planner.forecast:
-        fcs = [r.forecast for r in results if r.forecast is not None]
-        parts["forecast"] = concat_forecasts(fcs, history) if len(fcs) > 1 else fcs[0]
-        if len(fcs) == 1:
-            parts["forecast"] = dataclasses.replace(fcs[0], history=history)
-        parts["lead_times"] = _cat([r.lead_times for r in results])
-        so = concat_stockouts([r.stockouts for r in results if r.stockouts is not None])
-        parts["stockouts"] = dataclasses.replace(so, censored_share=float(history.censored_share))
-        if dataset.suppliers is None:
-            notes.append("No suppliers table: no order recommendations or supplier splits.")
-        else:
-            parts["orders"] = _cat([r.orders for r in results])
-            plans = [r.purchase_plan for r in results if r.purchase_plan is not None]
-            if plans:
-                parts["purchase_plan"] = concat_purchase_plans(plans)
-        parts.update(_promises(planner, dataset, history, state, parts, notes))
+        parts.update(_forecast_parts(planner, dataset, state, results, history, notes))
     return dict(
         as_of=state.as_of,
         history=history,
         velocity=_cat_all([r.velocity for r in results]),
         demand_classes=rank_abc(_cat_all([r.demand_classes for r in results])),
-        cover=_cat_all([r.cover for r in results]),
+        cover=_cat([r.cover for r in results]),
         items=dataset.items,
         notes=notes,
         source=dataset.source,
         **parts,
     )
+
+
+def _forecast_parts(
+    planner: Any,
+    dataset: Dataset,
+    state: CrossItemState,
+    results: list[ChunkPlan],
+    history: Any,
+    notes: list[str],
+) -> dict[str, Any]:
+    """The forecast parts of the plan.
+
+    With stock figures the stockout dates, orders, splits and promises; without a suppliers
+    table the reorder levels at a stated lead time.
+    """
+    fcs = [r.forecast for r in results if r.forecast is not None]
+    parts: dict[str, Any] = {}
+    parts["forecast"] = concat_forecasts(fcs, history) if len(fcs) > 1 else fcs[0]
+    if len(fcs) == 1:
+        parts["forecast"] = dataclasses.replace(fcs[0], history=history)
+    parts["lead_times"] = _cat([r.lead_times for r in results])
+    if dataset.suppliers is None:
+        parts["levels"] = _levels(planner, dataset, parts["forecast"], state, notes)
+    if dataset.inventory is None:
+        return parts
+    so = concat_stockouts([r.stockouts for r in results if r.stockouts is not None])
+    parts["stockouts"] = dataclasses.replace(so, censored_share=float(history.censored_share))
+    first_day = pd.Timestamp(parts["forecast"].dates[0]) - pd.Timedelta(days=1)
+    if dataset.suppliers is None:
+        notes.append("No suppliers table: no order recommendations or supplier splits.")
+    else:
+        if state.as_of < first_day:
+            notes.append(
+                f"The {dict(D='daily', W='weekly', M='monthly')[planner.freq]} forecast starts "
+                f"on {parts['forecast'].dates[0]:%Y-%m-%d}, so orders are planned as placed on "
+                f"{first_day:%Y-%m-%d}, not {state.as_of:%Y-%m-%d}; use --freq D to plan from "
+                f"today."
+            )
+        parts["orders"] = _cat([r.orders for r in results])
+        plans = [r.purchase_plan for r in results if r.purchase_plan is not None]
+        if plans:
+            parts["purchase_plan"] = concat_purchase_plans(plans)
+        costs = _cat([r.shortage_costs for r in results])
+        if costs is not None:
+            parts["shortage_costs"] = costs
+            low = note_below_spread(costs)
+            if low:
+                notes.append(low)
+    parts.update(_promises(planner, dataset, history, state, parts, notes))
+    return parts
+
+
+def _levels(
+    planner: Any, dataset: Dataset, forecast: Any, state: CrossItemState, notes: list[str]
+) -> pd.DataFrame | None:
+    """Reorder levels at the stated lead time (no suppliers table), or a note why not.
+
+    Run on the whole forecast after the chunks, with one stream of random numbers, so the
+    levels do not depend on how the items were chunked.
+    """
+    items = dataset.items
+    per_item = (
+        items is not None
+        and "lead_time_days" in items.columns
+        and bool(items["lead_time_days"].notna().any())
+    )
+    if planner.lead_time_days is None and not per_item:
+        if dataset.inventory is not None:
+            notes.append(
+                "No suppliers table and no lead time stated: no reorder levels. State one "
+                "with --lead-time-days (or lead_time_days in the items table)."
+            )
+        return None  # without inventory the no-inventory note says how to get them
+    return reorder_levels(
+        forecast,
+        planner.lead_time_days,
+        items=items,
+        review_period_days=planner.review_period_days,
+        service_level=planner.service_level if planner.service_level != "economic" else 0.95,
+        n_paths=planner.n_paths,
+        random_state=state.seeds[2],
+    )
+
+
+def _note_after_as_of(sales: pd.DataFrame, as_of: pd.Timestamp, notes: list[str]) -> None:
+    """Sales after the planning date are not used: say so."""
+    late = sales["date"].dt.normalize() > as_of
+    if late.any():
+        notes.append(
+            f"{int(late.sum()):,} sales lines after the planning date {as_of:%Y-%m-%d} (up to "
+            f"{sales['date'].max():%Y-%m-%d}) are not used: the plan is made as of that date."
+        )
 
 
 def _promises(
@@ -169,10 +256,11 @@ def _promises(
         notes.append("No open customer orders: no promise dates or customer notices.")
         return {}
     plan_lines = parts["purchase_plan"].lines if "purchase_plan" in parts else None
+    assert dataset.inventory is not None
     return promise_parts(
         planner,
         dataset,
-        inventory_of(dataset, history),
+        dataset.inventory,
         plan_lines,
         state.as_of,
         parts.get("lead_times"),

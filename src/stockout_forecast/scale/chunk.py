@@ -32,6 +32,7 @@ from ..simulation.stockout import StockoutForecast, stockout_dates
 from ..supply.backorders import availability_feed, backorder_notices, promise_dates
 from ..supply.purchase_orders import plan_purchase_orders
 from ..supply.results import PurchasePlan
+from ..supply.shortage import shortage_costs
 from .partition import interleave_forecasts, take_forecast
 from .state import CrossItemState
 
@@ -45,12 +46,13 @@ class ChunkPlan:
     history: DemandHistory
     velocity: pd.DataFrame
     demand_classes: pd.DataFrame
-    cover: pd.DataFrame
+    cover: pd.DataFrame | None
     lead_times: pd.DataFrame | None = None
     forecast: DemandForecast | None = None
     stockouts: StockoutForecast | None = None
     orders: pd.DataFrame | None = None
     purchase_plan: PurchasePlan | None = None
+    shortage_costs: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -130,26 +132,29 @@ def plan_chunk(ds: Dataset, state: CrossItemState, planner: Any, block_offset: i
 def _history_stages(ds: Dataset, state: CrossItemState, planner: Any, clock: _Clock) -> ChunkPlan:
     """Demand history on the whole panel's periods, velocity, classes and stock cover."""
     assert ds.sales is not None
-    items = ds.items["item_id"] if ds.items is not None else None
+    # every item of every table of the chunk, so none is lost (no sales: status no_sales)
+    items = [df["item_id"].astype(str) for df in ds.tables.values() if "item_id" in df.columns]
     history = demand_history(
         ds.sales,
         ds.stock_history,
         freq=planner.freq,
         as_of=state.as_of,
-        items=items,
+        items=pd.Index(pd.unique(pd.concat(items, ignore_index=True))) if items else None,
         start=state.start,
     )
     clock.lap("demand history")
     velocity = item_velocity(history)
     classes = classify_demand(history)
-    cover = stock_cover(
-        inventory_of(ds, history),
-        velocity,
-        ds.purchase_orders,
-        as_of=state.as_of,
-        horizon=planner.cover_horizon_days,
-        velocity_column=planner.velocity_column,
-    )
+    cover = None  # without an inventory table nothing is known about stock
+    if ds.inventory is not None:
+        cover = stock_cover(
+            ds.inventory,
+            velocity,
+            ds.purchase_orders,
+            as_of=state.as_of,
+            horizon=planner.cover_horizon_days,
+            velocity_column=planner.velocity_column,
+        )
     clock.lap("velocity, classes, cover")
     return ChunkPlan(history=history, velocity=velocity, demand_classes=classes, cover=cover)
 
@@ -163,11 +168,13 @@ def _probabilistic_stages(
     clock: _Clock,
 ) -> None:
     """Forecast, stockout dates (paths kept), orders on the same paths, supplier splits."""
-    inventory = inventory_of(ds, out.history)
     out.lead_times = lead_times_of(ds, state.as_of)
     clock.lap("lead times")
     out.forecast = _chunk_forecast(out.history, state, planner)
     clock.lap("forecast")
+    if ds.inventory is None:
+        return  # no stock figures: no stockout dates, no orders (the levels come later)
+    inventory = ds.inventory
     so = stockout_dates(
         out.forecast,
         inventory,
@@ -180,6 +187,9 @@ def _probabilistic_stages(
         keep_paths=True,
     )
     clock.lap("stockout dates")
+    # weekly and monthly forecasts start with the next whole period: orders are placed no
+    # earlier than the day before it (the plan's notes say so)
+    order_day = max(state.as_of, pd.Timestamp(out.forecast.dates[0]) - pd.Timedelta(days=1))
     if ds.suppliers is not None:
         out.orders = recommend_orders(
             so,
@@ -189,7 +199,7 @@ def _probabilistic_stages(
             ds.items,
             service_level=planner.service_level,
             review_period_days=planner.review_period_days,
-            as_of=state.as_of,
+            as_of=order_day,
             lead_times=out.lead_times,
             n_paths=planner.n_paths,
             random_state=state.seeds[2],
@@ -197,13 +207,18 @@ def _probabilistic_stages(
         clock.lap("order recommendations")
         to_order = out.orders[out.orders["order_now"].fillna(False).astype(bool)]
         if len(to_order):
+            costs = shortage_costs(to_order["item_id"], ds.suppliers, ds.items)
+            out.shortage_costs = costs
             out.purchase_plan = plan_purchase_orders(
                 to_order,
                 ds.suppliers,
                 stockouts=so,
                 lead_times=out.lead_times,
-                items=ds.items,
-                as_of=state.as_of,
+                # a unit short costs what shortage_costs says (backorder cost, else price)
+                items=costs.rename(columns={"shortage_cost_per_unit": "backorder_cost"})[
+                    ["item_id", "backorder_cost"]
+                ],
+                as_of=order_day,
             )
         clock.lap("supplier splits")
     # the kept demand paths (items x paths x horizon) are not part of the result

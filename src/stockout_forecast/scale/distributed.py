@@ -282,7 +282,7 @@ def _range_task(
     res = plan_chunk(ds, state, planner, block_offset)
     t2 = time.perf_counter()
     light = write_chunk(res, Path(out), c)
-    if planner.forecast and ds.customer_orders is not None:
+    if planner.forecast and ds.customer_orders is not None and ds.inventory is not None:
         lines = res.purchase_plan.lines if res.purchase_plan is not None else None
         inv = inventory_of(ds, res.history)
         bo = promise_parts(planner, ds, inv, lines, state.as_of, res.lead_times)

@@ -84,11 +84,10 @@ def chunkable(model: Any) -> bool:
 
 
 def history_ids(dataset: Dataset) -> np.ndarray:
-    """The sorted item ids of the demand history (sales, stock history and items)."""
+    """The sorted item ids of every table: each item is in every result, with a status."""
     ids: set[str] = set()
-    for name in ("sales", "stock_history", "items"):
-        df = getattr(dataset, name)
-        if df is not None:
+    for df in dataset.tables.values():
+        if "item_id" in df.columns:
             ids |= set(pd.unique(df["item_id"].astype(str)))
     return np.asarray(sorted(ids), dtype=object)
 

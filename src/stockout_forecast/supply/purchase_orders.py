@@ -445,7 +445,9 @@ def _items_table(
     item_df["status"] = status
     used_lines = splits.loc[splits["units"] > 0]
     split_txt = (
-        used_lines.assign(t=used_lines["supplier_id"] + " " + used_lines["units"].map(_fmt))
+        used_lines.assign(
+            t=used_lines["supplier_id"] + " " + used_lines["units"].map(_fmt).astype("str")
+        )
         .groupby("item_id")["t"]
         .agg(", ".join)
     )
@@ -480,6 +482,10 @@ def _po_lines(splits: pd.DataFrame) -> pd.DataFrame:
 
 def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
     """One draft purchase order per supplier, checked against its limits."""
+    if lines.empty:  # nothing to order from anyone
+        cols = ["po_id", "supplier_id", "n_lines", "units", "order_value", "order_cost"]
+        cols += ["first_arrival_date", "last_arrival_date", "min_order_value", "capacity_units"]
+        return pd.DataFrame({c: [] for c in [*cols, "status", "reason"]})
     g = lines.groupby("supplier_id", sort=True)
     po = pd.DataFrame(
         {
