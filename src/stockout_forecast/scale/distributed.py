@@ -14,6 +14,7 @@ Dask is an optional dependency: ``pip install "stockout_forecast[dask]"``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 from ..io.dataset import Dataset
 from .assemble import assemble, chunk_items_for
 from .chunk import ChunkPlan, plan_chunk
-from .partition import make_chunks, split_dataset
+from .partition import make_chunks, split_dataset, take_forecast
 from .state import CrossItemState, cross_item_state, forecast_pool
 
 __all__ = ["SerialClient", "local_cluster", "run_on_dask", "run_on_dask_parquet"]
@@ -59,10 +60,29 @@ def local_cluster(n_workers: int, *, memory_limit: str = "6GiB") -> Any:
     return distributed.Client(cluster)
 
 
+def sample_rows(state: CrossItemState, chunks: Any) -> list[Any]:
+    """Per chunk, the rows of the first pass's sample forecast whose items it holds.
+
+    Sent with the chunk's task, so that no item is forecast twice on the cluster either.
+    """
+    fc = state.sample_forecast
+    if fc is None:
+        return [None] * chunks.n_chunks
+    code = chunks.of(np.asarray(fc.item_ids))
+    return [take_forecast(fc, np.flatnonzero(code == c), None) for c in range(chunks.n_chunks)]
+
+
 def _chunk_task(
-    ds: Dataset, state: CrossItemState, planner: Any, block_offset: int, out: str | None, c: int
+    ds: Dataset,
+    state: CrossItemState,
+    made: Any,
+    planner: Any,
+    block_offset: int,
+    out: str | None,
+    c: int,
 ) -> ChunkPlan | dict[str, Any]:
     """One chunk on a worker: its plan, or (with ``out``) its tables written to Parquet."""
+    state = dataclasses.replace(state, sample_forecast=made)
     res = plan_chunk(ds, state, planner, block_offset)
     if out is None:
         return res
@@ -118,8 +138,11 @@ def run_on_dask(
     tick(f"{chunks.n_chunks} chunks on the cluster", 2, 3)
     # the chunks' rows go to the workers as data (scattered), not inside the task graph
     data = client.scatter(parts)
+    made = client.scatter(sample_rows(state, chunks))
     futures = [
-        client.submit(_chunk_task, ds, shared, planner, chunks.block_offset(c), out, c, pure=False)
+        client.submit(
+            _chunk_task, ds, shared, made[c], planner, chunks.block_offset(c), out, c, pure=False
+        )
         for c, ds in enumerate(data)
     ]
     results = client.gather(futures)
@@ -178,12 +201,13 @@ def run_on_dask_parquet(
     if planner.forecast:
         ids = sample_items(state.history_ids, planner.state_sample_items)
         sample = _gather_items(client, paths, ids, str(path))
-        state.forecast_pool, _ = forecast_pool(sample, ids, state, planner)
+        state.forecast_pool, state.sample_forecast = forecast_pool(sample, ids, state, planner)
         state.sample_ids = ids
     chunks = make_chunks(state.history_ids, chunk_items_for(planner, len(state.history_ids)))
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    shared = client.scatter(state, broadcast=True)
+    shared = client.scatter(state.without_sample_forecast(), broadcast=True)
+    made = client.scatter(sample_rows(state, chunks))
     tick(f"{chunks.n_chunks} chunks on the cluster", 3, 4)
     bounds = [None, *chunks.bounds.tolist(), None]
     futures = [
@@ -193,6 +217,7 @@ def run_on_dask_parquet(
             bounds[c],
             bounds[c + 1],
             shared,
+            made[c],
             planner,
             chunks.block_offset(c),
             str(out),
@@ -267,6 +292,7 @@ def _range_task(
     lo: str | None,
     hi: str | None,
     state: CrossItemState,
+    made: Any,
     planner: Any,
     block_offset: int,
     out: str,
@@ -276,6 +302,7 @@ def _range_task(
     from . import parquet as pq
     from .chunk import inventory_of, promise_parts
 
+    state = dataclasses.replace(state, sample_forecast=made)
     t0 = time.perf_counter()
     ds = pq.read_range(path, lo, hi, source=path)
     t1 = time.perf_counter()
