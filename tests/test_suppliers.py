@@ -92,7 +92,7 @@ def test_greedy_cheapest_first_fails_with_moq():
     best = split_order(100, sup)
     assert best.lines["units"].tolist() == [50, 50, 0]
     assert best.totals["total_cost"] == pytest.approx(105.0)
-    assert best.solver == "milp"  # MOQ binds: no closed form
+    assert best.solver == "milp"  # MOQ binds: no closed form; three suppliers, bound not met
 
 
 def test_moq_above_order_goes_to_the_dearer_supplier():
@@ -659,3 +659,54 @@ def test_bench_suppliers_smoke():
     assert s["capacity_cost_increase"] >= 0
     p = bench.bench_promise(2000, 500)
     assert p["baseline_agrees"]
+
+
+def test_enumeration_equals_milp_where_constraints_bind(monkeypatch):
+    # Items with two or three suppliers whose packs, MOQs and capacities bind: the
+    # enumeration path (solvers/pairs.py) must reach the MILP's optimum, item by item.
+    import stockout_forecast.supply.solvers.dispatch as dispatch
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(120):
+        for s in range(int(rng.integers(2, 4))):
+            rows.append(
+                {
+                    "item_id": f"I{i:03d}",
+                    "supplier_id": f"S{s}",
+                    "unit_cost": round(float(rng.uniform(1, 3)), 2),
+                    "lead_time_days": int(rng.integers(2, 25)),
+                    "lead_time_sd_days": round(float(rng.uniform(0, 4)), 1),
+                    "pack_units": float(rng.choice([1, 2, 5, 10])),
+                    "moq_units": float(rng.choice([0, 10, 30])),
+                    "capacity_units": float(rng.choice([40, 80, np.nan])),
+                    "order_cost": float(rng.choice([0.0, 20.0, 60.0])),
+                }
+            )
+    sup = pd.DataFrame(rows)
+    orders = pd.DataFrame(
+        {
+            "item_id": [f"I{i:03d}" for i in range(120)],
+            "order_units": rng.integers(20, 150, 120).astype(float),
+            "stockout_date_p50": pd.Timestamp("2024-03-01")
+            + pd.to_timedelta(rng.integers(3, 30, 120), unit="D"),
+            "demand_units_per_day": rng.uniform(1, 8, 120),
+            "backorder_cost_per_unit": rng.uniform(0, 5, 120),
+        }
+    )
+    fast = plan_purchase_orders(orders, sup, as_of="2024-03-01").items.set_index("item_id")
+    solved = fast["solver"].value_counts()
+    assert solved.get("enumeration", 0) >= 30  # the path is exercised
+
+    def none_solved(a, rows):
+        m = len(rows)
+        return np.zeros((m, a.S)), np.zeros((m, a.S, a.J)), np.zeros(m, dtype=bool)
+
+    monkeypatch.setattr(dispatch, "_pair_split", none_solved)
+    milp = plan_purchase_orders(orders, sup, as_of="2024-03-01").items.set_index("item_id")
+    assert (milp["solver"] != "enumeration").all()
+    ok = milp["status"] == "ok"
+    assert (fast["status"] == milp["status"]).all()
+    np.testing.assert_allclose(
+        fast.loc[ok, "total_cost"], milp.loc[ok, "total_cost"], rtol=1e-7, atol=1e-7
+    )

@@ -245,7 +245,8 @@ def plan_purchase_orders(
         ``.items`` (every item of ``orders``): ``item_id``, ``order_units``,
         ``planned_units``, ``n_suppliers_used``, ``purchase_cost``, ``order_cost``,
         ``expected_units_short``, ``expected_shortage_cost``, ``total_cost``,
-        ``stockout_source``, ``solver`` ("closed_form", "milp", "rule", "joint", ""),
+        ``stockout_source``, ``solver`` ("closed_form", "enumeration", "milp", "rule",
+        "joint", ""),
         ``status`` ("ok", "no_order", "no_supplier", "infeasible", "bad_quota") and
         ``reason``. ``.splits`` every item x supplier pair as in :func:`split_order`.
 

@@ -176,6 +176,12 @@ def split_order(
     respects packs, MOQs, capacities and shares, it is optimal and no MILP is run
     (``solver="closed_form"``).
 
+    *Enumeration.* Otherwise, with up to three eligible suppliers, every split over one or
+    two of them is enumerated by pack counts (for given amounts the bucket assignment of
+    two suppliers is a two-source transportation problem, solved greedily); the cheapest is
+    optimal when no split over three can cost less (a lower bound), and no MILP is run
+    (``solver="enumeration"``). The rest are solved by the MILP (``solver="milp"``).
+
     *Priority*: each supplier in turn takes ``min(remaining, U_s)`` in whole packs (rounded up
     only within ``overshoot_units``), lifted to its MOQ if that fits, else skipped.
     *Quota*: ``quota_s · units`` rounded to the nearest pack; the largest-quota supplier

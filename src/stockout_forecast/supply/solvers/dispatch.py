@@ -8,6 +8,7 @@ from .._problem import _EPS, _Arrays, _split_text
 from .closed_form import _closed_form
 from .diagnose import _diagnose, _rule_message
 from .milp import _BLOCK, _milp_block, _milp_one
+from .pairs import _pair_split
 from .rules import _assign, _dual_rule, _priority_rule, _quota_rule
 
 
@@ -31,7 +32,13 @@ def _solve(
         ok &= active
         x[ok], z[ok] = xc[ok], zc[ok]
         solver[ok] = "closed_form"
-        hard = np.flatnonzero(active & ~ok)
+        # up to three suppliers: exact by enumeration (pairs.py); the rest by MILP
+        rest = np.flatnonzero(active & ~ok)
+        xp, zp, okp = _pair_split(a, rest)
+        done = rest[okp]
+        x[done], z[done] = xp[okp], zp[okp]
+        solver[done] = "enumeration"
+        hard = rest[~okp]
         single = np.zeros(n, bool)
         for lo in range(0, len(hard), _BLOCK):
             rr = hard[lo : lo + _BLOCK]
