@@ -17,6 +17,9 @@ Subcommands (run from the repository root with the project's environment):
               planner, run in a subprocess), in the same run: wall times and their ratio.
 ``overhead``  the scheduler's cost per task on a local cluster (no-op tasks), for the
               projection to a larger cluster.
+``replicate`` a bigger shop from copies of a generated one (item, order, PO and customer ids
+              relabelled per copy), part by part: ten copies of 100,000 items make a
+              1,000,000-item input in minutes instead of the generator's half hour.
 
 Figures, commands and the machine's load when they were taken: benchmarks/README.md.
 """
@@ -194,6 +197,28 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cmd_replicate(args: argparse.Namespace) -> dict[str, Any]:
+    import pandas as pd
+
+    src, out = Path(args.data), Path(args.out)
+    t0 = time.perf_counter()
+    n_src = len(pd.read_parquet(src / "items.parquet", columns=["item_id"]))
+    width = len(str(n_src * args.copies - 1))
+    for table in sorted(p.name for p in src.glob("*.parquet")):
+        parts = sorted((src / table).glob("*.parquet"))
+        (out / table).mkdir(parents=True, exist_ok=True)
+        for k in range(args.copies):
+            for part in parts:
+                df = pd.read_parquet(part)
+                num = df["item_id"].str.slice(4).astype("int64") + k * n_src
+                df["item_id"] = "SKU-" + num.astype("str").str.zfill(width)
+                for col in ("po_id", "order_id", "customer_id"):
+                    if col in df.columns:
+                        df[col] = f"R{k:02d}-" + df[col].astype("str")
+                df.to_parquet(out / table / f"copy{k:02d}-{part.name}", index=False)
+    return {"items": n_src * args.copies, "copies": args.copies, "wall_s": time.perf_counter() - t0}
+
+
 def _noop(x: int) -> int:
     return x
 
@@ -238,6 +263,10 @@ def main() -> None:
     c.add_argument("--out", required=True, help="folder for the shared input data")
     c.add_argument("--baseline-src", required=True, help="src/ folder of the other checkout")
     c.add_argument("--repeat", type=int, default=3)
+    rp = sub.add_parser("replicate")
+    rp.add_argument("--data", required=True)
+    rp.add_argument("--copies", type=int, default=10)
+    rp.add_argument("--out", required=True)
     o = sub.add_parser("overhead")
     o.add_argument("--workers", type=int, default=2)
     o.add_argument("--tasks", type=int, default=2000)
@@ -249,6 +278,7 @@ def main() -> None:
         "plan": cmd_plan,
         "compare": cmd_compare,
         "overhead": cmd_overhead,
+        "replicate": cmd_replicate,
     }[args.cmd](args)
     res = {"cmd": args.cmd, "at": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[1:], **res}
     print(json.dumps(res, indent=1, default=str))
