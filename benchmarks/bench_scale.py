@@ -48,6 +48,7 @@ class PeakMemory:
         self.every = every
         self.peak_total = 0
         self.peak_child = 0
+        self.child_cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -60,6 +61,8 @@ class PeakMemory:
                 for k in kids:
                     try:
                         rss_kids.append(k.memory_info().rss)
+                        t = k.cpu_times()
+                        self.child_cpu[k.pid] = t.user + t.system
                     except psutil.Error:
                         pass
                 total = me.memory_info().rss + sum(rss_kids)
@@ -130,6 +133,11 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     t = tables["chunk_timings"]
     n_items = int(t["n_items"].sum())
     stages = {c: round(float(t[c].sum()), 2) for c in t.columns if c not in ("chunk", "n_items")}
+    # wall and CPU seconds of the client's phases (the first pass runs here, one core)
+    phases = {}
+    ends = [*PHASES[1:], ("end", t0 + wall, float("nan"))]
+    for (name, w0, c0), (_, w1, c1) in zip(PHASES, ends, strict=True):
+        phases[name] = {"wall_s": round(w1 - w0, 2), "client_cpu_s": round(c1 - c0, 2)}
     return {
         "items": n_items,
         "workers": args.workers,
@@ -140,13 +148,23 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
         "peak_rss_total_gib": mem.peak_total / GIB,
         "peak_rss_largest_worker_gib": mem.peak_child / GIB,
         "stage_s_summed_over_chunks": stages,
+        "client_phases": phases,
+        "client_cpu_s": time.process_time(),
+        "workers_cpu_s": round(sum(mem.child_cpu.values()), 1),
+        "cpu_s_per_item_in_chunks": round(
+            sum(v for k, v in stages.items() if k.endswith("(cpu)")) / max(n_items, 1), 5
+        ),
         "purchase_orders": len(tables.get("purchase_orders", [])),
         "load_before": load_before,
         "load_after": load_line(),
     }
 
 
+PHASES: list[tuple[str, float, float]] = []
+
+
 def _printer(name: str, i: int, n: int) -> None:
+    PHASES.append((name, time.perf_counter(), time.process_time()))
     print(f"  [{time.strftime('%H:%M:%S')}] {i}/{n} {name}", flush=True)
 
 

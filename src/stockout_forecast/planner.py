@@ -373,9 +373,12 @@ class ReorderPlanner:
     memory_budget_mb : float, default 2048
         Memory for one chunk's working arrays, MiB, when ``chunk_size`` is None; the
         demand paths (8 bytes x ``n_paths`` x horizon per item) take most of it.
-    state_sample_items : int, default 20,000
+    state_sample_items : int, default 5,000
         Items whose forecasts fix the forecast's pooled state (class shrinkage, pooled
-        dispersion, ...) when there are more; with fewer items all of them do.
+        dispersion, ...) when there are more (chosen by a hash of the id); with fewer
+        items all of them do. The state is a handful of numbers per demand class and
+        volume group; its first pass runs before any chunk, on one core, so it is kept
+        small.
     lead_time_days : float, optional
         Lead time (days) for reorder levels when there is no suppliers table, for items
         without ``lead_time_days`` in the items table
@@ -431,7 +434,7 @@ class ReorderPlanner:
         n_jobs: int = 1,
         chunk_size: int | None = None,
         memory_budget_mb: float = 2048.0,
-        state_sample_items: int = 20_000,
+        state_sample_items: int = 5_000,
         lead_time_days: float | None = None,
     ) -> None:
         self.freq = freq

@@ -42,7 +42,7 @@ from ..io.dataset import Dataset
 __all__: list[str] = []
 
 #: items whose forecasts fix the pooled forecast state when there are more
-DEFAULT_SAMPLE_ITEMS = 20_000
+DEFAULT_SAMPLE_ITEMS = 5_000
 
 
 @dataclass
