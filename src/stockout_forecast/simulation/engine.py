@@ -236,18 +236,33 @@ def draw_paths(sc: Scenario, chunk: Chunk, out: np.ndarray | None = None) -> np.
     """Demand paths (c, P, H) of the chunk's items, drawn seed block by seed block.
 
     ``out`` (c, P, H), when given, receives the paths (and is returned). A scenario that
-    keeps its paths hands out the kept ones and keeps the ones it draws.
+    keeps its paths hands out the kept ones and keeps the ones it draws; for consecutive
+    forecast rows it returns a read-only view of its own array (no copy) instead of
+    filling ``out``. The paths are read, never written, by the engine and its callers.
     """
     fp, blocks = chunk.forecast_rows, chunk.blocks
     shape = (len(fp), sc.n_paths, sc.horizon)
-    paths = np.empty(shape) if out is None else out
     if sc.paths is not None and sc.paths_ready is not None:
+        run = len(fp) > 0 and int(fp[-1]) - int(fp[0]) == len(fp) - 1
+        kept = sc.paths[int(fp[0]) : int(fp[-1]) + 1] if run else None
         if sc.paths_ready[fp].all():
-            return np.take(sc.paths, fp, axis=0, out=paths)
+            if kept is not None:
+                view = kept.view()
+                view.flags.writeable = False
+                return view
+            return np.take(sc.paths, fp, axis=0, out=np.empty(shape) if out is None else out)
+        if kept is not None:  # draw straight into the kept array
+            _draw_blocks(sc, fp, blocks, kept)
+            sc.paths_ready[fp] = True
+            view = kept.view()
+            view.flags.writeable = False
+            return view
+        paths = np.empty(shape) if out is None else out
         _draw_blocks(sc, fp, blocks, paths)
         sc.paths[fp] = paths
         sc.paths_ready[fp] = True
         return paths
+    paths = np.empty(shape) if out is None else out
     _draw_blocks(sc, fp, blocks, paths)
     return paths
 
