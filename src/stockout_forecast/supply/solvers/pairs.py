@@ -17,7 +17,8 @@ enumeration, vectorised over items:
 The cheapest candidate is the MILP's optimum (the same variables and constraints; ties go to
 fewer suppliers, then fewer packs of the first). With three suppliers the best split over
 one or two of them is kept when no split over all three can be cheaper (a lower bound);
-items with more pack-count candidates than ``MAX_CANDIDATES`` are left to the MILP.
+items with more pack-count candidates than ``MAX_CANDIDATES``, or with a price break at a
+supplier, are left to the MILP.
 """
 
 from __future__ import annotations
@@ -222,7 +223,8 @@ def _pair_split(a: _Arrays, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
             better = cost < best[sub] - 1e-9 * np.maximum(1.0, np.abs(cost))
         k = sub[better]
         best[k], x[k], z[k] = cost[better], xs[better], zs[better]
-    ok = np.isfinite(best) & (n_el >= 1) & (n_el <= 3)
+    # an all-units price break makes the price depend on the quantity: the MILP's job
+    ok = np.isfinite(best) & (n_el >= 1) & (n_el <= 3) & ~a.has_breaks[rows]
     three = n_el == 3
     if three.any():
         C = a.unit_cost_matrix[rows[three]]  # inf where not eligible
