@@ -45,9 +45,13 @@ class Chunks:
         return int(self.starts[c]) // SEED_BLOCK_ITEMS
 
     def of(self, item_ids: np.ndarray | pd.Series) -> np.ndarray:
-        """Chunk number of each id."""
-        ids = np.asarray(item_ids, dtype=object).astype(str)
-        return np.searchsorted(self.bounds, ids, side="right").astype(np.int64)
+        """Chunk number of each id (the distinct ids are looked up once)."""
+        ids = item_ids if isinstance(item_ids, pd.Series) else pd.Series(item_ids, dtype="str")
+        codes, uniq = pd.factorize(ids)
+        where = np.searchsorted(
+            self.bounds, np.asarray(uniq, dtype=object).astype(str), side="right"
+        )
+        return where.astype(np.int64)[codes]
 
 
 def make_chunks(history_ids: np.ndarray, chunk_items: int) -> Chunks:
@@ -62,6 +66,8 @@ def make_chunks(history_ids: np.ndarray, chunk_items: int) -> Chunks:
 
 def split_dataset(dataset: Dataset, chunks: Chunks) -> list[Dataset]:
     """The dataset's rows cut by chunk (every table that has ``item_id``)."""
+    if chunks.n_chunks == 1:
+        return [dataset]
     parts: list[dict[str, pd.DataFrame | None]] = [{} for _ in range(chunks.n_chunks)]
     for name in TABLE_NAMES:
         df = getattr(dataset, name)
@@ -69,7 +75,7 @@ def split_dataset(dataset: Dataset, chunks: Chunks) -> list[Dataset]:
             parts[c][name] = None
         if df is None:
             continue
-        code = chunks.of(df["item_id"].to_numpy())
+        code = chunks.of(df["item_id"].astype("str"))
         order = np.argsort(code, kind="stable")
         edges = np.searchsorted(code[order], np.arange(chunks.n_chunks + 1))
         for c in range(chunks.n_chunks):

@@ -16,7 +16,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .._problem import _Arrays
 
-_BLOCK = 8  # items per block-diagonal MILP (measured fastest: setup cost shared, tiny trees)
+_BLOCK = 2  # items per block-diagonal MILP (measured fastest, see plan_purchase_orders Notes)
 
 
 def _milp_parts(
