@@ -131,9 +131,12 @@ def test_late_order_hand_case(rec):
     assert c["order_by_date"] == pd.Timestamp("2024-02-29")  # 3 Mar - 3 days (leap year)
     # risk window 1-9 Mar: the stockout on 3 Mar happens before the order lands on 4 Mar
     assert c["expected_service_level"] == 0.0
+    # it runs out on 3 Mar in every path, before the order can arrive on 4 Mar
+    assert c["p_stockout_before_arrival"] == 1.0
     assert c["reason"] == (
         "velocity 4.0/day, 2 days of cover, supplier S3 lead time 3±0 days → "
-        "order 60 now: 29 Feb was the last safe day, expedite"
+        "order 60 now and expedite: 29 Feb was the last safe day; 100% chance of running out "
+        "before it arrives"
     )
 
 
@@ -383,3 +386,48 @@ def test_discontinued_items_are_never_reordered():
     assert not r.loc["B", "order_now"]
     assert r.loc["B", "status"] == "discontinued"
     assert r.loc["B", "reason"] == "discontinued in the items table: not reordered"
+
+
+def test_a_late_open_order_is_chased_not_answered_with_an_expedited_new_order():
+    """The risk an order placed today cannot remove does not make that order late.
+
+    20 on hand at 4/day last 5 days; 200 more are due on 3 Mar from a supplier that is often
+    late (10 +/- 6 days, 70 % on time), so the shop may run out before they come (about a
+    sixth of the paths). A new order placed on 29 Feb arrives about 10 Mar, after that risk:
+    it cannot remove it. The old rule dated the order-by day from the first day the risk
+    passed 5 % (early March) minus the planning lead time, so it lay in the past and every
+    such item was told to order and expedite now. The risk the new order can remove is the
+    one after the 200 units are used up, around 22 Apr: no order yet, and the open order is
+    to be chased.
+    """
+    days = pd.date_range("2024-03-01", periods=90)
+    fc = DemandForecast.from_mean(["A"], days, np.full((1, 90), 4.0))
+    inv = pd.DataFrame({"item_id": ["A"], "on_hand_units": [20.0]})
+    po = pd.DataFrame(
+        {
+            "po_id": ["P1"],
+            "item_id": ["A"],
+            "supplier_id": ["S1"],
+            "units": [200.0],
+            "order_date": ["2024-02-20"],
+            "expected_date": ["2024-03-03"],
+        }
+    )
+    sup = pd.DataFrame(
+        {
+            "item_id": ["A"],
+            "supplier_id": ["S1"],
+            "unit_cost": [2.0],
+            "lead_time_days": [10.0],
+            "lead_time_sd_days": [6.0],
+            "on_time_rate": [0.7],
+        }
+    )
+    r = recommend_orders(fc, inv, sup, po, as_of="2024-02-29", random_state=0, n_paths=2000)
+    r = r.iloc[0]
+    assert not bool(r["order_now"])
+    assert 0.05 < r["p_stockout_before_arrival"] < 0.5
+    assert r["order_by_date"] >= pd.Timestamp("2024-03-25")  # weeks ahead, not in the past
+    assert r["reason"].endswith(
+        "chance of running out before an order placed today could arrive: chase the open orders"
+    )

@@ -557,6 +557,12 @@ def check_counts(o: Outputs, stdout: str) -> None:
     n_items = tiles.get("items planned")
     if n_items is not None:
         assert int(n_items.replace(",", "")) == len(o.summary)
+    label = "out of stock now (nothing available)"
+    if label in tiles:
+        s = o.summary
+        avail = pd.to_numeric(s["available_units"], errors="coerce")
+        out = ((avail <= 0) & (s["status"] != "discontinued")).sum()
+        assert int(tiles[label].replace(",", "")) == out, (tiles[label], out)
     if "items to order now" in tiles:
         n = int(tiles["items to order now"].replace(",", ""))
         assert n == (o.summary["order_now"].str.lower() == "true").sum()

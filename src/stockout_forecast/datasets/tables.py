@@ -463,6 +463,19 @@ def _suppliers_table(sup: _Suppliers, item_ids: Any, sup_ids: Any) -> pd.DataFra
     )
 
 
+def _backorder_cost(items: _Items, goodwill: np.ndarray) -> np.ndarray:
+    """What a unit short costs this shop: the lost sale, or the goodwill of a backorder.
+
+    The margin is lost when the customer will not wait; the goodwill (a discount, a call)
+    is spent when they do: ``(1 - accept) * (price - cost) + goodwill * price``, where ``accept`` is the item's share
+    of short lines the customers backorder (0 for a quarter of the items: every short line
+    is lost) and ``goodwill`` a draw of 5-30 % of the price. A shop whose customers mostly
+    walk away would not price a unit short at a few percent of its price.
+    """
+    margin = np.maximum(items.unit_price - items.unit_cost, 0.0)
+    return np.round((1.0 - items.accept_backorder) * margin + goodwill * items.unit_price, 2)
+
+
 def _items_table(
     rng: np.random.Generator, items: _Items, n_days: int, item_ids: Any
 ) -> pd.DataFrame:
@@ -477,7 +490,7 @@ def _items_table(
             "review_period_days": items.review_period.astype(np.float64),
             "holding_cost_rate": np.round(rng.uniform(0.15, 0.30, n), 2),
             "unit_price": items.unit_price,
-            "backorder_cost": np.round(items.unit_price * rng.uniform(0.05, 0.3, n), 2),
+            "backorder_cost": _backorder_cost(items, rng.uniform(0.05, 0.3, n)),
             "storage_volume": np.round(
                 np.exp(rng.normal(np.log(0.004), 1.0, n)).clip(1e-4, 1.0), 4
             ),

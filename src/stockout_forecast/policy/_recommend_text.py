@@ -7,7 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["finish", "order_columns", "reasons", "status_and_reason"]
+__all__ = ["EXPEDITE_AT", "finish", "order_columns", "reasons", "status_and_reason"]
+
+#: an order is "expedite" when running out before it arrives is at least this likely (more
+#: likely than not); a smaller risk above 1 - service level is said in the line, unlabelled
+EXPEDITE_AT = 0.5
 
 
 def _fmt_date(d: pd.Series) -> pd.Series:
@@ -38,17 +42,28 @@ def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.nd
     obd = rec["order_by_date"]
     by = _fmt_date(obd)
     units = rec["order_units"].round().astype("Int64").map("{:,}".format)
-    late = obd.notna() & (obd < as_of)
+    p_before = rec["p_stockout_before_arrival"] if "p_stockout_before_arrival" in rec else None
+    if p_before is None:
+        p_before = pd.Series(np.nan, index=rec.index)
+    risky = p_before.notna() & (p_before > 1.0 - rec["service_level"].astype(float))
+    late = p_before.notna() & (p_before >= EXPEDITE_AT)
+    pct = (100 * p_before).round().astype("Int64").astype("str") + "%"
     decision = pd.Series("", index=rec.index, dtype="str")
     now = rec["order_now"].astype(bool)
     decision[now & ~late] = "order " + units[now & ~late] + " by " + by[now & ~late]
+    last_day = pd.Series("", index=rec.index, dtype="str")
+    past = late & obd.notna() & (obd < as_of)
+    last_day[past] = by[past] + " was the last safe day; "
     decision[now & late] = (
         "order "
         + units[now & late]
-        + " now: "
-        + by[now & late]
-        + " was the last safe day, expedite"
+        + " now and expedite: "
+        + last_day[now & late]
+        + pct[now & late]
+        + " chance of running out before it arrives"
     )
+    warn = now & risky & ~late
+    decision[warn] = decision[warn] + " (" + pct[warn] + " chance of running out before it arrives)"
     ip = rec["inventory_position_units"].round().astype("Int64").astype("str")
     sp = rec["reorder_point_units"].round().astype("Int64").astype("str")
     wait = ~now
@@ -57,6 +72,14 @@ def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.nd
     decision[has_by] = decision[has_by] + ", order by " + by[has_by]
     timed = (rec["order_trigger"] == "order_by_date").to_numpy()
     decision[timed] = decision[timed] + " (open orders arrive too late to count on)"
+    chase = wait & risky
+    decision[chase] = (
+        decision[chase]
+        + "; "
+        + pct[chase]
+        + " chance of running out before an order placed today could arrive: chase the "
+        "open orders"
+    )
     line = vel_txt + ", " + cover_txt + ", " + lt_txt + " → " + decision
     cap = pd.Series(capped, index=rec.index)
     line[cap] = line[cap] + " (service level judged over the horizon only)"
@@ -125,6 +148,7 @@ _COLUMNS = [
     "supplier_id",
     "unit_cost",
     "order_by_date",
+    "p_stockout_before_arrival",
     "expected_arrival_date",
     "lead_time_days",
     "lead_time_sd_days",

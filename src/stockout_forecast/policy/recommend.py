@@ -58,7 +58,7 @@ from ._recommend_inputs import (
     resolve_policy,
     supplier_lead_times,
 )
-from ._recommend_text import finish, order_columns
+from ._recommend_text import EXPEDITE_AT, finish, order_columns
 from .cost_model import item_costs
 from .empirical import empirical_reorder_point, lead_time_demand_samples
 from .normal import reorder_point
@@ -160,8 +160,11 @@ def recommend_orders(
           and pack; 0 when not ordering)
         - ``supplier_id``, ``unit_cost`` of the chosen supplier
         - ``order_by_date``: latest day to order so that the order, at the planning lead
-          time, arrives before P(stockout) exceeds ``1 - service_level`` (NaT: not within
-          the horizon; before ``as_of``: already late)
+          time, arrives before the stockout risk it can still remove exceeds
+          ``1 - service_level`` (NaT: not within the horizon); see Notes
+        - ``p_stockout_before_arrival``: chance of running out before an order placed on
+          ``as_of`` arrives (at the mean lead time), whatever is ordered (above
+          ``1 - service_level``: late, expedite)
         - ``expected_arrival_date``: ``as_of`` + mean lead time (rounded up) when ordering
         - ``lead_time_days``, ``lead_time_sd_days``: mean and standard deviation used
         - ``velocity_units_per_day``: mean forecast demand per day over the horizon
@@ -226,8 +229,15 @@ def recommend_orders(
       ``capacity_units`` rounded down to its pack); the reason says when the cap binds.
     * Order-by date: :func:`~stockout_forecast.policy.quantities.order_by_date` with receipts at the
       start of the day and the *planning* lead time: ``lead_time_p90_days`` when known, else
-      ``L + 1.2816 σ_L``. For weekly/monthly forecasts each day takes its period's
-      P(stockout) (conservative).
+      ``L + 1.2816 σ_L``, applied to the risk an order can still remove: a stockout before an
+      order placed today can arrive (day ``a``) happens whatever is ordered, so the risk
+      counted is ``P(stockout by t) - P(stockout by a - 1)`` for ``t >= a``. The part before
+      ``a`` does not make an order "late" (a shop whose open orders might arrive late would
+      otherwise be told to expedite everything); ``p_stockout_before_arrival``, the chance
+      of running out before the order's *expected* arrival (mean lead time), is said in the
+      reason when above ``1 - service_level``, and makes the order "expedite" (its order-by
+      date then the past day the whole risk passed the limit) when it is at least 0.5.
+      For weekly/monthly forecasts each day takes its period's P(stockout) (conservative).
     * With-order dates: the stock simulation is re-run with the order as an open line
       arriving at ``as_of + ceil(L)`` (and the chosen supplier's lateness when the stockout
       forecast models lead-time uncertainty), on the same demand paths.
@@ -314,8 +324,9 @@ def recommend_orders(
     win = _order_windows(it, terms, sup, ok, as_of_ts)
     economic_targets(it, win, costs)
     types = item_policy_types(it, win, pol, auto)
-    obd = _order_by_dates(so, it, terms, ok)
+    obd, p_before = _order_by_dates(so, it, terms, ok, as_of_ts)
     it.rec["order_by_date"] = obd
+    it.rec["p_stockout_before_arrival"] = p_before
     s_pt, method, fits, interval = _reorder_points(it, terms, ok)
     plan = _plan_orders(it, terms, win, pol, ok, obd, s_pt=s_pt, fits=fits, interval=interval,
                         types=types, costs=costs)  # fmt: skip
@@ -518,21 +529,55 @@ def _supplier_terms(
     )
 
 
-def _order_by_dates(so: StockoutForecast, it: _Items, terms: _Terms, ok: np.ndarray) -> np.ndarray:
-    """Latest day to order at the planning lead time, per service level (NaT when none)."""
+def _order_by_dates(
+    so: StockoutForecast, it: _Items, terms: _Terms, ok: np.ndarray, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Latest day to order at the planning lead time (NaT when none), and the risk before.
+
+    ``before`` is the risk no order placed today can remove. An order placed on ``as_of`` arrives at the start of day ``a = as_of + ceil(L_plan)``;
+    a stockout before that day happens whatever is ordered today. The order-by date is set
+    on the risk an order *can* remove, ``P(stockout by t) - P(stockout by a - 1)`` for
+    ``t >= a``: the last day to order is the one whose order still arrives before that risk
+    passes ``1 - service_level``. The unremovable part, ``P(stockout by a - 1)``, is returned
+    apart (``p_stockout_before_arrival``, at the mean lead time). When running out before the
+    order's expected arrival is more likely than not (``EXPEDITE_AT``) the order is late: its
+    order-by date is the day the whole risk passed the limit (in the past), and the reason
+    says to expedite.
+    """
     ok_rows = np.flatnonzero(ok)
     obd = np.full(it.n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if ok_rows.size:
-        p_daily, days = daily_p_stockout(so, it.rows[ok_rows])
-        for level in np.unique(it.sl[ok_rows]):
-            g = it.sl[ok_rows] == level
-            obd[ok_rows[g]] = order_by_date(
-                p_daily[g],
-                days,
-                terms.lt_plan[ok_rows[g]],
-                max_stockout_probability=1.0 - float(level),
-            )
-    return obd
+    before = np.full(it.n, np.nan)
+    if not ok_rows.size:
+        return obd, before
+    p_daily, days = daily_p_stockout(so, it.rows[ok_rows])
+    lt = terms.lt_plan[ok_rows]
+    n_days = p_daily.shape[1]
+    start = int((as_of - days[0]).days)  # the day the order is placed, as a column index
+    rows = np.arange(len(ok_rows))
+
+    def by_day_before(lead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(arrival column, P(stockout by the day before it)) of an order placed today."""
+        arrive = start + np.ceil(np.nan_to_num(lead) - 1e-9).astype(np.int64)
+        last = np.clip(arrive - 1, -1, n_days - 1)
+        return arrive, np.where(last >= 0, p_daily[rows, np.maximum(last, 0)], 0.0)
+
+    # the risk the order can remove, from its planning (late) arrival on
+    arrive, p_plan = by_day_before(lt)
+    cols = np.arange(n_days)[None, :]
+    removable = np.where(cols >= arrive[:, None], np.clip(p_daily - p_plan[:, None], 0.0, 1.0), 0.0)
+    # late or not: the risk before the order's expected arrival (mean lead time)
+    p_mean = by_day_before(terms.lt_mean[ok_rows])[1]
+    before[ok_rows] = p_mean
+    # an order that will probably arrive after the stockout is late: its order-by date is
+    # the day the whole risk passed the limit (in the past), as the reason says
+    late = p_mean >= EXPEDITE_AT
+    risk = np.where(late[:, None], p_daily, removable)
+    for level in np.unique(it.sl[ok_rows]):
+        g = it.sl[ok_rows] == level
+        obd[ok_rows[g]] = order_by_date(
+            risk[g], days, lt[g], max_stockout_probability=1.0 - float(level)
+        )
+    return obd, before
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..policy._recommend_text import EXPEDITE_AT
+
 __all__ = ["ORDER_COLUMNS", "headline", "orders_to_place"]
 
 #: the columns of :func:`orders_to_place`
@@ -170,13 +172,13 @@ def _reason(o: pd.Series, r: pd.Series, as_of: pd.Timestamp) -> str:
     line = f"{head}; {why} → order {o['order_units']:,.0f} now: {o['_arrivals']}"
     risk = 1.0 - float(r.get("service_level", 0.95))
     p_before = o.get("p_stockout_before_arrival")
-    if pd.notna(p_before) and p_before > risk:
-        line += (
-            f"; expedite: {p_before:.0%} chance of running out before an order placed today "
-            f"can arrive"
-        )
-    elif pd.notna(o["order_by_date"]) and o["order_by_date"] >= as_of:
-        line += f" (last safe order day {_day(o['order_by_date'])})"
+    if pd.notna(p_before) and p_before >= EXPEDITE_AT:
+        line += f"; expedite: {p_before:.0%} chance of running out before it arrives"
+    else:
+        if pd.notna(o["order_by_date"]) and o["order_by_date"] >= as_of:
+            line += f" (last safe order day {_day(o['order_by_date'])})"
+        if pd.notna(p_before) and p_before > risk:
+            line += f"; {p_before:.0%} chance of running out before it arrives"
     short = o["expected_units_short"]
     if pd.notna(short) and short >= 0.5:
         line += f"; {short:,.0f} unit{'s' if round(short) != 1 else ''} expected short"
@@ -201,7 +203,8 @@ def headline(plan: Any, summary: pd.DataFrame, orders: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         One row per figure: ``key``, ``label`` (as shown), ``value`` (int) and ``tone``
         (``"red"``, ``"amber"`` or ``""``). Without an inventory table there is no figure
-        about stock on hand; without suppliers none about orders.
+        about stock on hand; without suppliers none about orders. Discontinued items are
+        not counted as out of stock or running out (they are not reordered).
     """
     s = summary
     rows: list[tuple[str, str, int, str]] = [("items", "items planned", len(s), "")]
@@ -209,13 +212,16 @@ def headline(plan: Any, summary: pd.DataFrame, orders: pd.DataFrame) -> pd.DataF
     if stock_known:
         col = "stockout_date_p50" if "stockout_date_p50" in s.columns else "stockout_date"
         date = s[col]
-        out_now = (s["available_units"].fillna(np.inf) <= 0).to_numpy()
+        # discontinued items are not reordered: their stock is not a planner's worry
+        active = (s["status"] != "discontinued").to_numpy() if "status" in s.columns else True
+        out_now = (s["available_units"].fillna(np.inf) <= 0).to_numpy() & active
         days = (date - plan.as_of).dt.days
-        soon = (date.notna() & (days <= 14)).to_numpy() & ~out_now
+        soon = (date.notna() & (days <= 14)).to_numpy() & ~out_now & active
         rows.append(("out_now", "out of stock now (nothing available)", int(out_now.sum()), "red"))
         rows.append(("soon", "run out within 14 days (P50)", int(soon.sum()), "amber"))
         if "fastest_lead_time_days" in s.columns:
-            before = (date.notna() & (days <= s["fastest_lead_time_days"])).to_numpy() & ~out_now
+            lead = s["fastest_lead_time_days"]
+            before = (date.notna() & (days <= lead)).to_numpy() & ~out_now & active
             rows.append(
                 (
                     "before_lead_time",

@@ -216,8 +216,11 @@ def _probabilistic_stages(
         if len(to_order):
             costs = shortage_costs(to_order["item_id"], ds.suppliers, ds.items)
             out.shortage_costs = costs
+            # the order is used up at the forecast's rate after the stockout, so a supplier
+            # that comes sooner leaves fewer units short (without a rate every unit would be
+            # needed on the stockout day and any late supplier as bad as the slowest)
             out.purchase_plan = plan_purchase_orders(
-                to_order,
+                to_order.assign(demand_units_per_day=to_order["velocity_units_per_day"]),
                 ds.suppliers,
                 stockouts=so,
                 lead_times=out.lead_times,

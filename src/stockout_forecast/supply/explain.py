@@ -46,7 +46,8 @@ def _lines(
     zz = z[rr, ss]
     xs = x[rr, ss]
     short = (np.nan_to_num(e) * zz).sum(axis=1)
-    short = np.where(a.has_stockout[rr], np.where(short < 1e-9, 0.0, short), np.nan)
+    # a ten-thousandth of a unit short is solver noise (it differed between MILP blocks)
+    short = np.where(a.has_stockout[rr], np.where(short < 1e-4, 0.0, short), np.nan)
     used = xs > _EPS
     N = a.units[rr]
     arrival = a.arrival[rr, ss]
