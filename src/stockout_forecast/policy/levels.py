@@ -35,7 +35,8 @@ _COLUMNS = [
     "reason",
 ]
 _DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
-_CHUNK = 2000
+#: items whose demand paths are drawn at once (256 x 500 paths x 90 days of float64: 92 MB)
+_CHUNK = 256
 
 
 def _per_item(value: Any, items: pd.DataFrame | None, column: str, ids: np.ndarray) -> np.ndarray:
@@ -156,7 +157,7 @@ def reorder_levels(
     protect = np.where(ok, vel * (lead + review), np.nan)
     out["protection_demand_units"] = protect
     out["safety_stock_units"] = s - protect
-    out["reorder_point_units"] = s
+    out["reorder_point_units"] = s + 0.0  # no negative zero
     out["order_up_to_units"] = s + np.where(ok, vel * review, np.nan)
     out["reorder_point_method"] = np.where(emp, "empirical", np.where(nrm, "normal", ""))
     status = np.where(

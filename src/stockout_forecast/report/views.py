@@ -234,7 +234,7 @@ def headline(plan: Any, summary: pd.DataFrame, orders: pd.DataFrame) -> pd.DataF
             units = float(s["backordered_units"].fillna(0).sum())
             rows.append(("backordered_units", "units on backorder", round(units), ""))
     elif "reorder_point_units" in s.columns:
-        has = s["reorder_point_units"].notna()
+        has = s["reorder_point_units"].notna() & (s["status"] == "ok")
         rows.append(("with_levels", "items with reorder levels", int(has.sum()), ""))
     if getattr(plan, "orders", None) is not None:
         rows.append(("to_order", "items to order now", len(orders), ""))
