@@ -182,7 +182,7 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
     import stockout_forecast as sof
 
     data = Path(args.out)
-    if not (data / "sales.parquet").exists():
+    if not any(data.glob("sales.*")):
         sof.write_dataset(
             sof.make_demo_dataset(args.items, args.days, random_state=args.seed), data
         )
