@@ -220,6 +220,16 @@ def _parser() -> argparse.ArgumentParser:
     vel.add_argument("--out", help="write to this file instead of standard output")
     vel.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
 
+    _add_report(sub, parents)
+
+    from .service.cli import add_subcommands  # serve, keys, plan (argparse only)
+
+    add_subcommands(sub)
+    return p
+
+
+def _add_report(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """The ``report`` subcommand: what it writes and the options that shape the plan."""
     r = sub.add_parser(
         "report",
         parents=parents,
@@ -285,11 +295,6 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--scheduler", help="run the chunks on the Dask cluster at this address (same plan)"
     )
-
-    from .service.cli import add_subcommands  # serve, keys, plan (argparse only)
-
-    add_subcommands(sub)
-    return p
 
 
 def _client(args: argparse.Namespace) -> Any:
