@@ -49,7 +49,6 @@ from ._recommend_costs import (
 from ._recommend_inputs import (
     PolicyParameters,
     check_item_targets,
-    choose_supplier,
     daily_moments,
     daily_p_stockout,
     max_units,
@@ -58,6 +57,7 @@ from ._recommend_inputs import (
     resolve_policy,
     supplier_lead_times,
 )
+from ._recommend_items import Items, Terms, item_universe, supplier_terms
 from ._recommend_text import EXPEDITE_AT, finish, order_columns
 from .cost_model import item_costs
 from .empirical import empirical_reorder_point, lead_time_demand_samples
@@ -314,9 +314,9 @@ def recommend_orders(
         n_paths=n_paths,
         random_state=random_state,
     )
-    it = _item_universe(so, sup, itm, service_level, classes, float(policy_obj.review_period))
+    it = item_universe(so, sup, itm, service_level, classes, float(policy_obj.review_period))
     pol = policy_parameters(policy_obj, it.ids)
-    terms = _supplier_terms(it, sup, itm, as_of_ts)
+    terms = supplier_terms(it, sup, itm, as_of_ts)
     ok = it.comp & terms.has_sup & ~terms.discontinued
     costs = item_costs(itm, sup, item_ids=it.ids, supplier_ids=it.rec["supplier_id"],
                        holding_rate_per_year=holding_rate_per_year,
@@ -387,150 +387,8 @@ def _stockout_forecast(
     return so, sup, as_of_ts
 
 
-@dataclass
-class _Items:
-    """The result's items: targets, where each sits in the simulation, and the frame built."""
-
-    so: StockoutForecast
-    sc: Scenario
-    ids: np.ndarray
-    rec: pd.DataFrame  # one row per item, filled step by step
-    summary: pd.DataFrame  # the simulation's summary on ``ids``
-    sl: np.ndarray  # service level
-    rp: np.ndarray  # review period, days
-    hold: np.ndarray  # holding cost rate per year
-    rows: np.ndarray  # row in the simulation, -1 if absent
-    comp: np.ndarray  # simulated
-    fpos: np.ndarray  # forecast row, -1 if absent
-    vel: np.ndarray  # units per day
-    ip: np.ndarray  # inventory position
-    eco: np.ndarray  # service level set from costs ("economic")
-    hold_nothing: np.ndarray  # economic items whose best reorder point is "hold nothing"
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-
-def _item_universe(
-    so: StockoutForecast,
-    sup: pd.DataFrame,
-    itm: pd.DataFrame | None,
-    service_level: Any,
-    classes: pd.Series | None,
-    review_period_days: float,
-) -> _Items:
-    """Every item of the simulation, the suppliers and ``items``; targets; velocity and IP."""
-    sc = scenario_of(so)
-    assert sc is not None
-    summ = so.summary.set_index("item_id")
-    extra = set(sup["item_id"])
-    if itm is not None:
-        extra |= set(itm["item_id"])
-    ids = np.asarray(sorted(set(summ.index) | extra), dtype=object).astype(str)
-    n = len(ids)
-    rec = pd.DataFrame(index=pd.Index(ids, name="item_id"))
-    level, eco = service_targets(service_level, ids, classes)
-    sl = pd.Series(level, index=rec.index)
-    rp = pd.Series(float(review_period_days), index=rec.index)
-    hold = pd.Series(np.nan, index=rec.index)
-    if itm is not None:
-        im = itm.set_index("item_id")
-        if "service_level" in im.columns:
-            given = im["service_level"].reindex(rec.index)
-            eco = eco & given.isna().to_numpy()  # an item's own target wins
-            sl = given.fillna(sl)
-        if "review_period_days" in im.columns:
-            rp = im["review_period_days"].reindex(rec.index).fillna(rp)
-        if "holding_cost_rate" in im.columns:
-            hold = im["holding_cost_rate"].reindex(rec.index)
-    rec["service_level"] = sl
-    rows = pd.Index(sc.item_ids).get_indexer(ids)  # row in the simulation, -1 if absent
-    in_sim = rows >= 0
-    comp = np.zeros(n, dtype=bool)
-    comp[in_sim] = sc.computable[rows[in_sim]]
-    # velocity, inventory position, cover
-    mean = np.asarray(sc.forecast.mean, dtype=float)
-    vel = np.full(n, np.nan)
-    fpos = np.full(n, -1)
-    fpos[in_sim] = sc.fpos[rows[in_sim]]
-    vel[comp] = mean[fpos[comp], : sc.horizon].sum(axis=1) / float(sc.bounds[-1])
-    rec["velocity_units_per_day"] = vel
-    s_sum = summ.reindex(rec.index)
-    rec["days_of_cover"] = s_sum["days_of_cover"].to_numpy()
-    ip = (s_sum["available_units"] + s_sum["on_order_units"]).to_numpy()
-    rec["inventory_position_units"] = np.where(comp, ip, np.nan)
-    rec["stockout_date_p50_without_order"] = s_sum["stockout_date_p50"].to_numpy()
-    return _Items(
-        so=so,
-        sc=sc,
-        ids=ids,
-        rec=rec,
-        summary=s_sum,
-        sl=sl.to_numpy(dtype=float),
-        rp=rp.to_numpy(dtype=float),
-        hold=hold.to_numpy(dtype=float),
-        rows=rows,
-        comp=comp,
-        fpos=fpos,
-        vel=vel,
-        ip=ip,
-        eco=eco,
-        hold_nothing=np.zeros(n, dtype=bool),
-    )
-
-
-@dataclass(frozen=True)
-class _Terms:
-    """The chosen supplier's terms per item."""
-
-    chosen: pd.DataFrame
-    has_sup: np.ndarray
-    lt_mean: np.ndarray
-    lt_sd: np.ndarray
-    lt_plan: np.ndarray
-    discontinued: np.ndarray
-
-
-def _supplier_terms(
-    it: _Items, sup: pd.DataFrame, itm: pd.DataFrame | None, as_of_ts: pd.Timestamp
-) -> _Terms:
-    """One supplier per item (cheapest arriving by the P50 stockout, else fastest)."""
-    rec = it.rec
-    cand = sup.merge(
-        pd.DataFrame(
-            {"item_id": it.ids, "_p50": rec["stockout_date_p50_without_order"].to_numpy()}
-        ),
-        on="item_id",
-        how="left",
-    )
-    arrival = as_of_ts + pd.to_timedelta(np.ceil(cand["lead_time_mean_days"] - 1e-9), unit="D")
-    cand["qualifies"] = cand["_p50"].isna() | (arrival <= cand["_p50"])
-    chosen = choose_supplier(cand).reindex(rec.index)
-    has_sup = chosen["supplier_id"].notna().to_numpy()
-    rec["supplier_id"] = chosen["supplier_id"].astype("str").where(has_sup, None)
-    rec["unit_cost"] = chosen["unit_cost"].to_numpy(dtype=float)
-    lt_mean = chosen["lead_time_mean_days"].to_numpy(dtype=float)
-    lt_sd = np.nan_to_num(chosen["lead_time_sd_days"].to_numpy(dtype=float))
-    rec["lead_time_days"] = lt_mean
-    rec["lead_time_sd_days"] = np.where(has_sup, lt_sd, np.nan)
-    # items marked discontinued in the items table are never reordered
-    discontinued = np.zeros(it.n, dtype=bool)
-    if itm is not None and "status" in itm.columns:
-        item_status = itm.set_index("item_id")["status"].astype(str).str.strip().str.lower()
-        discontinued = (item_status.reindex(rec.index) == "discontinued").to_numpy(dtype=bool)
-    return _Terms(
-        chosen=chosen,
-        has_sup=has_sup,
-        lt_mean=lt_mean,
-        lt_sd=lt_sd,
-        lt_plan=chosen["lead_time_plan_days"].to_numpy(dtype=float),
-        discontinued=discontinued,
-    )
-
-
 def _order_by_dates(
-    so: StockoutForecast, it: _Items, terms: _Terms, ok: np.ndarray, as_of: pd.Timestamp
+    so: StockoutForecast, it: Items, terms: Terms, ok: np.ndarray, as_of: pd.Timestamp
 ) -> tuple[np.ndarray, np.ndarray]:
     """Latest day to order at the planning lead time (NaT when none), and the risk before.
 
@@ -600,7 +458,7 @@ class _Windows:
 
 
 def _order_windows(
-    it: _Items, terms: _Terms, sup: pd.DataFrame, ok: np.ndarray, as_of_ts: pd.Timestamp
+    it: Items, terms: Terms, sup: pd.DataFrame, ok: np.ndarray, as_of_ts: pd.Timestamp
 ) -> _Windows:
     """Everything an order's size and timing depends on besides the reorder point."""
     sc, chosen, rp_arr, vel, n = it.sc, terms.chosen, it.rp, it.vel, it.n
@@ -650,7 +508,7 @@ def _order_windows(
 
 
 def _reorder_points(
-    it: _Items, terms: _Terms, ok: np.ndarray
+    it: Items, terms: Terms, ok: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Lead-time draws per path; normal reorder points where the interval outruns the paths.
 
@@ -702,8 +560,8 @@ class _Plan:
 
 
 def _plan_orders(
-    it: _Items,
-    terms: _Terms,
+    it: Items,
+    terms: Terms,
     win: _Windows,
     pol: PolicyParameters,
     ok: np.ndarray,
@@ -778,7 +636,7 @@ def _plan_orders(
 
 
 def _order_quantities(
-    it: _Items,
+    it: Items,
     win: _Windows,
     pol: PolicyParameters,
     plan: _Plan,

@@ -1,0 +1,163 @@
+"""The items a recommendation covers, their targets and position, and the supplier each uses.
+
+:func:`item_universe` gathers every item of the simulation, the suppliers and ``items``
+table with its service target, review period, velocity and inventory position;
+:func:`supplier_terms` picks one supplier per item (the cheapest arriving by the P50
+stockout date, else the fastest) and its lead time. Both are steps of
+:func:`.recommend.recommend_orders`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..simulation.engine import Scenario, scenario_of
+from ..simulation.stockout import StockoutForecast
+from ._recommend_costs import service_targets
+from ._recommend_inputs import choose_supplier
+
+
+@dataclass
+class Items:
+    """The result's items: targets, where each sits in the simulation, and the frame built."""
+
+    so: StockoutForecast
+    sc: Scenario
+    ids: np.ndarray
+    rec: pd.DataFrame  # one row per item, filled step by step
+    summary: pd.DataFrame  # the simulation's summary on ``ids``
+    sl: np.ndarray  # service level
+    rp: np.ndarray  # review period, days
+    hold: np.ndarray  # holding cost rate per year
+    rows: np.ndarray  # row in the simulation, -1 if absent
+    comp: np.ndarray  # simulated
+    fpos: np.ndarray  # forecast row, -1 if absent
+    vel: np.ndarray  # units per day
+    ip: np.ndarray  # inventory position
+    eco: np.ndarray  # service level set from costs ("economic")
+    hold_nothing: np.ndarray  # economic items whose best reorder point is "hold nothing"
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def item_universe(
+    so: StockoutForecast,
+    sup: pd.DataFrame,
+    itm: pd.DataFrame | None,
+    service_level: Any,
+    classes: pd.Series | None,
+    review_period_days: float,
+) -> Items:
+    """Every item of the simulation, the suppliers and ``items``; targets; velocity and IP."""
+    sc = scenario_of(so)
+    assert sc is not None
+    summ = so.summary.set_index("item_id")
+    extra = set(sup["item_id"])
+    if itm is not None:
+        extra |= set(itm["item_id"])
+    ids = np.asarray(sorted(set(summ.index) | extra), dtype=object).astype(str)
+    n = len(ids)
+    rec = pd.DataFrame(index=pd.Index(ids, name="item_id"))
+    level, eco = service_targets(service_level, ids, classes)
+    sl = pd.Series(level, index=rec.index)
+    rp = pd.Series(float(review_period_days), index=rec.index)
+    hold = pd.Series(np.nan, index=rec.index)
+    if itm is not None:
+        im = itm.set_index("item_id")
+        if "service_level" in im.columns:
+            given = im["service_level"].reindex(rec.index)
+            eco = eco & given.isna().to_numpy()  # an item's own target wins
+            sl = given.fillna(sl)
+        if "review_period_days" in im.columns:
+            rp = im["review_period_days"].reindex(rec.index).fillna(rp)
+        if "holding_cost_rate" in im.columns:
+            hold = im["holding_cost_rate"].reindex(rec.index)
+    rec["service_level"] = sl
+    rows = pd.Index(sc.item_ids).get_indexer(ids)  # row in the simulation, -1 if absent
+    in_sim = rows >= 0
+    comp = np.zeros(n, dtype=bool)
+    comp[in_sim] = sc.computable[rows[in_sim]]
+    # velocity, inventory position, cover
+    mean = np.asarray(sc.forecast.mean, dtype=float)
+    vel = np.full(n, np.nan)
+    fpos = np.full(n, -1)
+    fpos[in_sim] = sc.fpos[rows[in_sim]]
+    vel[comp] = mean[fpos[comp], : sc.horizon].sum(axis=1) / float(sc.bounds[-1])
+    rec["velocity_units_per_day"] = vel
+    s_sum = summ.reindex(rec.index)
+    rec["days_of_cover"] = s_sum["days_of_cover"].to_numpy()
+    ip = (s_sum["available_units"] + s_sum["on_order_units"]).to_numpy()
+    rec["inventory_position_units"] = np.where(comp, ip, np.nan)
+    rec["stockout_date_p50_without_order"] = s_sum["stockout_date_p50"].to_numpy()
+    return Items(
+        so=so,
+        sc=sc,
+        ids=ids,
+        rec=rec,
+        summary=s_sum,
+        sl=sl.to_numpy(dtype=float),
+        rp=rp.to_numpy(dtype=float),
+        hold=hold.to_numpy(dtype=float),
+        rows=rows,
+        comp=comp,
+        fpos=fpos,
+        vel=vel,
+        ip=ip,
+        eco=eco,
+        hold_nothing=np.zeros(n, dtype=bool),
+    )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The chosen supplier's terms per item."""
+
+    chosen: pd.DataFrame
+    has_sup: np.ndarray
+    lt_mean: np.ndarray
+    lt_sd: np.ndarray
+    lt_plan: np.ndarray
+    discontinued: np.ndarray
+
+
+def supplier_terms(
+    it: Items, sup: pd.DataFrame, itm: pd.DataFrame | None, as_of_ts: pd.Timestamp
+) -> Terms:
+    """One supplier per item (cheapest arriving by the P50 stockout, else fastest)."""
+    rec = it.rec
+    cand = sup.merge(
+        pd.DataFrame(
+            {"item_id": it.ids, "_p50": rec["stockout_date_p50_without_order"].to_numpy()}
+        ),
+        on="item_id",
+        how="left",
+    )
+    arrival = as_of_ts + pd.to_timedelta(np.ceil(cand["lead_time_mean_days"] - 1e-9), unit="D")
+    cand["qualifies"] = cand["_p50"].isna() | (arrival <= cand["_p50"])
+    chosen = choose_supplier(cand).reindex(rec.index)
+    has_sup = chosen["supplier_id"].notna().to_numpy()
+    rec["supplier_id"] = chosen["supplier_id"].astype("str").where(has_sup, None)
+    rec["unit_cost"] = chosen["unit_cost"].to_numpy(dtype=float)
+    lt_mean = chosen["lead_time_mean_days"].to_numpy(dtype=float)
+    lt_sd = np.nan_to_num(chosen["lead_time_sd_days"].to_numpy(dtype=float))
+    rec["lead_time_days"] = lt_mean
+    rec["lead_time_sd_days"] = np.where(has_sup, lt_sd, np.nan)
+    # items marked discontinued in the items table are never reordered
+    discontinued = np.zeros(it.n, dtype=bool)
+    if itm is not None and "status" in itm.columns:
+        item_status = itm.set_index("item_id")["status"].astype(str).str.strip().str.lower()
+        discontinued = (item_status.reindex(rec.index) == "discontinued").to_numpy(dtype=bool)
+    return Terms(
+        chosen=chosen,
+        has_sup=has_sup,
+        lt_mean=lt_mean,
+        lt_sd=lt_sd,
+        lt_plan=chosen["lead_time_plan_days"].to_numpy(dtype=float),
+        discontinued=discontinued,
+    )
