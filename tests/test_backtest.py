@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -231,6 +232,7 @@ def _load_bench(name: str):
     path = Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
@@ -301,21 +303,78 @@ def test_study_selection_score_hand_computed():
 def test_study_selection_reproduces_the_library_defaults():
     """The study's row for the shipped defaults is exactly forecast_demand's own mean."""
     study = _load_bench("study_selection")
+    rd = _load_bench("real_data")
     rng = np.random.default_rng(3)
     n, t_len, h = 60, 160, 14
     rate = np.exp(rng.uniform(np.log(0.1), np.log(6.0), size=(n, 1)))
     y = rng.poisson(rate * rng.gamma(2.0, 0.5, size=(n, t_len + h))).astype(float)
     hist = history_from_array(y[:, :t_len])
     test = y[:, t_len:]
-    rows = pd.DataFrame(study.study("synthetic", hist, test, h))
-    assert len(rows) == 2 * len(study.SETTINGS)
-    row = rows.query(
-        "candidates == 'now' and metric == 'mae' and shrinkage == 10 and combine == 2"
-    ).iloc[0]
+    split = rd.Split("synthetic", hist, test, h, 7, "D")
+    shipped = study.shipped()
+    grid = [shipped, study.Setting("long", 3, "mase", 3.0, 1, 0.5)]
+    rows = pd.DataFrame(study.study("synthetic", split, grid))
+    assert len(rows) == 2
     fc = forecast_demand(hist, "auto", horizon=h, random_state=0)
     expected, _ = study.score(fc.mean, test, hist, None)
-    assert row["mase"] == pytest.approx(expected, rel=1e-12)
-    # and the old candidates really are the old ones: the grids are restored afterwards
-    from stockout_forecast.forecast import models as M
+    got = rows.set_index("setting").loc[shipped.label(), "mase"]
+    assert got == pytest.approx(expected, rel=1e-12)
 
-    assert max(M.ALPHA_GRID) == 0.3
+
+def test_study_selection_leave_one_dataset_out_by_hand():
+    """Each dataset is scored with the setting the others chose (smallest worst excess)."""
+    study = _load_bench("study_selection")
+    # MASE, settings x datasets. Excess over each dataset's best:
+    #   a: 0, 0.1, 0.2    b: 0.05, 0, 0.05    c: 0.3, 0.07, 0
+    table = pd.DataFrame(
+        {"d1": [1.0, 1.05, 1.3], "d2": [1.1, 1.0, 1.07], "d3": [1.2, 1.05, 1.0]},
+        index=["a", "b", "c"],
+    )
+    res, chosen = study.lodo(table)
+    res = res.set_index("dataset")
+    # without d1: worst excess a 0.2, b 0.05, c 0.07 -> b
+    assert res.loc["d1", "chosen by the other datasets"] == "b"
+    assert res.loc["d1", "regret (MASE)"] == pytest.approx(0.05)
+    # without d3: a 0.1, b 0.05, c 0.3 -> b, whose excess on d3 is 0.05
+    # without d2: a 0.2, b 0.05, c 0.3 -> b, whose excess on d2 is 0
+    assert res.loc["d2", "regret (MASE)"] == pytest.approx(0.0)
+    assert res.loc["d3", "chosen by the other datasets"] == "b"
+    assert res.loc["d3", "regret (MASE)"] == pytest.approx(0.05)
+    # on all three: worst a 0.2, b 0.05, c 0.3 -> b
+    assert chosen == "b"
+    # with RMSSE too, the loss is the mean of both excesses: b's RMSSE is 40 % worse than
+    # a's everywhere -> b's loss 0.225 / 0.2 / 0.225, a's 0.0 / 0.05 / 0.1 -> a on all three
+    rmsse = pd.DataFrame({d: [1.0, 1.4, 1.5] for d in ("d1", "d2", "d3")}, index=["a", "b", "c"])
+    _, chosen2 = study.lodo(table, rmsse)
+    assert chosen2 == "a"
+
+
+def test_selection_falls_back_to_long_memory_only_when_the_backtest_cannot_tell():
+    """Issue 9: noisy flat series go to a long-memory level; a clear level shift does not."""
+    rng = np.random.default_rng(8)
+    n, t_len = 60, 240
+    flat = rng.poisson(2.0, (n, t_len)).astype(float)
+    level = np.where(np.arange(t_len) < 150, 1.0, 8.0)  # demand jumps and stays up
+    shifted = rng.poisson(level, (n, t_len)).astype(float)
+    hist = history_from_array(np.vstack([flat, shifted]))
+    models = ["ses", "tsb", "historic_average", "ses_slow"]
+    kw = {"horizon": 14, "combine": 2, "random_state": 0}  # pairs: a reactive member each
+    fc = forecast_demand(hist, models, long_memory_margin=1.0, **kw)
+    long_memory = np.array(
+        [set(m.split("+")) <= {"historic_average", "ses_slow"} for m in fc.model]
+    )
+    assert long_memory[:n].mean() > 0.6
+    assert long_memory[n:].mean() < 0.15
+    fell = fc.status["reason"].str.contains("cannot tell").to_numpy()
+    assert fell[:n].any()  # flat items the selection had given to a reactive model, with why
+    assert fell[n:].mean() < 0.15  # a test at one standard error misses a few true shifts
+    assert (fc.model[fell] == np.array(["historic_average", "ses_slow"])[:, None]).any(axis=0).all()
+    # without the margin (None) nothing falls back: the flat items are long-memory less often
+    plain = forecast_demand(hist, models, long_memory_margin=None, **kw)
+    assert not plain.status["reason"].str.contains("cannot tell").any()
+    plain_long = np.array(
+        [set(m.split("+")) <= {"historic_average", "ses_slow"} for m in plain.model]
+    )
+    assert long_memory[:n].sum() == plain_long[:n].sum() + fell[:n].sum()
+    # the shifted items forecast the new level either way
+    assert np.nanmean(fc.mean[n:]) == pytest.approx(8.0, rel=0.2)

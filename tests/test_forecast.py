@@ -50,9 +50,11 @@ def test_dispersion_from_residuals_hand_computed():
     m = np.ones_like(y, dtype=bool)
     phi = cal.dispersion_from_residuals(y, f, m, np.array([True]), prior_weight=0.0)
     assert phi[0] == pytest.approx(2 / 3)
-    # continuous demand has no Poisson term: 24 / 24 = 1
-    phi_c = cal.dispersion_from_residuals(y, f, m, np.array([False]), prior_weight=0.0)
-    assert phi_c[0] == pytest.approx(1.0)
+    # continuous demand (occurrences of mean size 0.25, size cv2 1): the unit variance is
+    # 0.25 * (1 + 1) = 0.5 instead of 1: sum(e^2 - 0.5 f) = 24 - 4 = 20 -> 20 / 24
+    sizes = dist.Sizes.of(np.array([False]), np.array([0.25]), np.array([1.0]))
+    phi_c = cal.dispersion_from_residuals(y, f, m, sizes, prior_weight=0.0)
+    assert phi_c[0] == pytest.approx(5 / 6)
 
 
 def test_pit_coverage_is_nominal_for_the_true_distribution():
@@ -184,7 +186,7 @@ def test_to_frame_to_dict_repr_html():
     assert d["items"][0]["demand_mean"] == [1.0, None]
     assert d["dates"] == ["2024-03-01", "2024-03-02"]
     assert "NaN" not in text
-    assert repr(fc) == "<DemandForecast: 2 items, horizon 2 D, models: given 2>"
+    assert repr(fc) == "<DemandForecast: 2 items, horizon 2 days (D), models: given 2>"
     html = fc._repr_html_()
     assert "<b>" not in html.replace("<b>DemandForecast</b>", "")
     assert quantile_column(0.025) == "demand_p2.5"
@@ -226,10 +228,10 @@ def test_forecast_demand_statuses_and_nothing_lost():
         "never": "no_history",
         "censored": "fully_censored",
         "new": "fallback",
-        "zero": "ok",
+        "zero": "no_demand",  # observed, never sold (issue 9): not "ok", not "all_returns"
     }
     assert "too short for a backtest" in fc.status.loc["new", "reason"]
-    assert "No positive demand observed" in fc.status.loc["zero", "reason"]
+    assert "never sold" in fc.status.loc["zero", "reason"]
     assert np.isnan(fc.mean[[1, 2]]).all()
     assert (fc.model[[1, 2]] == "none").all()
     assert (fc.mean[4] == 0).all()
@@ -267,12 +269,18 @@ def test_auto_has_seasonal_and_intermittent_candidates():
 
 
 def test_too_short_history_falls_back_with_reason():
-    hist = history_from_array(np.full((2, 10), 2.0))
+    # 8 periods: one backtest window of 7 needs 7 + 2 = 9 (two windows would need 16, but
+    # a history with room for fewer windows is backtested on those)
+    hist = history_from_array(np.full((2, 8), 2.0))
     fc = forecast_demand(hist, "auto", horizon=7, fallback="ses")
     assert (fc.status["status"] == "fallback").all()
     assert fc.status["reason"].str.contains("no backtest possible").all()
     assert fc.calibration == "insample"
     assert (fc.model == "ses").all()
+    # 10 periods hold one window: backtested and chosen, not a fallback
+    one = forecast_demand(history_from_array(np.full((2, 10), 2.0)), "auto", horizon=7)
+    assert (one.status["status"] == "ok").all()
+    assert one.calibration == "backtest"
 
 
 def test_coverage_on_simulated_negative_binomial_demand():

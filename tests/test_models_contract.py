@@ -357,8 +357,13 @@ def test_adida_aggregation_longer_than_history_is_flagged():
     assert m.predict(2).tolist() == [[0.75, 0.75]]
     # the automatic level is capped at max_aggregation (and at half the history)
     sparse = np.zeros((1, 100))
-    sparse[0, ::25] = 5.0  # ADI = 100 / 4 = 25
+    sparse[0, 24::25] = 5.0  # demands at periods 25, 50, 75, 100: ADI = 100 / 4 = 25
     assert ADIDA().fit(history_from_array(sparse)).aggregation_[0] == 25
+    # ADI counts intervals between demands: the zero run after the last one is not one
+    # (demands at 1, 26, 51, 76 of 100 periods: ADI = 76 / 4 = 19, not 100 / 4)
+    early = np.zeros((1, 100))
+    early[0, ::25] = 5.0
+    assert ADIDA().fit(history_from_array(early)).aggregation_[0] == 19
     assert ADIDA(max_aggregation=10).fit(history_from_array(sparse)).aggregation_[0] == 10
     assert IMAPA(max_aggregation=3).fit(history_from_array(sparse)).aggregation_[0] == 3
 

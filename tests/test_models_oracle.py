@@ -293,7 +293,7 @@ def test_croston_and_sba_equal_hand_recursion(sba):
 def test_tsb_equals_hand_recursion():
     y, cens = _intermittent_panel(seed=5)
     hist = history_from_array(y, censored=cens)
-    model = TSB(alpha=0.2, beta=0.07).fit(hist)
+    model = TSB(alpha=0.2, beta=0.07, prob_init="interval").fit(hist)  # the reference's start
     for i in range(len(y)):
         fitted, final = tsb_reference(np.nan_to_num(y[i]), hist.observed[i], 0.2, 0.07)
         np.testing.assert_allclose(model.fitted_[i], fitted, rtol=0, atol=TOL)
@@ -313,10 +313,22 @@ def test_croston_sba_tsb_tiny_hand_examples():
     hist = history_from_array(y, censored=cens)
     assert Croston(alpha=0.5).fit(hist).predict(1)[0, 0] == pytest.approx(1.6)
     assert SBA(alpha=0.5).fit(hist).predict(1)[0, 0] == pytest.approx(1.2)
-    tsb = TSB(alpha=0.5, beta=0.5).fit(hist)
+    tsb = TSB(alpha=0.5, beta=0.5, prob_init="interval").fit(hist)
     assert tsb.predict(1)[0, 0] == pytest.approx(2.3125)
     assert tsb.prob_[0] == pytest.approx(0.578125)
     assert tsb.size_[0] == pytest.approx(4.0)
+    # TSB as statsforecast starts it (the default): d0 = 1[first period had demand] = 0;
+    # t0: d = 0; t1 (demand): d = 0.5, z = 2; t2: 0.25; t3 skipped; t4: 0.125;
+    # t5 (demand 6): z = 4, d = 0.5625; forecast 2.25
+    first = TSB(alpha=0.5, beta=0.5).fit(hist)
+    assert first.prob_[0] == pytest.approx(0.5625)
+    assert first.predict(1)[0, 0] == pytest.approx(2.25)
+    # "mean": the share of observed periods with demand, 2 of 5 -> d0 = 0.4
+    mean = TSB(alpha=0.5, beta=0.5, prob_init="mean").fit(hist)
+    d = 0.4
+    for demand in (0, 1, 0, 0, 1):  # observed periods 0, 1, 2, 4, 5
+        d += 0.5 * (demand - d)
+    assert mean.prob_[0] == pytest.approx(d)
     # fitted: NaN up to and including the first demand (t=1), then z/p from the state
     np.testing.assert_allclose(
         Croston(alpha=0.5).fit(hist).fitted_[0], [np.nan, np.nan, 1.0, 1.0, 1.0, 1.0]

@@ -7,6 +7,7 @@ arguments gets the same numbers (``tests/test_planner.py`` checks this).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -335,8 +336,10 @@ class ReorderPlanner:
 
     Parameters
     ----------
-    freq : {"D", "W", "M"}, default "D"
-        Period of the demand history and forecast.
+    freq : str or None, default None
+        Period of the demand history and forecast (see :func:`demand_history`: ``"D"``,
+        ``"W-MON"`` ... ``"W-SUN"``, ``"MS"``, ``"ME"``); ``None`` infers it from the sales
+        dates.
     as_of : str or Timestamp, optional
         Planning date; default: the inventory snapshot's ``as_of`` or the last sales date.
     velocity_column : str, default "velocity_28d"
@@ -418,7 +421,7 @@ class ReorderPlanner:
     def __init__(
         self,
         *,
-        freq: str = "D",
+        freq: str | None = None,
         as_of: str | pd.Timestamp | None = None,
         velocity_column: str = "velocity_28d",
         cover_horizon_days: int = 365,
@@ -478,11 +481,27 @@ class ReorderPlanner:
         from .scale.distributed import run_on_dask
 
         self.check(dataset)
+        assert dataset.sales is not None
+        planner = self._with_freq(dataset.sales["date"])
         if client is not None:
-            fields = run_on_dask(self, dataset, client, progress=progress)
+            fields = run_on_dask(planner, dataset, client, progress=progress)
         else:
-            fields = run_chunked(self, dataset, progress=progress)
+            fields = run_chunked(planner, dataset, progress=progress)
         return ReorderPlan(**fields, version=__version__)
+
+    def _with_freq(self, dates: Any) -> ReorderPlanner:
+        """A copy with ``freq`` inferred from the sales ``dates`` (itself when ``freq`` is set).
+
+        Inferred once from every date (not per chunk), so all chunks share one frequency.
+        """
+        if self.freq is not None:
+            return self
+        from .history._common import infer_freq
+
+        days = np.asarray(pd.DatetimeIndex(dates).normalize().values, dtype="datetime64[D]")
+        out = copy.copy(self)
+        out.freq = infer_freq(days.astype(np.int64)) if len(days) else "D"
+        return out
 
     def check(self, dataset: Dataset) -> None:
         """The planner's own checks of its settings against the data (``validate`` runs them).
@@ -542,17 +561,23 @@ class ReorderPlanner:
         dict of str to DataFrame
             The cross-item tables.
         """
+        from .scale import parquet as pq
         from .scale.distributed import SerialClient, run_on_dask_parquet
 
         if self.service_level != "economic":
             check_fraction(self.service_level, "service_level")
+        planner = self
+        if self.freq is None:  # inferred from the first part of the sales (one file read)
+            parts = pq.part_files(pq.table_paths(source)["sales"])
+            planner = self._with_freq(pd.read_parquet(parts[0], columns=["date"])["date"])
         return run_on_dask_parquet(
-            self, source, client or SerialClient(), out_dir, progress=progress
+            planner, source, client or SerialClient(), out_dir, progress=progress
         )
 
     def _horizon_periods(self) -> int:
         """Forecast periods: ``horizon``, else 90 days, 13 weeks or 4 months."""
-        return int(self.horizon or {"D": 90, "W": 13, "M": 4}[self.freq])
+        kind = "D" if self.freq is None else str(self.freq)[0]
+        return int(self.horizon or {"D": 90, "W": 13, "M": 4}[kind])
 
     def _as_of(self, dataset: Dataset) -> pd.Timestamp:
         if self.as_of is not None:

@@ -65,6 +65,15 @@ class ForecastModel:
 
     _default_alias: ClassVar[str] = "model"
 
+    @property
+    def has_seasons(self) -> bool:
+        """Whether the forecast follows a season of its own (day of week, ...).
+
+        ``forecast_demand`` spreads the daily forecasts of models without seasons over the
+        week by each item's day-of-week profile (``weekday_profile=True``).
+        """
+        return False
+
     # ------------------------------------------------------------------ parameters
     @classmethod
     def _get_param_names(cls) -> list[str]:
@@ -162,6 +171,7 @@ class ForecastModel:
         self.item_ids_ = np.asarray(history.item_ids)
         self.periods_ = history.periods
         self.freq_ = history.freq
+        self.anchor_ = str(history.anchor)
         self.n_periods_ = y.shape[1]
         self.has_observed_ = mask.any(axis=1)
         self.status_ = np.full(n, STATUS_OK, dtype=object)
@@ -215,7 +225,7 @@ class ForecastModel:
             The periods following the last period of the fitted history.
         """
         self._check_fitted()
-        return _future_periods(self.periods_, self.freq_, horizon)
+        return _future_periods(self.periods_, self.anchor_, horizon)
 
     def status_frame(self) -> pd.DataFrame:
         """Per-item ``status`` and ``reason`` as a DataFrame indexed by ``item_id``.
@@ -264,11 +274,12 @@ class ForecastModel:
 
 
 def _future_periods(periods: pd.DatetimeIndex, freq: str, horizon: int) -> pd.DatetimeIndex:
-    from ..history.panel import FREQ_ALIASES
+    """Starts of the ``horizon`` periods after ``periods`` (``freq``: kind or anchor)."""
+    from ..history.panel import future_period_starts
 
     if len(periods) == 0:
         raise ValueError("the fitted history has no periods; cannot date the forecast.")
-    return pd.date_range(periods[-1], periods=horizon + 1, freq=FREQ_ALIASES[freq])[1:]
+    return future_period_starts(periods[-1], freq, horizon)
 
 
 def check_fraction_param(value: Any, name: str, model: str) -> float | None:
@@ -311,8 +322,9 @@ def history_from_array(
         A 1-D array is one item. Copied, not referenced.
     start : str or pandas.Timestamp, default "2024-01-01"
         Start of the first period (normalised to the period start of ``freq``).
-    freq : {"D", "W", "M"}, default "D"
-        Period length: day, week (starting Monday) or month (starting the 1st).
+    freq : str, default "D"
+        Period: ``"D"``, ``"W"`` (weeks starting Monday), ``"W-MON"`` ... ``"W-SUN"``,
+        ``"M"``/``"MS"`` (months, labelled by the 1st) or ``"ME"`` (labelled by the last day).
     censored : array-like of bool, same shape as ``units``, optional
         Periods without stock (demand unobserved). Default: none.
     item_ids : sequence of str, optional
@@ -328,17 +340,16 @@ def history_from_array(
     --------
     >>> from stockout_forecast.forecast import history_from_array
     >>> history_from_array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]], freq="W")
-    <DemandHistory: 2 items x 3 periods (freq='W', 2024-01-01 to 2024-01-21), 0.0% ...>
+    <DemandHistory: 2 items x 3 periods (freq='W-MON', 2024-01-01 to 2024-01-21), 0.0% ...>
     """
-    from ..history.panel import FREQ_ALIASES, period_starts
+    from ..history.panel import anchor_of, future_period_starts, period_starts
 
     arr = np.array(units, dtype=np.float64, copy=True)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
         raise ValueError(f"units must be 1-D or 2-D (items x periods); got {arr.ndim} dimensions.")
-    if freq not in FREQ_ALIASES:
-        raise ValueError(f"freq must be 'D', 'W' or 'M'; got {freq!r}.")
+    anchor = anchor_of(freq)
     n, t = arr.shape
     cens = np.zeros((n, t), dtype=bool) if censored is None else np.array(censored, dtype=bool)
     if cens.ndim == 1:
@@ -350,19 +361,21 @@ def history_from_array(
     )
     if len(ids) != n:
         raise ValueError(f"item_ids has {len(ids)} entries; units has {n} rows.")
-    first = period_starts(pd.DatetimeIndex([pd.Timestamp(start)]), freq)[0]
-    periods = pd.date_range(first, periods=t, freq=FREQ_ALIASES[freq])
-    end = pd.date_range(first, periods=t + 1, freq=FREQ_ALIASES[freq])[-1] - pd.Timedelta(days=1)
+    first = period_starts(pd.DatetimeIndex([pd.Timestamp(start)]), anchor)[0]
+    nxt = future_period_starts(first, anchor, t)  # the t periods after the first
+    periods = pd.DatetimeIndex(pd.DatetimeIndex([first]).append(nxt[: t - 1]) if t else nxt[:0])
+    end = (nxt[-1] if t else first) - pd.Timedelta(days=1)
     status = pd.DataFrame(
         {"status": ["ok"] * n, "reason": [""] * n}, index=pd.Index(ids, name="item_id")
     )
     return DemandHistory(
         item_ids=ids,
         periods=periods,
-        freq=freq,
+        freq=anchor[0],
         units=arr,
         censored=cens,
         suspected=np.zeros((n, t), dtype=bool),
         as_of=end,
         status=status,
+        anchor=anchor,
     )

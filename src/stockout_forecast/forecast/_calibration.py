@@ -8,9 +8,12 @@ cumulative demand the spread of the backtest window totals. The distribution its
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ._distribution import MAX_RHO, pit_coverage
+from ._compound import compound_p0
+from ._distribution import MAX_RHO, Sizes, interval_error
 
 __all__: list[str] = []
 
@@ -19,7 +22,7 @@ def dispersion_from_residuals(
     y: np.ndarray,
     f: np.ndarray,
     mask: np.ndarray,
-    count: np.ndarray,
+    sizes: Any,
     *,
     prior_weight: float = 20.0,
     groups: np.ndarray | None = None,
@@ -35,8 +38,10 @@ def dispersion_from_residuals(
         Actual and forecast demand per period (any trailing shape; windows x horizon).
     mask : bool array, same shape
         Cells that enter (observed actuals with a finite forecast).
-    count : bool array, shape (n_items,)
-        Integer-valued demand (negative binomial) or not (gamma).
+    sizes : Sizes or bool array, shape (n_items,)
+        The unit of each item (:class:`~._distribution.Sizes`; a bool array: count or not):
+        its unit variance ``b`` (1 for counts) is the part of the variance that is not
+        dispersion.
     prior_weight : float
         Pseudo-observations given to the pooled value.
     groups : int array, shape (n_items,), optional
@@ -57,8 +62,8 @@ def dispersion_from_residuals(
 
     Notes
     -----
-    Method of moments on ``E[(y - f)^2] = f + phi * f^2`` (counts) or ``phi * f^2``
-    (continuous): ``phi_i = sum(e^2 - f) / sum(f^2)`` over the item's cells, clipped at 0.
+    Method of moments on ``E[(y - f)^2] = b f + phi f^2`` (``b = 1`` for counts):
+    ``phi_i = sum(e^2 - b f) / sum(f^2)`` over the item's cells, clipped at 0.
     The pooled value ``phi_0`` is the same ratio of sums over all items of the same kind
     (count or not) and group;
     ``phi_i`` is shrunk as ``(n_i * phi_i + w * phi_0) / (n_i + w)`` with ``n_i`` cells.
@@ -72,8 +77,9 @@ def dispersion_from_residuals(
     mm = mask.reshape(n, -1) & np.isfinite(yy) & np.isfinite(ff)
     e2 = np.where(mm, (yy - ff) ** 2, 0.0)
     fm = np.where(mm, ff, 0.0)
-    cnt = np.asarray(count, dtype=bool)
-    num = e2.sum(axis=1) - np.where(cnt, fm.sum(axis=1), 0.0)
+    sz = Sizes.of(sizes)
+    cnt = sz.count
+    num = e2.sum(axis=1) - sz.unit_var * fm.sum(axis=1)
     den = (fm * fm).sum(axis=1)
     if cap is not None:
         num = np.minimum(num, np.asarray(cap, dtype=float) * den)
@@ -101,10 +107,10 @@ def dispersion_from_residuals(
     return phi
 
 
-def dispersion_cap(y: np.ndarray, mask: np.ndarray, count: np.ndarray) -> np.ndarray:
+def dispersion_cap(y: np.ndarray, mask: np.ndarray, sizes: Any) -> np.ndarray:
     """Per item ``2 * phi_u + 1``, ``phi_u`` the dispersion of its observed demand around its mean.
 
-    ``phi_u = (var - mean) / mean^2`` (counts; ``var / mean^2`` otherwise), 0 for items without
+    ``phi_u = (var - b mean) / mean^2`` (``b`` the unit variance, 1 for counts), 0 for items without
     positive demand. The predictive spread around a forecast should not exceed the item's
     unconditional spread by much; the guard is loose (factor 2 plus 1) and binds only for
     forecasts that were near 0 when a large order came.
@@ -117,7 +123,7 @@ def dispersion_cap(y: np.ndarray, mask: np.ndarray, count: np.ndarray) -> np.nda
         m1 = np.where(mask, y, 0.0).sum(axis=1) / n_obs
         m2 = np.where(mask, y * y, 0.0).sum(axis=1) / n_obs
         var = m2 - m1 * m1
-        phi_u = np.where(np.asarray(count, dtype=bool), var - m1, var) / (m1 * m1)
+        phi_u = (var - Sizes.of(sizes).unit_var * m1) / (m1 * m1)
     phi_u = np.where(np.isfinite(phi_u) & (m1 > 0), np.maximum(phi_u, 0.0), 0.0)
     return 2.0 * phi_u + 1.0
 
@@ -127,7 +133,7 @@ def level_uncertainty(
     f: np.ndarray,
     mask: np.ndarray,
     phi: np.ndarray,
-    count: np.ndarray,
+    sizes: Any,
     future_mean: np.ndarray,
     *,
     weighting: str = "normalised",
@@ -142,7 +148,7 @@ def level_uncertainty(
         Backtest actuals, forecasts and the cells that enter.
     phi : array, shape (n_items,)
         Per-period dispersions (:func:`dispersion_from_residuals`).
-    count : bool array, shape (n_items,)
+    sizes : Sizes or bool array, shape (n_items,)
     future_mean : array, shape (n_items,)
         Mean forecast per period of the forecast being calibrated (units).
     weighting : {"normalised", "sums"}
@@ -168,7 +174,7 @@ def level_uncertainty(
     A forecast's level error is shared by every period of a path: with relative level
     variance ``v``, ``Cov[D_s, D_t] = v m_s m_t``. For exponential smoothing the level
     error's variance is a fixed fraction of the one-period variance, so
-    ``v = kappa * (1 / m + phi)`` (count demand; ``kappa * phi`` for continuous demand).
+    ``v = kappa * (b / m + phi)`` (``b`` the unit variance, 1 for counts).
     For a backtest window with error sum ``S``, ``M = sum f``, ``Q = sum f^2`` and
     ``mbar = M / n``: ``E[S^2] = M + phi Q + kappa (1 / mbar + phi) (M^2 - Q)``.
     ``kappa`` solves this pooled over items and windows: ``"sums"`` adds the equations as
@@ -176,13 +182,13 @@ def level_uncertainty(
     ``M + phi Q`` first, giving every window equal weight. In the sampling model
     ``v = rho * phi`` with ``rho <= MAX_RHO``, hence the floor on ``phi``.
     """
-    cnt = np.asarray(count, dtype=bool)
+    sz = Sizes.of(sizes)
     if kappa is None:
-        kappa = _pooled_kappa(y, f, mask, phi, cnt, weighting=weighting, calibrate=calibrate)
+        kappa = _pooled_kappa(y, f, mask, phi, sz, weighting=weighting, calibrate=calibrate)
     fm = np.asarray(future_mean, dtype=float)
     ph = np.asarray(phi, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = kappa * (np.where(cnt, 1.0 / fm, 0.0) + ph)
+        v = kappa * (sz.unit_var / fm + ph)
     v = np.where(np.isfinite(v) & (fm > 0), v, 0.0)
     phi_out = np.maximum(ph, v / MAX_RHO)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -195,7 +201,7 @@ def _pooled_kappa(
     f: np.ndarray,
     mask: np.ndarray,
     phi: np.ndarray,
-    cnt: np.ndarray,
+    sz: Sizes,
     *,
     weighting: str,
     calibrate: bool,
@@ -208,10 +214,11 @@ def _pooled_kappa(
     big_m = ff.sum(axis=2)
     q = (ff * ff).sum(axis=2)
     p = np.asarray(phi, dtype=float)[:, None]
-    base = np.where(cnt[:, None], big_m, 0.0) + p * q
+    b = sz.unit_var
+    base = b[:, None] * big_m + p * q
     with np.errstate(invalid="ignore", divide="ignore"):
         mbar = big_m / n_c
-        rel = np.where(cnt[:, None], 1.0 / mbar, 0.0) + p
+        rel = b[:, None] / mbar + p
         x = rel * (big_m * big_m - q)
         num = s * s - base
         if weighting == "normalised":
@@ -222,7 +229,7 @@ def _pooled_kappa(
     d = x[keep].sum()
     kappa = float(max(num[keep].sum() / d, 0.0)) if d > 0 else 0.0
     if calibrate and keep.any():
-        kappa = _calibrate_kappa(kappa, s, big_m, q, mbar, np.asarray(phi, float), cnt, keep)
+        kappa = _calibrate_kappa(kappa, s, big_m, q, mbar, np.asarray(phi, float), sz, keep)
     return kappa
 
 
@@ -238,7 +245,7 @@ def _calibrate_kappa(
     q: np.ndarray,
     mbar: np.ndarray,
     phi: np.ndarray,
-    count: np.ndarray,
+    sizes: Sizes,
     keep: np.ndarray,
 ) -> float:
     """The level-variance factor whose window-total intervals cover 80 % and 95 % best.
@@ -252,23 +259,22 @@ def _calibrate_kappa(
     """
     ii, ww = np.nonzero(keep)
     ph = phi[ii]
-    cnt = count[ii]
+    sz = sizes.take(ii)
+    b = sz.unit_var
     y_tot = s[ii, ww] + big_m[ii, ww]  # s is the sum of errors y - f
     m_tot, q_tot, mb = big_m[ii, ww], q[ii, ww], mbar[ii, ww]
     cands = sorted({kappa0 * c for c in KAPPA_FACTORS} | set(KAPPA_ABSOLUTE))
     best, best_err = kappa0, np.inf
     for k in cands:
         with np.errstate(invalid="ignore", divide="ignore"):
-            v = k * (np.where(cnt, 1.0 / mb, 0.0) + ph)
+            v = k * (b / mb + ph)
         v = np.where(np.isfinite(v), v, 0.0)
         p_out = np.maximum(ph, v / MAX_RHO)
-        var = np.where(cnt, m_tot, 0.0) + p_out * q_tot + v * (m_tot * m_tot - q_tot)
+        var = b * m_tot + p_out * q_tot + v * (m_tot * m_tot - q_tot)
         with np.errstate(invalid="ignore", divide="ignore"):
-            extra = var - np.where(cnt, m_tot, 0.0)
+            extra = var - b * m_tot
             phi_s = np.where(m_tot > 0, np.maximum(extra, 0.0) / (m_tot * m_tot), 0.0)
-        c80 = np.nanmean(pit_coverage(y_tot[:, None], m_tot[:, None], phi_s, cnt, 0.1, 0.9))
-        c95 = np.nanmean(pit_coverage(y_tot[:, None], m_tot[:, None], phi_s, cnt, 0.025, 0.975))
-        err = abs(c80 - 0.8) + abs(c95 - 0.95)
+        err = interval_error(y_tot[:, None], m_tot[:, None], phi_s, sz)
         if err < best_err - 1e-12:
             best, best_err = float(k), err
     return best
@@ -282,7 +288,7 @@ def dispersion_scale(
     y: np.ndarray,
     f: np.ndarray,
     mask: np.ndarray,
-    count: np.ndarray,
+    sizes: Any,
     *,
     groups: np.ndarray | None = None,
     cap: np.ndarray | None = None,
@@ -295,7 +301,7 @@ def dispersion_scale(
     ----------
     y, f, mask : arrays, shape (n_items, n_windows, horizon)
         Backtest actuals, forecasts and the cells that enter (>= 2 windows).
-    count : bool array, shape (n_items,)
+    sizes : Sizes or bool array, shape (n_items,)
     groups, cap : arrays, shape (n_items,), optional
         Pooling groups and caps of :func:`dispersion_from_residuals`.
     max_cells : int
@@ -321,18 +327,19 @@ def dispersion_scale(
     n_w = y.shape[1]
     if n_w < 2:
         return 1.0
+    sz = Sizes.of(sizes)
     rows_y, rows_f, rows_phi, rows_cnt = [], [], [], []
     for w in range(n_w):
         other = [v for v in range(n_w) if v != w]
         phi = dispersion_from_residuals(
-            y[:, other], f[:, other], mask[:, other], count, groups=groups, cap=cap
+            y[:, other], f[:, other], mask[:, other], sz, groups=groups, cap=cap
         )
         ok = mask[:, w] & np.isfinite(f[:, w]) & np.isfinite(y[:, w])
         ii, tt = np.nonzero(ok)
         rows_y.append(y[ii, w, tt])
         rows_f.append(f[ii, w, tt])
         rows_phi.append(phi[ii])
-        rows_cnt.append(np.asarray(count, dtype=bool)[ii])
+        rows_cnt.append(ii)
     yy, ff, pp, cc = (np.concatenate(a) for a in (rows_y, rows_f, rows_phi, rows_cnt))
     if yy.size == 0:
         return 1.0
@@ -340,11 +347,167 @@ def dispersion_scale(
         pick = np.linspace(0, yy.size - 1, max_cells).astype(int)
         yy, ff, pp, cc = yy[pick], ff[pick], pp[pick], cc[pick]
     best, best_err = 1.0, np.inf
+    cells = sz.take(cc)
     for c in grid:
         p = pp * c
-        c80 = np.nanmean(pit_coverage(yy[:, None], ff[:, None], p, cc, 0.1, 0.9))
-        c95 = np.nanmean(pit_coverage(yy[:, None], ff[:, None], p, cc, 0.025, 0.975))
-        err = abs(c80 - 0.8) + abs(c95 - 0.95)
+        err = interval_error(yy[:, None], ff[:, None], p, cells)
         if err < best_err - 1e-12:
             best, best_err = float(c), err
     return best
+
+
+# --------------------------------------------------------------------------- continuous units
+#: bounds of the squared coefficient of variation of occurrence sizes
+SIZE_CV2_BOUNDS = (0.05, 10.0)
+
+
+def occurrence_sizes(y: np.ndarray, mask: np.ndarray, count: np.ndarray) -> Sizes:
+    """Occurrence sizes of the continuous items, by moments of their observed history.
+
+    With Poisson occurrences of mean ``lam`` per period and sizes of mean ``s`` and squared
+    coefficient of variation ``c`` (:mod:`._compound`): ``P(Y = 0) = exp(-lam)``,
+    ``E[Y] = lam s`` and ``Var[Y] = lam s**2 (1 + c)``. So from the observed share of zero
+    periods ``p0`` (at least ``1 / (2 n)`` of the ``n`` observed periods), the mean ``mu``
+    and the variance ``v``: ``lam = -log(p0)``, ``s = mu / lam``, ``c = v / (mu s) - 1``
+    (kept in ``SIZE_CV2_BOUNDS``). Extra-Poisson variation in the number of occurrences is
+    the dispersion, estimated afterwards on forecast errors. Count items: ``s = 1``,
+    ``c = 0``; items without positive demand: ``s = 1``, ``c = 1``.
+
+    >>> sz = occurrence_sizes(np.array([[0.0, 1.5, 0.0, 2.5]]), np.ones((1, 4), bool),
+    ...                       np.array([False]))
+    >>> round(float(sz.mean[0]), 3)   # mean 1, P(0) = 1/2: lam = log 2, s = 1 / log 2
+    1.443
+    """
+    cnt = np.asarray(count, dtype=bool)
+    n_obs = mask.sum(axis=1)
+    yy = np.where(mask, np.maximum(y, 0.0), 0.0)
+    n_pos = (mask & (y > 0)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = yy.sum(axis=1) / n_obs
+        var = (yy * yy).sum(axis=1) / n_obs - mu * mu
+        p0 = np.maximum((n_obs - n_pos) / n_obs, 0.5 / n_obs)
+        lam = -np.log(p0)
+        size = mu / lam
+        cv2 = var / (mu * size) - 1.0
+    usable = ~cnt & (n_pos > 0) & np.isfinite(size) & (size > 0)
+    size = np.where(usable, size, 1.0)
+    cv2 = np.where(usable, np.clip(np.nan_to_num(cv2, nan=1.0), *SIZE_CV2_BOUNDS), 1.0)
+    return Sizes.of(cnt, size, cv2)
+
+
+def calibrate_zero_mass(
+    y: np.ndarray,
+    f: np.ndarray,
+    mask: np.ndarray,
+    phi: np.ndarray,
+    sizes: Sizes,
+    *,
+    bounds: tuple[float, float] = (1 / 64, 64.0),
+    factor: float | None = None,
+    pooled_out: dict[str, float] | None = None,
+) -> Sizes:
+    """Scale the continuous items' occurrence sizes so that backtest zeros are as predicted.
+
+    ``P(Y = 0) = (1 + phi f / s)**(-1 / phi)`` grows with the occurrence size ``s``. One
+    factor ``k`` on ``s`` (pooled over the continuous items, within ``bounds``) is chosen by
+    bisection so that the predicted number of zero periods over the backtest cells equals
+    the number observed; the coefficient of variation of the sizes is adjusted to keep
+    each item's variance at its mean (``s (1 + c)`` unchanged where the bounds allow).
+    Count items and an absence of continuous cells leave ``sizes`` as it is. ``factor``,
+    the ``k`` of a run over all items, is used instead of pooling over these items;
+    ``pooled_out["k"]`` receives the one used.
+    """
+    cont = ~sizes.count
+    if factor is None:
+        factor = _zero_mass_factor(y, f, mask, phi, sizes, bounds)
+    if pooled_out is not None:
+        pooled_out["k"] = factor
+    k = factor
+    if k == 1.0:
+        return sizes
+    unit = sizes.mean * (1.0 + sizes.cv2)
+    new_mean = np.where(cont, sizes.mean * k, sizes.mean)
+    new_cv2 = np.where(cont, np.clip(unit / new_mean - 1.0, *SIZE_CV2_BOUNDS), sizes.cv2)
+    return Sizes(sizes.count, new_mean, new_cv2)
+
+
+def _zero_mass_factor(
+    y: np.ndarray,
+    f: np.ndarray,
+    mask: np.ndarray,
+    phi: np.ndarray,
+    sizes: Sizes,
+    bounds: tuple[float, float],
+) -> float:
+    """The pooled size factor ``k`` of :func:`calibrate_zero_mass` (1 without continuous cells)."""
+    cont = ~sizes.count
+    ok = mask & np.isfinite(y) & np.isfinite(f) & cont[:, None, None]
+    if not ok.any():
+        return 1.0
+    ii = np.nonzero(ok)[0]
+    ff = np.maximum(f[ok], 0.0)
+    zeros = float((y[ok] <= 0).sum())
+    ph, s = np.asarray(phi, dtype=float)[ii], sizes.mean[ii]
+
+    def predicted(k: float) -> float:
+        return float(compound_p0(ff, ph, s * k).sum())
+
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    if predicted(np.exp(hi)) < zeros or predicted(np.exp(lo)) > zeros:
+        k = float(np.exp(hi if predicted(np.exp(hi)) < zeros else lo))
+    else:
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if predicted(float(np.exp(mid))) < zeros else (lo, mid)
+        k = float(np.exp(0.5 * (lo + hi)))
+    return k
+
+
+def cap_unit_variance(
+    y: np.ndarray,
+    f: np.ndarray,
+    mask: np.ndarray,
+    sizes: Sizes,
+    *,
+    prior_weight: float = 20.0,
+    pooled: float | None = None,
+    pooled_out: dict[str, float] | None = None,
+) -> Sizes:
+    """Lower the size variation of continuous items whose forecast errors are smaller.
+
+    The moments of an item's history (:func:`occurrence_sizes`) count level changes --
+    trends, promotions -- as noise of the sizes; the forecast follows some of them. The
+    unit variance ``b = s (1 + c)`` is the variance per unit of mean that is left when
+    the dispersion is 0, so it may not exceed what the backtest errors show: per item
+    ``b_max = sum(e^2) / sum(f)`` over its cells, shrunk like the dispersion towards the
+    value pooled over the continuous items (``prior_weight`` cells). Where ``b > b_max`` the
+    size variation ``c`` is lowered (down to ``SIZE_CV2_BOUNDS[0]``); the mean size ``s``,
+    which sets the point mass at zero, stays. ``pooled`` (from a run over all items) is used
+    instead of pooling over these items; ``pooled_out["unit_variance"]`` receives the one
+    used.
+    """
+    cont = ~sizes.count
+    n = y.shape[0]
+    yy, ff = y.reshape(n, -1), np.maximum(f.reshape(n, -1), 0.0)
+    mm = mask.reshape(n, -1) & np.isfinite(yy) & np.isfinite(ff) & cont[:, None]
+    if not mm.any():
+        return sizes
+    e2 = np.where(mm, (yy - ff) ** 2, 0.0).sum(axis=1)
+    fs = np.where(mm, ff, 0.0).sum(axis=1)
+    n_i = mm.sum(axis=1).astype(float)
+    if pooled is None:
+        pooled = float(e2[cont].sum() / fs[cont].sum()) if fs[cont].sum() > 0 else np.inf
+    if pooled_out is not None:
+        pooled_out["unit_variance"] = pooled
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(fs > 0, e2 / fs, pooled)
+    w = np.where(fs > 0, n_i, 0.0)
+    b_max = (w * own + prior_weight * pooled) / (w + prior_weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_max = b_max / sizes.mean - 1.0
+    new_cv2 = np.where(
+        cont & np.isfinite(c_max),
+        np.clip(np.minimum(sizes.cv2, c_max), SIZE_CV2_BOUNDS[0], None),
+        sizes.cv2,
+    )
+    return Sizes(sizes.count, sizes.mean, new_cv2)

@@ -31,8 +31,13 @@ distributions in retail sales forecasting. *International Journal of Forecasting
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from scipy import special, stats
+
+from . import _compound
 
 __all__: list[str] = []
 
@@ -159,86 +164,163 @@ def _scipy_nb_ppf(m: np.ndarray, phi: np.ndarray, q: np.ndarray) -> np.ndarray:
     return out
 
 
-def gamma_quantile(mean: np.ndarray, phi: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Quantiles of a gamma with the given mean and squared coefficient of variation phi.
+@dataclass(frozen=True)
+class Sizes:
+    """The unit of demand per item: counts, or a continuous quantity (``_compound``).
 
-    ``phi == 0`` gives the mean itself (no noise). Shape (n, n_q).
-
-    >>> np.round(gamma_quantile(np.array([2.0]), np.array([0.5]), np.array([0.5])), 3)
-    array([[1.678]])
+    ``count`` (n_items,) bool: integer demand, negative binomial. Otherwise demand is the
+    compound negative binomial of :mod:`._compound` with occurrence sizes of mean
+    ``mean`` (units) and squared coefficient of variation ``cv2``. For count items
+    ``mean = 1`` and ``cv2 = 0`` (every occurrence one unit), so one variance formula,
+    ``Var = unit_var * m + phi * m**2``, holds for both.
     """
-    mean = np.asarray(mean, dtype=float)[:, None]
-    phi = np.broadcast_to(np.asarray(phi, dtype=float), mean.shape[:1])[:, None]
-    levels = np.asarray(levels, dtype=float)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shape = 1.0 / phi
-        q = special.gammaincinv(shape, levels) * phi * mean
-    return np.where(phi > 0, q, np.broadcast_to(mean, q.shape))
+
+    count: np.ndarray
+    mean: np.ndarray
+    cv2: np.ndarray
+
+    @classmethod
+    def of(cls, count: Any, mean: np.ndarray | None = None, cv2: np.ndarray | None = None) -> Sizes:
+        """From a bool ``count`` array (a :class:`Sizes` passes through).
+
+        Continuous items without given sizes get ``mean = 1``, ``cv2 = 1``.
+        """
+        if isinstance(count, Sizes):
+            return count
+        cnt = np.asarray(count, dtype=bool)
+        mu = np.ones(cnt.shape) if mean is None else np.asarray(mean, dtype=float)
+        c = np.where(cnt, 0.0, 1.0) if cv2 is None else np.asarray(cv2, dtype=float)
+        return cls(cnt, np.where(cnt, 1.0, mu), np.where(cnt, 0.0, c))
+
+    @property
+    def unit_var(self) -> np.ndarray:
+        """Variance per unit of mean beyond the level noise: ``mean * (1 + cv2)`` (1 for counts)."""
+        return np.where(self.count, 1.0, self.mean * (1.0 + self.cv2))
+
+    def take(self, idx: Any) -> Sizes:
+        """The sizes of the items ``idx``."""
+        return Sizes(self.count[idx], self.mean[idx], self.cv2[idx])
+
+    def per_cell(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``count``, ``mean`` and ``cv2`` broadcast from items (axis 0) to ``shape``."""
+        n = shape[0]
+        tail = (1,) * (len(shape) - 1)
+        return tuple(  # type: ignore[return-value]
+            np.broadcast_to(np.asarray(v).reshape((n, *tail)), shape)
+            for v in (self.count, self.mean, self.cv2)
+        )
 
 
 def marginal_quantiles(
-    mean: np.ndarray, phi: np.ndarray, count: np.ndarray, levels: tuple[float, ...]
+    mean: np.ndarray, phi: np.ndarray, sizes: Any, levels: tuple[float, ...]
 ) -> np.ndarray:
     """Quantiles per item, level and period: shape (n_items, n_levels, horizon).
 
-    ``phi`` has shape (n_items,) or (n_items, horizon); ``count`` shape (n_items,).
+    ``phi`` has shape (n_items,) or (n_items, horizon); ``sizes`` a :class:`Sizes` (or the
+    bool ``count`` array). Count items: negative binomial; the others: compound.
     """
+    sz = Sizes.of(sizes)
     n, h = mean.shape
     lv = np.asarray(levels, dtype=float)
     out = np.full((n, lv.size, h), np.nan)
     phi = np.asarray(phi, dtype=float)
     phi_b = np.broadcast_to(phi[:, None] if phi.ndim == 1 else phi, (n, h))
-    cnt = np.asarray(count, dtype=bool)
-    for sel, fn in ((cnt, nb_quantile), (~cnt, gamma_quantile)):
-        if sel.any():
-            q = fn(mean[sel].ravel(), phi_b[sel].ravel(), lv)
-            out[sel] = q.reshape(int(sel.sum()), h, lv.size).transpose(0, 2, 1)
+    cnt = sz.count
+    if cnt.any():
+        q = nb_quantile(mean[cnt].ravel(), phi_b[cnt].ravel(), lv)
+        out[cnt] = q.reshape(int(cnt.sum()), h, lv.size).transpose(0, 2, 1)
+    if (~cnt).any():
+        c = ~cnt
+        k = int(c.sum())
+        q = _compound.compound_quantile(
+            mean[c].ravel(),
+            phi_b[c].ravel(),
+            np.repeat(sz.mean[c], h),
+            np.repeat(sz.cv2[c], h),
+            lv,
+        )
+        out[c] = q.reshape(k, h, lv.size).transpose(0, 2, 1)
     return out
 
 
 def cumulative_moments(
-    mean: np.ndarray, phi: np.ndarray, rho: np.ndarray, count: np.ndarray
+    mean: np.ndarray, phi: np.ndarray, rho: np.ndarray, sizes: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of cumulative demand through each period, shape (n_items, horizon)."""
+    """Mean and variance of cumulative demand through each period, shape (n_items, horizon).
+
+    ``Var[S_t] = b M_t + phi (1 - rho) sum m_s**2 + rho phi M_t**2`` with ``b`` the unit
+    variance of :class:`Sizes` (1 for counts).
+    """
     m = np.where(np.isnan(mean), np.nan, np.maximum(mean, 0.0))
     cm = np.cumsum(m, axis=1)
     cm2 = np.cumsum(m * m, axis=1)
     phi = np.asarray(phi, dtype=float)[:, None]
     rho = np.asarray(rho, dtype=float)[:, None]
     var = phi * (1.0 - rho) * cm2 + rho * phi * cm * cm
-    var = var + np.where(np.asarray(count, dtype=bool)[:, None], cm, 0.0)
-    return cm, var
+    return cm, var + Sizes.of(sizes).unit_var[:, None] * cm
 
 
 # --------------------------------------------------------------------------- evaluation
+def pit_bounds(
+    y: np.ndarray, mean: np.ndarray, phi: np.ndarray, sizes: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(F(y-), F(y))`` per cell (items on axis 0); NaN where ``y`` or the mean is NaN.
+
+    Counts: ``(F(y - 1), F(y))``. Continuous: ``(0, P(Y = 0))`` at zero, ``(F(y), F(y))``
+    above (the randomised PIT draws uniformly between the two).
+    """
+    sz = Sizes.of(sizes)
+    shape = y.shape
+    n = shape[0]
+    ph = np.broadcast_to(
+        np.asarray(phi, dtype=float).reshape((n,) + (1,) * (len(shape) - 1)), shape
+    )
+    cn, s_mean, s_cv2 = sz.per_cell(shape)
+    m = np.maximum(mean, 0.0)
+    lo, hi = np.full(shape, np.nan), np.full(shape, np.nan)
+    ok = np.isfinite(y) & np.isfinite(m)
+    c = ok & cn
+    if c.any():
+        yy = np.round(np.maximum(y[c], 0.0))
+        hi[c] = _nb_cdf(yy, m[c], ph[c])
+        lo[c] = _nb_cdf(yy - 1.0, m[c], ph[c])
+    g = ok & ~cn
+    if g.any():
+        lo[g], hi[g] = _compound.compound_pit_bounds(y[g], m[g], ph[g], s_mean[g], s_cv2[g])
+    return lo, hi
+
+
 def pit_coverage(
     y: np.ndarray,
     mean: np.ndarray,
     phi: np.ndarray,
-    count: np.ndarray,
+    sizes: Any,
     lower: float,
     upper: float,
 ) -> np.ndarray:
-    """Probability that the PIT of each observation falls in [lower, upper].
+    """Probability that the randomised PIT of each observation falls in [lower, upper].
 
     Parameters
     ----------
     y, mean : arrays of the same shape (n_items, ...)
         Actual demand and forecast mean (NaN cells give NaN).
     phi : array, shape (n_items,)
-    count : bool array, shape (n_items,)
+    sizes : Sizes or bool array, shape (n_items,)
+        The unit of each item (a bool array: count or not).
     lower, upper : float
         Central interval in probability, e.g. 0.1 and 0.9 for 80 %.
 
     Returns
     -------
     ndarray, same shape as ``y``
-        For count demand the non-randomised PIT (Czado, Gneiting & Held 2009): ``U`` is
-        uniform on ``[F(y - 1), F(y)]`` and the value is
-        ``|[F(y-1), F(y)] ∩ [lower, upper]| / (F(y) - F(y-1))``; for continuous demand the
-        indicator of ``lower <= F(y) <= upper``. Its mean over many observations equals
-        ``upper - lower`` exactly when the forecast distribution is calibrated, however
-        discrete the demand (plain interval coverage of a count is at least the nominal).
+        The randomised PIT ``U`` is uniform on ``[F(y-), F(y)]`` (Czado, Gneiting & Held
+        2009): for a count ``[F(y - 1), F(y)]``; for continuous demand ``[0, P(Y = 0)]`` at
+        zero and the point ``F(y)`` above. The value is the probability that ``U`` falls
+        in ``[lower, upper]``, ``|[F(y-), F(y)] ∩ [lower, upper]| / (F(y) - F(y-))`` (the
+        indicator of ``lower <= F(y) <= upper`` for a point). Its mean over many
+        observations equals ``upper - lower`` exactly when the forecast distribution is
+        calibrated, however discrete or zero-heavy the demand (plain interval coverage of
+        a count is at least the nominal).
 
     References
     ----------
@@ -249,35 +331,21 @@ def pit_coverage(
     ...                    np.array([True]), 0.1, 0.9)[0, 0])   # F(0)=0.905: (0.9-0.1)/0.905
     0.884...
     """
-    shape = y.shape
-    n = shape[0]
-    ph = np.broadcast_to(
-        np.asarray(phi, dtype=float).reshape((n,) + (1,) * (len(shape) - 1)), shape
-    )
-    cn = np.broadcast_to(
-        np.asarray(count, dtype=bool).reshape((n,) + (1,) * (len(shape) - 1)), shape
-    )
-    m = np.maximum(mean, 0.0)
-    out = np.full(shape, np.nan)
-    ok = np.isfinite(y) & np.isfinite(m)
-    c = ok & cn
-    if c.any():
-        yy = np.round(np.maximum(y[c], 0.0))
-        hi = _nb_cdf(yy, m[c], ph[c])
-        lo = _nb_cdf(yy - 1.0, m[c], ph[c])
-        width = hi - lo
-        inter = np.clip(np.minimum(hi, upper) - np.maximum(lo, lower), 0.0, None)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            val = np.where(width > 0, inter / width, ((lo >= lower) & (lo <= upper)) * 1.0)
-        out[c] = val
-    g = ok & ~cn
-    if g.any():
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shp = 1.0 / ph[g]
-            u = np.where(
-                ph[g] > 0,
-                special.gammainc(shp, np.maximum(y[g], 0.0) / (ph[g] * np.maximum(m[g], 1e-300))),
-                (y[g] >= m[g]) * 1.0,
-            )
-        out[g] = ((u >= lower) & (u <= upper)) * 1.0
-    return out
+    return coverage_of_bounds(*pit_bounds(y, mean, phi, sizes), lower, upper)
+
+
+def coverage_of_bounds(lo: np.ndarray, hi: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """Probability that a uniform draw on ``[lo, hi]`` (the PIT) falls in ``[lower, upper]``."""
+    width = hi - lo
+    inter = np.clip(np.minimum(hi, upper) - np.maximum(lo, lower), 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        val = np.where(width > 0, inter / width, ((hi >= lower) & (hi <= upper)) * 1.0)
+    return np.where(np.isfinite(lo), val, np.nan)
+
+
+def interval_error(y: np.ndarray, mean: np.ndarray, phi: np.ndarray, sizes: Any) -> float:
+    """``|cov80 - 0.8| + |cov95 - 0.95|`` of the mean PIT coverage over all cells."""
+    lo, hi = pit_bounds(y, mean, phi, sizes)
+    c80 = np.nanmean(coverage_of_bounds(lo, hi, 0.1, 0.9))
+    c95 = np.nanmean(coverage_of_bounds(lo, hi, 0.025, 0.975))
+    return float(abs(c80 - 0.8) + abs(c95 - 0.95))

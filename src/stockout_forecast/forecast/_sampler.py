@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ._distribution import MAX_RHO, _scipy_nb_ppf, nb_quantile
+from . import _compound
+from ._distribution import MAX_RHO, Sizes, _scipy_nb_ppf, nb_quantile
 
 __all__: list[str] = []
 
@@ -278,7 +279,7 @@ def sample_paths(
     mean: np.ndarray,
     phi: np.ndarray,
     rho: np.ndarray,
-    count: np.ndarray,
+    sizes: Any,
     n_paths: int,
     rng: np.random.Generator,
     out: np.ndarray | None = None,
@@ -290,8 +291,10 @@ def sample_paths(
     is negative binomial with shape ``a + b`` and mean ``(a + b) * phi * m_t * B``, drawn by
     inversion of its CDF from one uniform (:func:`_count_draws`; Poisson when
     ``phi == 0``). Items with very large means (dense walk longer than
-    ``_MAX_DENSE_STEPS``) draw the gamma rate and then a Poisson count, as non-count items
-    draw the gamma rate itself. Items are drawn in passes of about ``_PATH_CELLS`` cells;
+    ``_MAX_DENSE_STEPS``) draw the gamma rate and then a Poisson count. Continuous items
+    (``sizes``, :mod:`._compound`) draw their occurrence counts this way, with mean
+    ``m_t / s``, then each period's demand given its count ``N``: ``Gamma(N / c, s c)``
+    (0 when ``N = 0``). Items are drawn in passes of about ``_PATH_CELLS`` cells;
     the result depends only on ``rng`` and the items given. ``out``, if given, is a C-ordered
     float64 array of the result's shape to fill (and return) instead of a new one.
     """
@@ -303,6 +306,8 @@ def sample_paths(
             f"out must be a C-ordered float64 array of shape {(n, n_paths, h)}; got "
             f"{out.dtype} {out.shape}."
         )
+    sz = Sizes.of(sizes)
+    mean = mean / sz.mean[:, None]  # occurrences per period (the mean itself for counts)
     ok = np.isfinite(mean).all(axis=1)
     out[~ok] = np.nan
     valid = np.flatnonzero(ok)
@@ -320,15 +325,14 @@ def sample_paths(
         m = np.maximum(mean[idx], 0.0)
         f = np.maximum(np.asarray(phi, dtype=float)[idx], 0.0)
         r = np.clip(np.asarray(rho, dtype=float)[idx], 0.0, MAX_RHO)
-        cnt = np.asarray(count, dtype=bool)[idx]
         bfac, s = _level_factor(f, r, n_paths, rng)
         # the dense walk's length grows with the mean: beyond a cap, gamma-Poisson is cheaper
-        big = cnt & (steps[lo : lo + per] > _MAX_DENSE_STEPS)
-        walk = np.flatnonzero(cnt & ~big)
+        big = steps[lo : lo + per] > _MAX_DENSE_STEPS
+        walk = np.flatnonzero(~big)
         if walk.size:
             st = steps[lo : lo + per][walk]
             _count_draws(m[walk], f[walk], bfac[walk], s[walk], st, rng, out, idx[walk], work)
-        g = np.flatnonzero(~cnt | big)
+        g = np.flatnonzero(big)
         if g.size:
             lam = np.broadcast_to(m[g][:, None, :], (g.size, n_paths, h)).copy()
             noisy = f[g] > 0
@@ -337,9 +341,9 @@ def sample_paths(
                 lam[noisy] = (f[g][noisy, None, None] * m[g][noisy][:, None, :]) * (
                     bfac[g][noisy][:, :, None] * e
                 )
-            if big.any():
-                pb = big[g]
-                lam[pb] = rng.poisson(lam[pb])
-            out[idx[g]] = lam
+            out[idx[g]] = rng.poisson(lam)
     _finish_tail(out, work)
+    cont = np.flatnonzero(ok & ~sz.count)
+    if cont.size:
+        out[cont] = _compound.draw(out[cont], sz.mean[cont], sz.cv2[cont], rng)
     return out

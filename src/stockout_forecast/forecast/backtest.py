@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ from . import _calibration as cal
 from . import _distribution as dist
 from ._base import DEFAULT_SEASON_LENGTH
 from ._kernels import prepare_panel
+from ._pool import Pooled
+from ._profile import pooled_profile, spread
+from ._profile import weekday_profile as weekday_profile_of
 
 __all__ = ["BACKTEST_METRICS", "backtest"]
 
@@ -130,6 +134,11 @@ class BacktestArrays:
     scale_sq: np.ndarray
     n_train: np.ndarray
     count: np.ndarray
+    sizes: dist.Sizes | None = None
+
+    def item_sizes(self) -> dist.Sizes:
+        """The unit of each item (count, or continuous with occurrence sizes)."""
+        return self.sizes if self.sizes is not None else dist.Sizes.of(self.count)
 
 
 def run_backtest(
@@ -142,11 +151,16 @@ def run_backtest(
     scale: str = "naive",
     season_length: int | None = None,
     dispersion: bool = True,
+    weekday_profile: bool = False,
+    pool: Pooled | None = None,
 ) -> BacktestArrays:
     """Fit every model at every cutoff and collect forecasts and actuals (private core).
 
     ``dispersion=False`` skips the in-sample dispersion of each fit (only the interval
-    metrics of :func:`backtest_frame` need it).
+    metrics of :func:`backtest_frame` need it). ``weekday_profile=True`` spreads the daily
+    forecasts of models without seasons by each item's day-of-week profile, computed from
+    the window's training days (as ``forecast_demand`` does); ``pool`` gives the pooled
+    profile of each window (the cross-item state of a larger run).
     """
     horizon = _check_int(horizon, "horizon", 1)
     n_windows = _check_int(n_windows, "n_windows", 1)
@@ -177,6 +191,7 @@ def run_backtest(
     sc2 = np.full((n, n_windows), np.nan)
     n_train = np.zeros((n, n_windows), dtype=int)
     count = count_items(history)
+    sizes = cal.occurrence_sizes(y_all, m_all, count)
     for w, end in enumerate(ends):
         mk = m_all[:, end : end + horizon]
         mask[:, w] = mk
@@ -186,13 +201,17 @@ def run_backtest(
         sc[:, w], sc2[:, w] = naive_scales(y_tr, m_tr, lag)
         hist_w = truncate_history(history, end)
         has = n_train[:, w] > 0
+        prof = None
+        if weekday_profile:
+            p0 = (pool or Pooled()).take(("weekday", int(end)), partial(pooled_profile, hist_w))
+            prof = weekday_profile_of(hist_w, pooled=p0)
         for j, model in enumerate(models):
             fitted = clone_model(model).fit(hist_w)
-            pred = np.asarray(fitted.predict(horizon), dtype=float)
+            pred = spread(np.asarray(fitted.predict(horizon), dtype=float), model, hist_w, prof)
             fc[j, :, w] = np.where(has[:, None], pred, np.nan)
             f_in = getattr(fitted, "fitted_", None)
             if dispersion and f_in is not None:
-                disp[j, :, w] = cal.dispersion_from_residuals(y_tr, f_in, m_tr, count)
+                disp[j, :, w] = cal.dispersion_from_residuals(y_tr, f_in, m_tr, sizes)
     return BacktestArrays(
         aliases=[m.alias for m in models],
         item_ids=np.asarray(history.item_ids),
@@ -206,6 +225,7 @@ def run_backtest(
         scale_sq=sc2,
         n_train=n_train,
         count=count,
+        sizes=sizes,
     )
 
 
@@ -241,10 +261,11 @@ def interval_metrics(arr: BacktestArrays, levels: tuple[float, ...]) -> dict[str
     """
     lv = tuple(sorted(set(levels) | set(_INTERVAL_LEVELS)))
     n_m, n, n_w, h = arr.forecast.shape
-    count = np.broadcast_to(arr.count[None, :, None], (n_m, n, n_w)).ravel()
+    item = np.broadcast_to(np.arange(n)[None, :, None], (n_m, n, n_w)).ravel()
+    sizes = arr.item_sizes().take(item)
     phi = np.nan_to_num(arr.dispersion, nan=0.0).ravel()
     mean = arr.forecast.reshape(-1, h)
-    q = dist.marginal_quantiles(mean, phi, count, lv).reshape(n_m, n, n_w, len(lv), h)
+    q = dist.marginal_quantiles(mean, phi, sizes, lv).reshape(n_m, n, n_w, len(lv), h)
     y = arr.y[None, :, :, None, :]
     mk = arr.mask[None] & np.isfinite(arr.forecast)
     n_t = mk.sum(axis=-1)

@@ -8,6 +8,7 @@ status (:func:`_statuses`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,21 +21,23 @@ from ..exceptions import InsufficientHistoryError
 from ..history.panel import DemandHistory
 from . import _calibration as cal
 from . import _distribution as dist
+from . import _profile
 from ._base import _future_periods
+from ._choice import Decision, Rule, decide
+from ._distribution import Sizes
 from ._kernels import prepare_panel
+from ._pool import ForecastPool, Pooled
 from .backtest import (
     BacktestArrays,
-    backtest_frame,
     check_models,
     clone_model,
-    combined_backtest,
     count_items,
-    honest_backtest,
     run_backtest,
 )
 from .registry import REGISTRY, make_model, model_names
 from .result import DemandForecast
-from .selection import SelectionPool, _select_models, demand_classes, volume_edges, volume_groups
+from .selection import _LOWER_IS_BETTER as METRICS
+from .selection import Ranking, demand_classes, volume_edges, volume_groups
 
 __all__ = ["candidate_models", "forecast_demand"]
 
@@ -50,7 +53,12 @@ CANDIDATES = (
     "tsb",
     "imapa",
     "adida",
+    "historic_average",
+    "moving_average_long",
+    "ses_slow",
 )
+#: the long-memory levels that the selection falls back to (``long_memory_margin``)
+LONG_MEMORY = ("historic_average", "moving_average_long", "ses_slow")
 _WEIGHTING = "sums"
 _SCALE_DISPERSION = True
 
@@ -66,22 +74,26 @@ def candidate_models(freq: str = "D") -> list[Any]:
     Returns
     -------
     list of model instances
-        Nine models with unique aliases: smooth-demand (``ses``, damped Holt
+        Twelve models with unique aliases, built from the model registry
+        (:mod:`stockout_forecast.forecast.registry`): smooth-demand (``ses``, damped Holt
         ``holt_damped``, ``moving_average``), seasonal (``holt_winters_add_notrend``:
-        additive day-of-week / week-of-year / month-of-year indices; ``seasonal_naive``)
-        and intermittent ones (``sba``, ``tsb``, ``imapa``, ``adida``), built from the
-        model registry (:mod:`stockout_forecast.forecast.registry`).
+        additive day-of-week / week-of-year / month-of-year indices; ``seasonal_naive``),
+        intermittent (``sba``, ``tsb``, ``imapa``, ``adida``) and the long-memory levels
+        (``historic_average``, ``moving_average_long``: 182 days, 26 weeks or 12 months;
+        ``ses_slow``: SES with a constant of 0.01 a day, 0.03 a week or 0.05 a month).
 
     Notes
     -----
     The set covers the Syntetos-Boylan demand classes: SES and damped Holt for smooth and
     trending demand, Holt-Winters without trend (seasonal SES) for weekly cycles, SBA
-    (bias-corrected Croston, smoothing constant optimised per item rather than the classic
-    fixed 0.1, which lost to TSB on dunnhumby's held-out weeks) for intermittent demand, TSB for intermittent demand that may
-    die out (obsolescence), ADIDA (temporal aggregation at the item's mean inter-demand
-    interval) and IMAPA (the average over several aggregation levels) for lumpy demand, and
-    the moving average and seasonal naive as robust benchmarks. ADIDA joined the set after
-    it was the best statsforecast model on carparts (benchmarks/README.md).
+    (bias-corrected Croston, constant optimised per item) for intermittent demand, TSB for
+    intermittent demand that may die out (obsolescence), ADIDA (temporal aggregation at the
+    item's mean interval between demands) and IMAPA (the average over several aggregation
+    levels) for lumpy demand, the moving average and seasonal naive as robust benchmarks,
+    and the long-memory levels, which noisy demand whose level barely moves is hard to
+    forecast better than (issue 9: on a grocery set the all-history average beat the
+    earlier selection). Which of these is a candidate was chosen with the other selection
+    defaults by ``benchmarks/study_selection.py`` (see :func:`forecast_demand`).
 
     References
     ----------
@@ -94,7 +106,7 @@ def candidate_models(freq: str = "D") -> list[Any]:
     --------
     >>> [m.alias for m in candidate_models("D")]  # doctest: +NORMALIZE_WHITESPACE
     ['ses', 'holt_damped', 'moving_average', 'holt_winters_add_notrend', 'seasonal_naive',
-     'sba', 'tsb', 'imapa', 'adida']
+     'sba', 'tsb', 'imapa', 'adida', 'historic_average', 'moving_average_long', 'ses_slow']
     """
     if freq not in ("D", "W", "M"):
         raise ValueError(f"freq must be 'D', 'W' or 'M'; got {freq!r}.")
@@ -131,10 +143,13 @@ def forecast_demand(
     n_windows: int = 2,
     step: int | None = None,
     metric: str = "mae",
-    combine: int | None = 2,
+    combine: int | None = None,
     fallback: str | None = None,
     calibration: str = "backtest",
     shrinkage: float = 10.0,
+    long_memory_margin: float | None = 2.0,
+    censor_suspected: bool = False,
+    weekday_profile: bool = True,
     random_state: RandomStateLike = None,
 ) -> DemandForecast:
     """Forecast demand per item with calibrated quantiles and sample paths.
@@ -156,16 +171,18 @@ def forecast_demand(
     n_paths : int
         Default number of sample paths of the result (``.sample_paths()``).
     n_windows : int, default 2
-        Backtest windows (forecast origins) for selection and calibration.
+        Backtest windows (forecast origins) for selection and calibration; a history too
+        short for them is backtested on as many as fit (``horizon + (w - 1) * step + 2``
+        periods for ``w`` windows).
     step : int or None
         Periods between backtest origins (default ``horizon``).
     metric : str, default "mae"
         Selection metric (see :func:`select_models`). Every candidate forecasts the mean
         level; the metric only decides which. Absolute error is robust to the one or two
-        spikes that dominate squared errors in two short windows; ``"rmsse"`` (squared)
-        and ``"mase"`` (absolute, scaled per window, so undefined where a window's
-        in-sample scale is 0) are the alternatives. See Notes for the measured choice.
-    combine : int or None, default 2
+        spikes that dominate squared errors in short windows; ``"rmsse"`` (squared) and
+        ``"mase"`` (absolute, scaled per window, so undefined where a window's in-sample
+        scale is 0) are the alternatives. See Notes for the measured choice.
+    combine : int or None, default None
         Average the best ``combine`` models per item (``None``: pick one).
     fallback : str or None
         Model alias for items too short for a backtest (default: the best model by median
@@ -175,6 +192,21 @@ def forecast_demand(
         score of its Syntetos-Boylan demand class (smooth, erratic, intermittent, lumpy)
         before the choice; 0 chooses on the item's own windows alone. With an unscaled
         metric (MAE) the class mean is dominated by the high-volume items of the class.
+    long_memory_margin : float or None, default 2.0
+        Fall back to the best long-memory candidate (historic average, long moving
+        average, slow SES) where the chosen model does not beat it on the backtest by this
+        many standard errors (0: where it is not better on average), checked per demand
+        class on windows the test did not see (Notes). ``None``: never.
+    censor_suspected : bool, default False
+        Read suspected stock-outs (long zero runs flagged by ``demand_history`` without
+        stock history) as unobserved, like censored periods. Default: as the sales they
+        are -- measured on six datasets, skipping them raised the forecasts and the error
+        wherever any were flagged (benchmarks/README.md). Censored periods (from stock
+        history) are always skipped.
+    weekday_profile : bool, default True
+        Daily data: spread the level forecast by models without seasons over the week by
+        each item's day-of-week profile (shrunk towards the profile of all items), so
+        that a shop closed on Saturdays forecasts nothing for Saturdays.
     calibration : {"backtest", "insample"}
         How the predictive distribution's spread is estimated: from the out-of-sample
         backtest errors of the chosen model (dispersion per item, level correlation
@@ -188,7 +220,9 @@ def forecast_demand(
         Mean, quantiles and sample paths per item; ``model`` is the chosen alias (``"a+b"``
         for a combination, ``"none"`` when not forecast) and ``status`` says per item
         ``"ok"``, ``"fallback"`` (too short for a backtest), ``"no_history"`` (never
-        active) or ``"fully_censored"`` (no observed period), with a reason.
+        active), ``"fully_censored"`` (no observed period), ``"no_demand"`` (observed but
+        never sold: forecast 0) or ``"all_returns"`` (returns only: forecast 0), with a
+        reason.
 
     Raises
     ------
@@ -200,26 +234,32 @@ def forecast_demand(
 
     Notes
     -----
-    1. Backtest every candidate on ``n_windows`` rolling origins (:func:`backtest`) and
-       average, per item, the ``combine`` models with the lowest mean ``metric``
-       (:func:`select_models`), shrunk towards the item's demand class. Two windows of one
-       item are a noisy basis for a choice among nine models. The defaults (MAE, the best
-       two averaged, 10 pseudo-windows of class shrinkage) were chosen on the held-out
-       periods of the five datasets of ``benchmarks/bench_accuracy.py`` and
-       ``bench_forecast.py`` among the 12 settings of ``benchmarks/study_selection.py``
-       (metric MAE / MASE / RMSSE, shrinkage 3 / 10, one model or the best two): the one at
-       or below the best statsforecast model on all four real datasets with the lowest MASE
-       on the daily demo data. The earlier defaults (RMSSE, one model, shrinkage 3, eight
-       candidates with smoothing up to 0.8) were about 3 % worse on carparts and
-       dunnhumby. That choice used the benchmark's held-out periods, so the benchmark
-       figures are not a fully independent test of it; the study's ``--split earlier``
-       run is (benchmarks/README.md).
+    1. Backtest every candidate on ``n_windows`` rolling origins (:func:`backtest`; daily
+       forecasts of models without seasons spread by the weekday profile) and choose per
+       item the model (or the ``combine`` models) with the lowest mean ``metric``, shrunk
+       towards the item's demand class (:func:`select_models`). Then test the choice
+       against the best long-memory candidate on the backtest windows the choice was not
+       made on: the mean difference of their errors must favour the choice by
+       ``long_memory_margin`` standard errors, else the item falls back to the long-memory
+       model -- but only in the demand classes where falling back lowered the errors of
+       backtest windows the test did not see (so data on which reacting pays keep their
+       reactive models). Every default of this step (candidates, windows, metric,
+       shrinkage, combination, the margin, the weekday profile) was chosen by leaving one
+       of six datasets out at a time (``benchmarks/study_selection.py``: carparts, RAF,
+       refinery, dunnhumby, online_retail, the demo): each dataset is scored with the
+       setting the other five prefer (the smallest largest relative excess over the best
+       setting), and the shipped default is the one the six prefer.
     2. Refit each chosen model on all periods of the items that chose it; the mean forecast
        is its prediction (the average for a combination).
     3. Predictive distribution: negative binomial per period around the mean with
-       dispersion ``phi_i`` (``Var = m + phi m^2``; a gamma for non-integer demand),
-       estimated by moments from the backtest errors and shrunk towards the value pooled
-       over items of similar volume. The errors are those of the model each item would
+       dispersion ``phi_i`` (``Var = m + phi m^2``), estimated by moments from the backtest
+       errors and shrunk towards the value pooled over items of similar volume. Items whose
+       history has decimals (kg, litres) get a point mass at zero plus a continuous positive
+       part: demand occurrences counted as above, each of a gamma size
+       (:mod:`~stockout_forecast.forecast._compound`; ``Var = s (1 + c) m + phi m^2``),
+       with the occurrence size fitted to the item's history and scaled so that the
+       backtest's zero periods are as many as predicted; ``result.distribution`` says
+       which per item. The errors are those of the model each item would
        have chosen *without* seeing the window (leave-one-window-out), so the selection
        does not shrink them. One pooled factor on the dispersion is then chosen so that
        cross-fitted 80 % and 95 % intervals on the backtest cover as they should. The level
@@ -256,7 +296,7 @@ def forecast_demand(
     >>> hist = history_from_array(rng.poisson(4.0, size=(3, 120)).astype(float))
     >>> fc = forecast_demand(hist, SES(alpha=0.1), horizon=7, random_state=0)
     >>> fc
-    <DemandForecast: 3 items, horizon 7 D, models: ses 3>
+    <DemandForecast: 3 items, horizon 7 days (D), models: ses 3>
     >>> fc.to_frame().columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['item_id', 'date', 'model', 'demand_mean', 'demand_p10', 'demand_p50', 'demand_p90',
      'status']
@@ -274,27 +314,11 @@ def forecast_demand(
         fallback=fallback,
         calibration=calibration,
         shrinkage=shrinkage,
+        long_memory_margin=long_memory_margin,
+        censor_suspected=censor_suspected,
+        weekday_profile=weekday_profile,
         random_state=random_state,
     )[0]
-
-
-@dataclass
-class ForecastPool:
-    """The cross-item state of :func:`forecast_demand`: everything it pools over items.
-
-    The class shrinkage of the selection and its fallback model (``selection``), the
-    volume-group edges and the pooled dispersion per (count kind, volume group) of the
-    calibration, its pooled dispersion scale and level-variance factor ``kappa``. Computed
-    once over (a sample of) all items and passed to the forecast of every chunk of items,
-    it gives each chunk the forecasts of one run over all items. Small: a few numbers per
-    demand class, volume group and model.
-    """
-
-    selection: SelectionPool | None = None
-    volume_edges: np.ndarray | None = None
-    dispersion: dict[tuple[bool, int], float] | None = None
-    dispersion_scale: float | None = None
-    kappa: float | None = None
 
 
 @dataclass
@@ -306,6 +330,7 @@ class _Selection:
     reason: np.ndarray
     backtest: BacktestArrays | None
     problem: str
+    honest: np.ndarray | None = None
 
 
 def _check_args(
@@ -326,6 +351,35 @@ def _check_args(
     return int(horizon), levels
 
 
+def _check_rule(metric: str, combine: int | None, shrinkage: float, margin: float | None) -> Rule:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}; got {metric!r}.")
+    if combine is not None and (
+        isinstance(combine, bool) or not isinstance(combine, (int, np.integer)) or combine < 2
+    ):
+        raise ValueError(f"combine must be None or an int >= 2; got {combine!r}.")
+    if not np.isfinite(float(shrinkage)) or float(shrinkage) < 0:
+        raise ValueError(f"shrinkage must be a number >= 0 (pseudo-windows); got {shrinkage!r}.")
+    if margin is not None and not np.isfinite(float(margin)):
+        raise ValueError(f"long_memory_margin must be a number or None; got {margin!r}.")
+    return Rule(metric, combine, float(shrinkage), None if margin is None else float(margin))
+
+
+def _windows_that_fit(n_periods: int, horizon: int, n_windows: int, step: int | None) -> int:
+    """``n_windows``, or fewer when the history is too short for them (at least 1).
+
+    A backtest of ``w`` windows needs ``horizon + (w - 1) * step + 2`` periods; a short
+    history is backtested on the windows it has rather than not at all.
+    """
+    if isinstance(n_windows, bool) or not isinstance(n_windows, (int, np.integer)):
+        return n_windows  # run_backtest names the problem
+    st = horizon if step is None else step
+    if not isinstance(st, (int, np.integer)) or st < 1:
+        return n_windows
+    fit = (n_periods - horizon - 2) // st + 1
+    return int(max(1, min(n_windows, fit)))
+
+
 def _select(
     history: DemandHistory,
     models: list[Any],
@@ -333,18 +387,18 @@ def _select(
     horizon: int,
     n_windows: int,
     step: int | None,
-    metric: str,
-    combine: int | None,
+    rule: Rule,
     fallback: str | None,
-    shrinkage: float,
     levels: tuple[float, ...],
     need_backtest: bool,
-    pool: ForecastPool,
-    given: ForecastPool | None,
+    weekday_profile: bool = False,
+    pool: Pooled | None = None,
 ) -> _Selection:
     """Step 1: backtest the models and choose one (or a combination) per item."""
     n = history.n_items
     aliases = [m.alias for m in models]
+    if fallback is not None and fallback not in aliases:
+        raise ValueError(f"fallback {fallback!r} is not one of the models {aliases}.")
     arr: BacktestArrays | None = None
     problem = ""
     if len(models) > 1 or need_backtest:
@@ -353,9 +407,11 @@ def _select(
                 history,
                 models,
                 horizon=horizon,
-                n_windows=n_windows,
+                n_windows=_windows_that_fit(history.n_periods, horizon, n_windows, step),
                 step=step,
-                dispersion=metric == "scaled_pinball",
+                dispersion=rule.metric == "scaled_pinball",
+                weekday_profile=weekday_profile,
+                pool=pool,
             )
         except InsufficientHistoryError as err:
             problem = str(err)
@@ -364,38 +420,77 @@ def _select(
     if len(models) == 1:
         chosen = np.full(n, aliases[0], dtype=object)
         reason[:] = f"model {aliases[0]} given by the caller"
-    elif arr is not None:
-        ids = pd.Index(np.asarray(history.item_ids).astype(str))
-        sel, pool.selection = _select_models(
-            backtest_frame(arr, levels if metric == "scaled_pinball" else None),
-            metric=metric,
-            combine=combine,
-            fallback=fallback,
-            groups=pd.Series(demand_classes(history), index=ids),
-            shrinkage=shrinkage,
-            pool=None if given is None else given.selection,
-        )
-        sel = sel.set_index("item_id").reindex(ids)
-        chosen = sel["model"].to_numpy(dtype=object)
-        reason[:] = sel["reason"].to_numpy(dtype=object)
-        status[(sel["status"] == "fallback").to_numpy()] = "fallback"
-    else:
+        honest = None if arr is None else arr.forecast[0]
+        return _Selection(chosen, status, reason, arr, problem, honest)
+    if arr is None:
         fb = fallback if fallback is not None else aliases[0]
-        if fb not in aliases:
-            raise ValueError(f"fallback {fb!r} is not one of the models {aliases}.")
-        chosen = np.full(n, fb, dtype=object)
         status[:] = "fallback"
         reason[:] = f"no backtest possible ({problem}); using fallback model {fb!r}"
-    return _Selection(chosen, status, reason, arr, problem)
+        return _Selection(np.full(n, fb, dtype=object), status, reason, arr, problem)
+    long_memory = np.array([j for j, a in enumerate(aliases) if a in LONG_MEMORY], dtype=int)
+    dec = decide(
+        arr,
+        rule,
+        demand_classes(history),
+        None if fallback is None else aliases.index(fallback),
+        long_memory,
+        levels=levels,
+        pool=pool,
+    )
+    chosen = Ranking.names_of(dec.members, aliases)
+    status[~dec.ranking.has] = "fallback"
+    reason[:] = _choice_reasons(arr, dec, aliases, rule)
+    return _Selection(chosen, status, reason, arr, problem, dec.honest)
+
+
+def _choice_reasons(
+    arr: BacktestArrays, dec: Decision, aliases: list[str], rule: Rule
+) -> np.ndarray:
+    """Plain-English reason per item for what ``decide`` chose."""
+    r = dec.ranking
+    first = Ranking.names_of(r.members, aliases)
+    final = Ranking.names_of(dec.members, aliases)
+    trained = np.asarray((arr.n_train > 0).any(axis=1), dtype=bool)
+    out = np.empty(len(final), dtype=object)
+    for i in range(len(final)):
+        if not r.has[i]:
+            why = (
+                "no observed period in any backtest test window (censored, suspected stock-out "
+                "or not listed)"
+                if trained[i]
+                else "too short for a backtest: no observed period before the first cutoff"
+            )
+            out[i] = f"{why}; using fallback model {final[i]!r}"
+        elif dec.fell_back[i]:
+            t = dec.t_stat[i]
+            t_txt = "too few backtest periods to tell" if np.isnan(t) else f"t = {t:.2f}"
+            out[i] = (
+                f"the backtest cannot tell {first[i]} (lowest {rule.metric}) from the "
+                f"long-memory level {final[i]} ({t_txt}; needs t < "
+                f"-{rule.long_memory_margin:g}): using {final[i]}"
+            )
+        else:
+            out[i] = (
+                f"mean of the {int(r.n_top[i])} models with the lowest backtest {rule.metric} "
+                f"({final[i]}, mean {r.best_score[i]:.3g})"
+                if r.n_top[i] > 1
+                else f"lowest backtest {rule.metric}: {final[i]} {r.best[i]:.3g}"
+            )
+    return out
 
 
 def _fit_chosen(
-    history: DemandHistory, models: list[Any], chosen: np.ndarray, horizon: int
+    history: DemandHistory,
+    models: list[Any],
+    chosen: np.ndarray,
+    horizon: int,
+    prof: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 2: refit each model on the items that chose it; (mean, in-sample fitted).
 
     A combination's mean is the average of its members. Items without any observed period
-    get NaN.
+    get NaN. Daily forecasts of models without seasons are spread over the week by each
+    item's day-of-week profile ``prof`` (n_items, 7) when given.
     """
     n = history.n_items
     ids = np.asarray(history.item_ids)
@@ -410,7 +505,9 @@ def _fit_chosen(
             continue
         sub = history if use.all() else history.subset(ids[use])
         fitted = clone_model(m).fit(sub)
-        mean_sum[use] += fitted.predict(horizon)
+        mean_sum[use] += _profile.spread(
+            fitted.predict(horizon), m, sub, None if prof is None else prof[use]
+        )
         f_in = getattr(fitted, "fitted_", None)
         if f_in is not None:
             fit_sum[use] += f_in
@@ -430,84 +527,91 @@ class _Spread:
     level_correlation: np.ndarray
     calibration: str
     f_bt: np.ndarray | None
+    sizes: Sizes
 
 
 def _calibrate(
     history: DemandHistory,
     sel: _Selection,
-    models: list[Any],
     mean: np.ndarray,
     fitted_in: np.ndarray,
     count: np.ndarray,
     *,
     calibration: str,
-    metric: str,
-    combine: int | None,
-    pool: ForecastPool,
-    given: ForecastPool | None,
+    pool: Pooled,
 ) -> _Spread:
-    """Step 3: dispersion and level correlation per item, from backtest or in-sample errors.
+    """Step 3: the distribution around the means, from backtest (or in-sample) errors.
 
-    Pooled quantities come from ``given`` when it is set (a chunk of a larger item set) and
-    are recorded in ``pool``.
+    The unit of each item first (counts; or continuous, with occurrence sizes from its
+    history), then the dispersion from the errors; for continuous items the point mass at
+    zero is matched to the backtest's zeros, the size variation kept within what the
+    backtest errors show, and the dispersion estimated again; then one
+    pooled factor on the dispersion from cross-fitted interval coverage, and the level
+    correlation from the spread of the backtest window totals. Every value pooled over
+    items comes from ``pool`` (:mod:`._pool`).
     """
     y_all, m_all = prepare_panel(history.units, history.observed)
+    sizes = cal.occurrence_sizes(y_all, m_all, count)
     arr = sel.backtest
-    aliases = [m.alias for m in models]
-    pool.volume_edges = volume_edges(y_all, m_all) if given is None else given.volume_edges
-    vgroups = volume_groups(y_all, m_all, edges=pool.volume_edges)
-    cap = cal.dispersion_cap(y_all, m_all, count)
-    pooled_in = None if given is None else given.dispersion
-    pool.dispersion = {}
-    if calibration == "backtest" and arr is not None:
-        if len(models) > 1:
-            f_bt = honest_backtest(arr, sel.chosen, aliases, metric, combine)
-        else:
-            f_bt = combined_backtest(arr, sel.chosen, aliases)
+    edges = pool.take("volume_edges", lambda: volume_edges(y_all, m_all))
+    vgroups = volume_groups(y_all, m_all, edges=edges)
+
+    def dispersion(sz: Sizes, yy: np.ndarray, ff: np.ndarray, mm: np.ndarray, key: str) -> Any:
+        out: dict[tuple[bool, int], float] = {}
         phi = cal.dispersion_from_residuals(
-            arr.y,
-            f_bt,
-            arr.mask,
-            count,
+            yy,
+            ff,
+            mm,
+            sz,
             groups=vgroups,
-            cap=cap,
-            pooled=pooled_in,
-            pooled_out=pool.dispersion,
+            cap=cal.dispersion_cap(y_all, m_all, sz),
+            pooled=pool.known(key),
+            pooled_out=out,
         )
+        pool.put(key, out)
+        return phi
+
+    if calibration == "backtest" and arr is not None and sel.honest is not None:
+        f_bt = sel.honest
+        phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion")
+        if not sizes.count.all():
+            out: dict[str, float] = {}
+            sizes = cal.calibrate_zero_mass(
+                arr.y, f_bt, arr.mask, phi, sizes, factor=pool.known("zero_mass"), pooled_out=out
+            )
+            if "k" in out:
+                pool.put("zero_mass", out["k"])
+            out = {}
+            sizes = cal.cap_unit_variance(
+                arr.y, f_bt, arr.mask, sizes, pooled=pool.known("unit_variance"), pooled_out=out
+            )
+            if "unit_variance" in out:
+                pool.put("unit_variance", out["unit_variance"])
+            phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion_sized")
         if _SCALE_DISPERSION:
-            if given is None or given.dispersion_scale is None:
-                pool.dispersion_scale = cal.dispersion_scale(
-                    arr.y, f_bt, arr.mask, count, groups=vgroups, cap=cap
-                )
-            else:
-                pool.dispersion_scale = given.dispersion_scale
-            phi = phi * pool.dispersion_scale
+            cap = cal.dispersion_cap(y_all, m_all, sizes)
+            phi = phi * pool.take(
+                "dispersion_scale",
+                lambda: cal.dispersion_scale(arr.y, f_bt, arr.mask, sizes, groups=vgroups, cap=cap),
+            )
         fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
-        phi, rho, pool.kappa = cal.level_uncertainty(
+        phi, rho, kappa = cal.level_uncertainty(
             arr.y,
             f_bt,
             arr.mask,
             phi,
-            count,
+            sizes,
             fut,
             weighting=_WEIGHTING,
-            kappa=None if given is None else given.kappa,
+            kappa=pool.known("kappa"),
         )
-        return _Spread(phi, rho, "backtest", f_bt)
+        pool.put("kappa", kappa)
+        return _Spread(phi, rho, "backtest", f_bt, sizes)
     if calibration == "backtest":
         note = f" Spread from in-sample errors: no backtest possible ({sel.problem})."
         sel.reason[:] = [r + note for r in sel.reason]
-    phi = cal.dispersion_from_residuals(
-        y_all,
-        fitted_in,
-        m_all,
-        count,
-        groups=vgroups,
-        cap=cap,
-        pooled=pooled_in,
-        pooled_out=pool.dispersion,
-    )
-    return _Spread(phi, np.zeros(history.n_items), "insample", None)
+    phi = dispersion(sizes, y_all, fitted_in, m_all, "dispersion_insample")
+    return _Spread(phi, np.zeros(history.n_items), "insample", None, sizes)
 
 
 def _statuses(history: DemandHistory, sel: _Selection) -> tuple[np.ndarray, pd.DataFrame]:
@@ -528,10 +632,20 @@ def _statuses(history: DemandHistory, sel: _Selection) -> tuple[np.ndarray, pd.D
         "demand was never observed"
     )
     model_out[~observed] = "none"
-    no_demand = observed & ~np.where(m_all, y_all > 0, False).any(axis=1)
-    reason[no_demand] = [r + " No positive demand observed: forecast 0." for r in reason[no_demand]]
-    if len(history.status) and "status" in history.status:
-        hs = history.status.reindex(pd.Index(ids.astype(str)))
+    hs = (
+        history.status.reindex(pd.Index(ids.astype(str)))
+        if len(history.status) and "status" in history.status
+        else None
+    )
+    unsold = observed & ~np.where(m_all, y_all > 0, False).any(axis=1)
+    returns = np.zeros(len(ids), dtype=bool)
+    if hs is not None:
+        returns = (hs["status"].astype(str) == "all_returns").to_numpy() & unsold
+    status[unsold & ~returns] = "no_demand"
+    reason[unsold & ~returns] = "never sold: no positive demand in any observed period; forecast 0"
+    status[returns] = "all_returns"
+    reason[returns] = "returns at least cancel the sales in every period; forecast 0"
+    if hs is not None:
         flag = (hs["status"].astype(str) != "ok").to_numpy() & hs["status"].notna().to_numpy()
         for i in np.flatnonzero(flag):
             reason[i] = f"{reason[i]} (history: {hs['reason'].iloc[i]})"
@@ -555,10 +669,13 @@ def _forecast_demand(
     n_windows: int = 2,
     step: int | None = None,
     metric: str = "mae",
-    combine: int | None = 2,
+    combine: int | None = None,
     fallback: str | None = None,
     calibration: str = "backtest",
     shrinkage: float = 10.0,
+    long_memory_margin: float | None = 2.0,
+    censor_suspected: bool = False,
+    weekday_profile: bool = True,
     random_state: RandomStateLike = None,
     pool: ForecastPool | None = None,
 ) -> tuple[DemandForecast, dict[str, Any]]:
@@ -572,52 +689,63 @@ def _forecast_demand(
     """
     horizon, levels = _check_args(history, horizon, quantiles, calibration, n_paths)
     check_random_state(random_state)  # validate early
+    rule = _check_rule(metric, combine, shrinkage, long_memory_margin)
+    for name, flag in (
+        ("censor_suspected", censor_suspected),
+        ("weekday_profile", weekday_profile),
+    ):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; got {flag!r}.")
+    if not censor_suspected and history.suspected.any():
+        history = dataclasses.replace(history, suspected=np.zeros_like(history.suspected))
     models = _resolve_models(model, history.freq, random_state)
+    pooled = Pooled(pool)
     sel = _select(
         history,
         models,
         horizon=horizon,
         n_windows=n_windows,
         step=step,
-        metric=metric,
-        combine=combine,
+        rule=rule,
         fallback=fallback,
-        shrinkage=shrinkage,
         levels=levels,
         need_backtest=calibration == "backtest",
-        pool=(made := ForecastPool()),
-        given=pool,
+        weekday_profile=weekday_profile,
+        pool=pooled,
     )
-    mean, fitted_in = _fit_chosen(history, models, sel.chosen, horizon)
+    prof = None
+    if weekday_profile:
+        p0 = pooled.take(("weekday", "all"), lambda: _profile.pooled_profile(history))
+        prof = _profile.weekday_profile(history, pooled=p0)
+    mean, fitted_in = _fit_chosen(history, models, sel.chosen, horizon, prof)
     count = count_items(history)
     spread = _calibrate(
         history,
         sel,
-        models,
         mean,
         fitted_in,
         count,
         calibration=calibration,
-        metric=metric,
-        combine=combine,
-        pool=made,
-        given=pool,
+        pool=pooled,
     )
     model_out, status = _statuses(history, sel)
     fc = DemandForecast(
         item_ids=np.asarray(history.item_ids),
-        dates=_future_periods(history.periods, history.freq, horizon),
+        dates=_future_periods(history.periods, str(history.anchor), horizon),
         freq=history.freq,
+        anchor=history.anchor,
         mean=mean,
         quantile_levels=levels,
-        quantiles=dist.marginal_quantiles(mean, spread.dispersion, count, levels),
+        quantiles=dist.marginal_quantiles(mean, spread.dispersion, spread.sizes, levels),
         model=model_out,
         status=status,
         history=history,
         dispersion=spread.dispersion,
         level_correlation=spread.level_correlation,
-        count=count,
+        count=spread.sizes.count,
+        size_mean=spread.sizes.mean,
+        size_cv2=spread.sizes.cv2,
         calibration=spread.calibration,
         n_paths=int(n_paths),
     )
-    return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count, "pool": made}
+    return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count, "pool": pooled.made}

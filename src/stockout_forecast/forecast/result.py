@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._export import escape_html, jsonable
 from .._utils import RandomStateLike, check_fraction, check_fractions, check_random_state
-from ..history.panel import FREQ_ALIASES, DemandHistory
+from ..history.panel import FREQ_ALIASES, DemandHistory, anchor_of, period_labels
 from . import _distribution as dist
 from . import _sampler
 
@@ -39,16 +39,18 @@ class DemandForecast:
     item_ids : numpy.ndarray of str, shape (n_items,)
         Item identifiers; every item of the input, forecastable or not.
     dates : pandas.DatetimeIndex, shape (horizon,)
-        Start date of each forecast period (day; Monday of the week; 1st of the month).
+        Start date of each forecast period (the day; the week's first day; the 1st of the
+        month).
     freq : {"D", "W", "M"}
-        Period length.
+        Period length; ``horizon`` counts periods of it.
     mean : numpy.ndarray of float64, shape (n_items, horizon)
         Expected demand per period, units. NaN for items that could not be forecast (see
         ``status``).
     quantile_levels : tuple of float
         Sorted fractions in (0, 1) held in ``quantiles``.
     quantiles : numpy.ndarray of float64, shape (n_items, n_levels, horizon)
-        Quantiles of demand per period, units (integers for count demand).
+        Quantiles of demand per period, units (integers for count demand; 0 while the
+        level is below the probability of no demand).
     model : numpy.ndarray of str, shape (n_items,)
         Alias of the model that produced each item's mean (``"none"`` when not forecast).
     status : pandas.DataFrame
@@ -58,12 +60,19 @@ class DemandForecast:
         The history the forecast was made from (for plots), if kept.
     dispersion : numpy.ndarray of float64, shape (n_items,)
         Negative-binomial dispersion ``phi``: ``Var = mean + phi * mean**2`` per period
-        (0 = Poisson); for non-count items ``Var = phi * mean**2`` (gamma).
+        (0 = Poisson). For continuous items ``phi`` is the dispersion of the number of
+        demand occurrences and ``Var = size_mean * (1 + size_cv2) * mean + phi * mean**2``.
     level_correlation : numpy.ndarray of float64, shape (n_items,)
         Share ``rho`` in [0, 0.95] of the extra-Poisson variance that persists over the
         horizon (correlation of the gamma rates of two periods of one path).
     count : numpy.ndarray of bool, shape (n_items,)
-        Integer-valued (count) demand: quantiles and paths are integers.
+        Integer-valued (count) demand: quantiles and paths are integers. Items with
+        decimals in their history (kg, litres, metres) are continuous: a point mass at zero
+        plus a continuous positive part (see Notes and :attr:`distribution`).
+    size_mean : numpy.ndarray of float64, shape (n_items,)
+        Mean size of one demand occurrence of a continuous item, units (1 for count items).
+    size_cv2 : numpy.ndarray of float64, shape (n_items,)
+        Squared coefficient of variation of the occurrence sizes (0 for count items).
     calibration : str
         How ``dispersion`` and ``level_correlation`` were obtained (``"backtest"``,
         ``"insample"``, ``"given"``).
@@ -93,7 +102,7 @@ class DemandForecast:
     ...     ["A", "B"], pd.date_range("2024-01-01", periods=3), [[2.0, 2.0, 2.0], [0.5, 0.5, 0.5]]
     ... )
     >>> fc
-    <DemandForecast: 2 items, horizon 3 D, models: given 2>
+    <DemandForecast: 2 items, horizon 3 days (D), models: given 2>
     >>> fc.quantiles[0, :, 0]   # Poisson(2): P10, P50, P90
     array([0., 2., 4.])
     >>> fc.sample_paths(4, random_state=0).shape
@@ -112,13 +121,22 @@ class DemandForecast:
     dispersion: np.ndarray = field(default_factory=lambda: np.zeros(0))
     level_correlation: np.ndarray = field(default_factory=lambda: np.zeros(0))
     count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    size_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    size_cv2: np.ndarray = field(default_factory=lambda: np.zeros(0))
     calibration: str = "given"
     n_paths: int = 1000
+    anchor: str | None = None
 
     def __post_init__(self) -> None:
         n, h = len(self.item_ids), len(self.dates)
         if self.freq not in FREQ_ALIASES:
             raise ValueError(f"freq must be 'D', 'W' or 'M'; got {self.freq!r}.")
+        anchor = FREQ_ALIASES[self.freq] if self.anchor is None else anchor_of(self.anchor)
+        if anchor[0] != self.freq:
+            raise ValueError(
+                f"DemandForecast.anchor {self.anchor!r} is not a {self.freq!r} frequency."
+            )
+        object.__setattr__(self, "anchor", anchor)
         if np.shape(self.mean) != (n, h):
             raise ValueError(
                 f"DemandForecast.mean has shape {np.shape(self.mean)}; expected {(n, h)}."
@@ -133,6 +151,8 @@ class DemandForecast:
             "dispersion": np.zeros(n),
             "level_correlation": np.zeros(n),
             "count": np.ones(n, dtype=bool),
+            "size_mean": np.ones(n),
+            "size_cv2": np.zeros(n),
         }
         for name, default in defaults.items():
             value = getattr(self, name)
@@ -153,8 +173,36 @@ class DemandForecast:
 
     @property
     def horizon(self) -> int:
-        """Number of forecast periods."""
+        """Number of forecast periods (of ``freq``: :attr:`horizon_unit`)."""
         return len(self.dates)
+
+    @property
+    def horizon_unit(self) -> str:
+        """What ``horizon`` counts: ``"days"``, ``"weeks"`` or ``"months"``."""
+        return {"D": "days", "W": "weeks", "M": "months"}[self.freq]
+
+    @property
+    def labels(self) -> pd.DatetimeIndex:
+        """The dates labelling the forecast periods as the history had them (``anchor``).
+
+        The period starts (:attr:`dates`), except month ends for an ``"ME"`` history.
+        """
+        return period_labels(self.dates, str(self.anchor))
+
+    @property
+    def distribution(self) -> np.ndarray:
+        """Per item, the kind of predictive distribution: ``"count"`` or ``"continuous"``.
+
+        ``"count"``: integer-valued demand, negative binomial per period (quantiles and
+        paths are integers). ``"continuous"``: demand with decimals (kg, litres, metres),
+        a point mass at zero plus a continuous positive part.
+        """
+        return np.where(self.count, "count", "continuous").astype(object)
+
+    @property
+    def sizes(self) -> dist.Sizes:
+        """The unit of each item (count, or continuous with its occurrence sizes)."""
+        return dist.Sizes.of(self.count, self.size_mean, self.size_cv2)
 
     def _index(self, items: slice | np.ndarray | Sequence[Any] | None) -> np.ndarray:
         """Positions of ``items`` (None, slice, int positions, bool mask or item ids)."""
@@ -187,10 +235,13 @@ class DemandForecast:
     def interval_coverage(self, actual: np.ndarray, level: float) -> np.ndarray:
         """Share of each actual that falls in the central ``level`` prediction interval.
 
-        Uses the probability integral transform, non-randomised for count demand
-        (Czado, Gneiting & Held 2009), so the mean over many observations equals ``level``
-        exactly when the forecast distribution is calibrated, however many zeros the demand
-        has (plain interval coverage of counts overstates calibration).
+        Uses the randomised probability integral transform (Czado, Gneiting & Held 2009): the
+        PIT of an actual ``y`` is uniform on ``[F(y-), F(y)]`` (``[F(y - 1), F(y)]`` for a
+        count; ``[0, P(no demand)]`` for a zero of continuous demand); the value is the
+        probability that it falls in the central interval. The mean over many
+        observations equals ``level`` exactly when the forecast distribution is calibrated,
+        however many zeros the demand has (plain interval coverage of counts overstates
+        calibration).
 
         Parameters
         ----------
@@ -212,7 +263,7 @@ class DemandForecast:
                 f"actual has shape {y.shape}; expected {self.mean.shape} (items x horizon)."
             )
         return dist.pit_coverage(
-            y, self.mean, self.dispersion, self.count, (1 - lv) / 2, (1 + lv) / 2
+            y, self.mean, self.dispersion, self.sizes, (1 - lv) / 2, (1 + lv) / 2
         )
 
     def quantile(self, levels: float | Sequence[float]) -> np.ndarray:
@@ -237,9 +288,9 @@ class DemandForecast:
         """
         if isinstance(levels, (int, float, np.number)):
             one = (check_fraction(levels, "levels"),)
-            return dist.marginal_quantiles(self.mean, self.dispersion, self.count, one)[:, 0, :]
+            return dist.marginal_quantiles(self.mean, self.dispersion, self.sizes, one)[:, 0, :]
         lv = check_fractions(levels, "levels")
-        return dist.marginal_quantiles(self.mean, self.dispersion, self.count, lv)
+        return dist.marginal_quantiles(self.mean, self.dispersion, self.sizes, lv)
 
     def sample_paths(
         self,
@@ -282,7 +333,8 @@ class DemandForecast:
         CDF values carry float32 rounding (below 1e-6), far under any Monte Carlo error.
         About 9 ns a draw instead of about 60 for gamma then Poisson sampling. Items whose
         walk would be very long (means above about 40) draw the gamma rate, then a Poisson
-        count; non-count items draw the gamma rate itself.
+        count. Continuous items draw their number of demand occurrences this way and then
+        the demand given that number, ``Gamma(N / size_cv2, size_mean * size_cv2)``.
 
         References
         ----------
@@ -307,7 +359,7 @@ class DemandForecast:
             self.mean[pos],
             self.dispersion[pos],
             self.level_correlation[pos],
-            self.count[pos],
+            self.sizes.take(pos),
             int(n_paths),
             rng,
             out=out,
@@ -377,7 +429,7 @@ class DemandForecast:
         -----
         ``E[S_t] = M_t = sum_{s<=t} m_s`` and
         ``Var[S_t] = M_t + phi * (1 - rho) * sum_{s<=t} m_s**2 + rho * phi * M_t**2``
-        (without the first ``M_t`` for non-count demand).
+        (the first ``M_t`` times ``size_mean * (1 + size_cv2)`` for continuous demand).
 
         Examples
         --------
@@ -388,7 +440,7 @@ class DemandForecast:
         ([3.0, 6.0], [7.5, 15.0])
         """
         return dist.cumulative_moments(
-            self.mean, self.dispersion, self.level_correlation, self.count
+            self.mean, self.dispersion, self.level_correlation, self.sizes
         )
 
     # ------------------------------------------------------------------ constructors
@@ -400,6 +452,8 @@ class DemandForecast:
         mean: Any,
         *,
         dispersion: float | Sequence[float] | np.ndarray | None = None,
+        size_mean: float | Sequence[float] | np.ndarray | None = None,
+        size_cv2: float | Sequence[float] | np.ndarray = 1.0,
         freq: str = "D",
         quantile_levels: Sequence[float] = (0.1, 0.5, 0.9),
     ) -> DemandForecast:
@@ -414,6 +468,12 @@ class DemandForecast:
             Expected demand per period, units, >= 0.
         dispersion : float, array of shape (n_items,), or None
             ``None``: Poisson. Otherwise ``phi >= 0`` with ``Var = mean + phi * mean**2``.
+        size_mean : float, array of shape (n_items,), or None
+            ``None``: count demand. Otherwise continuous demand (any unit): demand
+            occurrences of this mean size (units, > 0), counted as above, each of a gamma
+            size with squared coefficient of variation ``size_cv2``.
+        size_cv2 : float or array of shape (n_items,), default 1.0
+            For continuous demand, > 0.
         freq : {"D", "W", "M"}
         quantile_levels : sequence of float
             Fractions in (0, 1) to hold in ``quantiles``.
@@ -422,13 +482,16 @@ class DemandForecast:
         -------
         DemandForecast
             Model ``"given"``, status ``"ok"``, independent periods (``level_correlation``
-            0), count demand.
+            0); count demand unless ``size_mean`` is given.
 
         Examples
         --------
         >>> fc = DemandForecast.from_mean(["A"], ["2024-01-01"], [[4.0]], dispersion=0.25)
         >>> fc.quantiles[0, :, 0]
         array([1., 4., 7.])
+        >>> kg = DemandForecast.from_mean(["A"], ["2024-01-01"], [[0.3]], size_mean=1.5)
+        >>> kg.distribution.tolist(), kg.quantiles[0, :, 0].round(2)   # P(no demand) = 0.82
+        (['continuous'], array([0.  , 0.  , 0.99]))
         """
         ids = np.asarray([str(i) for i in item_ids], dtype=object)
         idx = pd.DatetimeIndex(
@@ -449,8 +512,18 @@ class DemandForecast:
             if not np.isfinite(phi).all() or (phi < 0).any():
                 raise ValueError(f"dispersion must be finite and >= 0; got {dispersion!r}.")
         levels = check_fractions(quantile_levels, "quantile_levels")
-        count = np.ones(len(ids), dtype=bool)
-        q = dist.marginal_quantiles(m, phi, count, levels)
+        n = len(ids)
+        if size_mean is None:
+            sizes = dist.Sizes.of(np.ones(n, dtype=bool))
+        else:
+            smean = np.broadcast_to(np.asarray(size_mean, dtype=float), (n,)).copy()
+            scv2 = np.broadcast_to(np.asarray(size_cv2, dtype=float), (n,)).copy()
+            if not (np.isfinite(smean).all() and (smean > 0).all()):
+                raise ValueError(f"size_mean must be finite and > 0 (units); got {size_mean!r}.")
+            if not (np.isfinite(scv2).all() and (scv2 > 0).all()):
+                raise ValueError(f"size_cv2 must be finite and > 0; got {size_cv2!r}.")
+            sizes = dist.Sizes.of(np.zeros(n, dtype=bool), smean, scv2)
+        q = dist.marginal_quantiles(m, phi, sizes, levels)
         status = pd.DataFrame(
             {"status": "ok", "reason": "mean given by the caller"},
             index=pd.Index(ids, name="item_id", dtype="str"),
@@ -467,7 +540,9 @@ class DemandForecast:
             history=None,
             dispersion=phi,
             level_correlation=np.zeros(len(ids)),
-            count=count,
+            count=sizes.count,
+            size_mean=sizes.mean,
+            size_cv2=sizes.cv2,
             calibration="given",
         )
 
@@ -494,7 +569,7 @@ class DemandForecast:
         out = pd.DataFrame(
             {
                 "item_id": pd.array(np.repeat(self.item_ids, h), dtype="str"),
-                "date": np.tile(self.dates.values, n),
+                "date": np.tile(self.labels.values, n),
                 "model": pd.array(np.repeat(self.model, h), dtype="str"),
                 "demand_mean": self.mean.ravel(),
             }
@@ -529,7 +604,10 @@ class DemandForecast:
                 "model": str(self.model[i]),
                 "status": st["status"].iloc[i],
                 "reason": st["reason"].iloc[i],
+                "distribution": str(self.distribution[i]),
                 "dispersion": self.dispersion[i],
+                "size_mean": self.size_mean[i],
+                "size_cv2": self.size_cv2[i],
                 "level_correlation": self.level_correlation[i],
                 "demand_mean": self.mean[i],
             }
@@ -539,7 +617,10 @@ class DemandForecast:
         return jsonable(
             {
                 "freq": self.freq,
-                "dates": list(self.dates),
+                "anchor": self.anchor,
+                "horizon": self.horizon,
+                "horizon_unit": self.horizon_unit,
+                "dates": list(self.labels),
                 "quantile_levels": list(self.quantile_levels),
                 "calibration": self.calibration,
                 "items": items,
@@ -640,9 +721,10 @@ class DemandForecast:
         st = self.status["status"] if "status" in self.status else pd.Series(dtype="str")
         flagged = int((st != "ok").sum())
         flag = f", {flagged:,} flagged" if flagged else ""
+        unit = self.horizon_unit[:-1] if self.horizon == 1 else self.horizon_unit
         return (
-            f"<DemandForecast: {self.n_items:,} items, horizon {self.horizon} {self.freq}, "
-            f"models: {shown}{more}{flag}>"
+            f"<DemandForecast: {self.n_items:,} items, horizon {self.horizon} {unit} "
+            f"({self.anchor}), models: {shown}{more}{flag}>"
         )
 
     def _repr_html_(self) -> str:
@@ -655,7 +737,8 @@ class DemandForecast:
         first = self.dates[0].strftime("%Y-%m-%d") if self.horizon else "—"
         return (
             f"<div><b>DemandForecast</b>: {self.n_items:,} items, horizon {self.horizon} "
-            f"{escape_html(self.freq)} from {first}; quantiles "
+            f"{escape_html(self.horizon_unit)} ({escape_html(str(self.anchor))}) from {first}; "
+            f"quantiles "
             f"{escape_html(', '.join(quantile_column(q) for q in self.quantile_levels))}; "
             f"calibration {escape_html(self.calibration)}"
             f"<table><tr><th>model</th><th>items</th></tr>{rows}</table>"

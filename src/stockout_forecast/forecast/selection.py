@@ -1,4 +1,12 @@
-"""Per-item model choice from a backtest."""
+"""Per-item model choice from a backtest.
+
+One array core chooses for both :func:`select_models` (a tidy backtest frame in, a frame out)
+and :func:`~stockout_forecast.forecast.forecast_demand` (the backtest arrays): the mean
+metric per item and model over the scored windows (:func:`mean_scores`), shrunk towards the
+item's group (:func:`shrink_scores`), then the best ``combine`` models (:func:`rank_models`).
+:func:`long_memory_test` is the step ``forecast_demand`` adds: back to a long-memory level
+when the backtest cannot tell the choice apart from it.
+"""
 
 from __future__ import annotations
 
@@ -147,40 +155,39 @@ def _select_models(
         item_id=backtest_frame["item_id"].astype(str), model=backtest_frame["model"].astype(str)
     )
     items = np.sort(np.asarray(pd.unique(frame["item_id"]), dtype=object))
-    score, used = _score_table(frame, items, models, metric)
-    raw = score.copy()
-    gmeans: dict[str, np.ndarray] = {}
+    alt = _UNSCALED.get(metric)
+    sc = mean_scores(
+        _window_table(frame, items, models, metric),
+        _window_table(frame, items, models, alt) if alt in frame.columns else None,
+        metric,
+        alt,
+    )
     if pool is not None and pool.models != models:
         raise ValueError(f"the selection pool is for models {pool.models}, not {models}.")
-    if groups is not None and shrinkage > 0:
-        known = None if pool is None else pool.group_means
-        score, gmeans = _shrink(
-            frame, items, models, score, used == metric, groups, shrinkage, metric, known
-        )
-    if pool is not None and fallback is None:
+    labels = group_labels(groups, items) if groups is not None else None
+    gmeans: dict[str, np.ndarray] = {}
+    known = None if pool is None else pool.group_means
+    shrunk = shrink_scores(sc, labels, shrinkage, known=known, means_out=gmeans)
+    if fallback is None and pool is not None:
         fallback = pool.fallback
-    if fallback is None:
-        med = np.array(
-            [np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.inf for c in score.T]
-        )
-        fallback = models[int(np.argmin(med))] if np.isfinite(med).any() else models[0]
-    out_pool = pool if pool is not None else SelectionPool(models, gmeans, fallback)
+    fb = models.index(fallback) if fallback is not None else default_fallback(shrunk)
+    out_pool = pool if pool is not None else SelectionPool(models, gmeans, models[fb])
     k = 1 if combine is None else min(int(combine), len(models))
-    r = _rank(score, raw, models, k, fallback)
+    r = rank_models(shrunk, sc.mean, k, fb)
     n_win, any_train = _window_counts(frame, items)
-    reason = _reasons_of_choice(r, models, used, metric, any_train, fallback, k)
+    reason = _reasons_of_choice(r, models, sc.used, metric, any_train, models[fb], k)
     rows = np.arange(len(items))
     frame_out = pd.DataFrame(
         {
             "item_id": pd.array(items, dtype="str"),
-            "model": pd.array(r.chosen.astype(str), dtype="str"),
+            "model": pd.array(r.names(models), dtype="str"),
             "score": r.best_score,
             "runner_up": pd.array(
                 [str(models[r.second[i]]) if r.second_ok[i] else None for i in rows], dtype="str"
             ),
             "runner_up_score": np.where(r.second_ok, r.second_score, np.nan),
             "n_windows": np.where(r.has, n_win, 0),
-            "selected_by": pd.array(np.where(r.has, used, "fallback").astype(str), dtype="str"),
+            "selected_by": pd.array(np.where(r.has, sc.used, "fallback").astype(str), dtype="str"),
             "status": pd.array(np.where(r.has, "selected", "fallback").astype(str), dtype="str"),
             "reason": pd.array(reason.astype(str), dtype="str"),
         }
@@ -204,26 +211,17 @@ def _check_select_args(backtest_frame: pd.DataFrame, metric: str, combine: int |
         raise ValueError(f"combine must be None or an int >= 2; got {combine!r}.")
 
 
-def _mean_table(frame: pd.DataFrame, items: np.ndarray, models: list[str], col: str) -> np.ndarray:
-    """(n_items, n_models) mean of ``col`` over the windows where it is finite."""
-    g = frame.groupby(["item_id", "model"], sort=False)[col].mean().unstack("model")
-    return np.array(g.reindex(index=items, columns=models).to_numpy(dtype=float))
-
-
-def _score_table(
-    frame: pd.DataFrame, items: np.ndarray, models: list[str], metric: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean ``metric`` per item and model, the unscaled one where the scaled is undefined."""
-    score = _mean_table(frame, items, models, metric)
-    used = np.full(len(items), metric, dtype=object)
-    alt = _UNSCALED.get(metric)
-    none_scaled = ~np.isfinite(score).any(axis=1)
-    if alt is not None and alt in frame.columns and none_scaled.any():
-        score_alt = _mean_table(frame, items, models, alt)
-        swap = none_scaled & np.isfinite(score_alt).any(axis=1)
-        score[swap] = score_alt[swap]
-        used[swap] = alt
-    return score, used
+def _window_table(
+    frame: pd.DataFrame, items: np.ndarray, models: list[str], col: str | None
+) -> np.ndarray:
+    """(n_items, n_models, n_windows) values of ``col`` (NaN where a row is missing)."""
+    windows = np.sort(np.asarray(pd.unique(frame["window"])))
+    if col is None:
+        return np.full((len(items), len(models), len(windows)), np.nan)
+    g = frame.pivot_table(index="item_id", columns=["model", "window"], values=col, dropna=False)
+    cols = pd.MultiIndex.from_product([models, windows], names=["model", "window"])
+    g = g.reindex(index=items, columns=cols)
+    return g.to_numpy(dtype=float).reshape(len(items), len(models), len(windows))
 
 
 def _window_counts(frame: pd.DataFrame, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,11 +248,110 @@ def _window_counts(frame: pd.DataFrame, items: np.ndarray) -> tuple[np.ndarray, 
     return n_win, any_train
 
 
+# --------------------------------------------------------------------------- the array core
 @dataclass
-class _Ranking:
-    """The models chosen per item from a score table, and the runner-up."""
+class Scores:
+    """Mean metric per item and model over the windows where it is finite.
 
-    chosen: np.ndarray
+    ``mean`` and ``n_ok`` have shape (n_items, n_models); ``used`` (n_items,) names the
+    metric each item is ranked by (the unscaled one where the scaled is undefined).
+    """
+
+    mean: np.ndarray
+    n_ok: np.ndarray
+    used: np.ndarray
+    metric: str
+
+
+def mean_scores(
+    win: np.ndarray, win_alt: np.ndarray | None, metric: str, alt: str | None
+) -> Scores:
+    """:class:`Scores` from per-window values, shape (n_items, n_models, n_windows).
+
+    Items without any finite value of ``metric`` (zero in-sample scale) are ranked by
+    ``alt`` (``win_alt``) instead.
+    """
+    n_items = win.shape[0]
+    used = np.full(n_items, metric, dtype=object)
+    none_scaled = ~np.isfinite(win).any(axis=(1, 2))
+    if win_alt is not None and alt is not None and none_scaled.any():
+        swap = none_scaled & np.isfinite(win_alt).any(axis=(1, 2))
+        win = win.copy()
+        win[swap] = win_alt[swap]
+        used[swap] = alt
+    ok = np.isfinite(win)
+    n_ok = ok.sum(axis=2).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_ok > 0, np.where(ok, win, 0.0).sum(axis=2) / n_ok, np.nan)
+    return Scores(mean, n_ok, used, metric)
+
+
+def group_labels(groups: pd.Series | np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Group label per item of ``items`` (``"__none__"`` where missing)."""
+    if isinstance(groups, pd.Series):
+        g = groups.set_axis(pd.Index(groups.index.astype(str))).reindex(items)
+        return g.astype("object").where(g.notna(), "__none__").to_numpy()
+    return np.asarray(groups, dtype=object)
+
+
+def shrink_scores(
+    sc: Scores,
+    labels: np.ndarray | None,
+    shrinkage: float,
+    *,
+    known: dict[str, np.ndarray] | None = None,
+    means_out: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Each item's mean score shrunk towards its group's (``shrinkage`` pseudo-windows).
+
+    ``(n_i * s_i + shrinkage * g) / (n_i + shrinkage)`` with ``g`` the mean score of the
+    model over the group's items ranked by the same metric; other items unchanged.
+    ``known`` group means (from a run over all items) replace the ones of these items (a
+    group absent from it is not shrunk); ``means_out`` receives the group means used.
+    """
+    score = sc.mean
+    if labels is None or shrinkage <= 0:
+        return score.copy()
+    eligible = sc.used == sc.metric
+    out = score.copy()
+    for g in pd.unique(labels):
+        rows = (labels == g) & eligible
+        if not rows.any():
+            continue
+        block = score[rows]
+        fin = np.isfinite(block)
+        if known is not None:
+            gmean = known.get(str(g), np.full(score.shape[1], np.nan))
+        else:
+            cnt = fin.sum(axis=0)
+            gmean = np.where(
+                cnt > 0, np.where(fin, block, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan
+            )
+        if means_out is not None:
+            means_out[str(g)] = gmean
+        w = sc.n_ok[rows]
+        shrunk = (w * np.where(fin, block, 0.0) + shrinkage * gmean[None, :]) / (w + shrinkage)
+        out[rows] = np.where(fin & np.isfinite(gmean)[None, :], shrunk, block)
+    return out
+
+
+def default_fallback(score: np.ndarray) -> int:
+    """The model with the lowest median score over the items that have one."""
+    med = np.array(
+        [np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.inf for c in score.T]
+    )
+    return int(np.argmin(med)) if np.isfinite(med).any() else 0
+
+
+@dataclass
+class Ranking:
+    """The models chosen per item from a score table, and the runner-up.
+
+    ``members`` (n_items, k) holds model positions, ``-1`` where unused; items without any
+    score get the fallback alone.
+    """
+
+    members: np.ndarray
     has: np.ndarray
     best: np.ndarray
     best_score: np.ndarray
@@ -263,9 +360,24 @@ class _Ranking:
     second_score: np.ndarray
     second_ok: np.ndarray
 
+    def names(self, models: list[str]) -> np.ndarray:
+        """Model name per item: an alias, or aliases joined by ``"+"`` (best first)."""
+        return self.names_of(self.members, models)
 
-def _rank(score: np.ndarray, raw: np.ndarray, models: list[str], k: int, fallback: str) -> _Ranking:
-    """The best ``k`` models per item (ties to the model listed first); fallback without any."""
+    @staticmethod
+    def names_of(members: np.ndarray, models: list[str]) -> np.ndarray:
+        """Names of member positions (n_items, k), ``-1`` unused, joined by ``"+"``."""
+        return np.array(
+            ["+".join(models[j] for j in row if j >= 0) for row in members.tolist()],
+            dtype=object,
+        )
+
+
+def rank_models(score: np.ndarray, raw: np.ndarray, k: int, fallback: int) -> Ranking:
+    """The best ``k`` models per item (ties to the model listed first); fallback without any.
+
+    ``score`` decides (shrunk), ``raw`` is reported (the item's own mean score).
+    """
     n_items, n_models = score.shape
     has = np.isfinite(score).any(axis=1)
     s = np.where(np.isfinite(score), score, np.inf)
@@ -273,18 +385,16 @@ def _rank(score: np.ndarray, raw: np.ndarray, models: list[str], k: int, fallbac
     rows = np.arange(n_items)
     top = rank[:, :k]
     top_ok = np.isfinite(s[rows[:, None], top])
-    aliases = np.asarray(models, dtype=object)
-    chosen = np.array(
-        ["+".join(aliases[top[i][top_ok[i]]]) if has[i] else fallback for i in rows],
-        dtype=object,
-    )
+    members = np.where(top_ok, top, -1)
+    members[~has] = -1
+    members[~has, 0] = fallback
     top_s = np.where(top_ok, np.where(np.isfinite(raw), raw, s)[rows[:, None], top], 0.0)
     n_top = top_ok.sum(axis=1)
     best_score = np.where(has, top_s.sum(axis=1) / np.maximum(n_top, 1), np.nan)
     second = rank[:, 1] if n_models > 1 else rank[:, 0]
     second_score = s[rows, second] if n_models > 1 else np.full(n_items, np.inf)
-    return _Ranking(
-        chosen=chosen,
+    return Ranking(
+        members=members,
         has=has,
         best=s[rows, rank[:, 0]],
         best_score=best_score,
@@ -296,7 +406,7 @@ def _rank(score: np.ndarray, raw: np.ndarray, models: list[str], k: int, fallbac
 
 
 def _reasons_of_choice(
-    r: _Ranking,
+    r: Ranking,
     models: list[str],
     used: np.ndarray,
     metric: str,
@@ -305,8 +415,9 @@ def _reasons_of_choice(
     k: int,
 ) -> np.ndarray:
     """Plain-English reason per item for the choice (or the fallback)."""
-    reason = np.empty(len(r.chosen), dtype=object)
-    for i in range(len(r.chosen)):
+    names = r.names(models)
+    reason = np.empty(len(names), dtype=object)
+    for i in range(len(names)):
         if not r.has[i]:
             if any_train[i]:
                 why = (
@@ -324,64 +435,13 @@ def _reasons_of_choice(
             nxt = ""
             if r.second_ok[i]:
                 nxt = f", next {models[r.second[i]]} {r.second_score[i]:.3g}"
-            reason[i] = f"lowest backtest {used[i]}: {r.chosen[i]} {r.best[i]:.3g}{nxt}{note}"
+            reason[i] = f"lowest backtest {used[i]}: {names[i]} {r.best[i]:.3g}{nxt}{note}"
         else:
             reason[i] = (
                 f"mean of the {int(r.n_top[i])} models with the lowest backtest "
-                f"{used[i]} ({r.chosen[i]}, mean {r.best_score[i]:.3g}){note}"
+                f"{used[i]} ({names[i]}, mean {r.best_score[i]:.3g}){note}"
             )
     return reason
-
-
-def _shrink(
-    frame: pd.DataFrame,
-    items: np.ndarray,
-    models: list[str],
-    score: np.ndarray,
-    eligible: np.ndarray,
-    groups: pd.Series,
-    shrinkage: float,
-    metric: str,
-    known: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Shrink each item's mean metric towards its group's mean (``shrinkage`` pseudo-windows).
-
-    Returns the shrunk scores and the group means used; ``known`` group means (from a pool)
-    replace the ones of these items (a group absent from it is not shrunk).
-    """
-    g = pd.Series(groups)
-    g_items = g.set_axis(pd.Index(g.index.astype(str))).reindex(items)
-    lab = g_items.astype("object").where(g_items.notna(), "__none__").to_numpy()
-    ok = np.isfinite(frame[metric].to_numpy(dtype=float))
-    n_ok = (
-        frame.assign(ok=ok)
-        .groupby(["item_id", "model"], sort=False)["ok"]
-        .sum()
-        .unstack("model")
-        .reindex(index=items, columns=models)
-        .fillna(0)
-        .to_numpy(dtype=float)
-    )
-    out = score.copy()
-    means: dict[str, np.ndarray] = {}
-    for g in pd.unique(lab):
-        rows = (lab == g) & eligible
-        if not rows.any():
-            continue
-        block = score[rows]
-        fin = np.isfinite(block)
-        if known is not None:
-            gmean = known.get(str(g), np.full(len(models), np.nan))
-        else:
-            cnt = fin.sum(axis=0)
-            gmean = np.where(
-                cnt > 0, np.where(fin, block, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan
-            )
-        means[str(g)] = gmean
-        w = n_ok[rows]
-        shrunk = (w * np.where(fin, block, 0.0) + shrinkage * gmean[None, :]) / (w + shrinkage)
-        out[rows] = np.where(fin & np.isfinite(gmean)[None, :], shrunk, block)
-    return out, means
 
 
 def demand_classes(history: DemandHistory) -> np.ndarray:

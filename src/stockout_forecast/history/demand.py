@@ -32,6 +32,7 @@ from ._common import (
     SUSPECT_MIN_DEMANDS,
     check_freq,
     first_day_of_period,
+    infer_freq,
     item_list,
     period_days,
     period_of_day,
@@ -46,7 +47,7 @@ def demand_history(
     sales: pd.DataFrame,
     stock_history: pd.DataFrame | None = None,
     *,
-    freq: str = "D",
+    freq: str | None = None,
     as_of: Any = None,
     items: Any = None,
     suspect_stockouts: bool = True,
@@ -69,8 +70,13 @@ def demand_history(
         End-of-day on-hand per item and day: ``item_id``, ``date``, ``on_hand_units``.
         Used to mark censored periods. Items without any row here are treated as having no
         stock history (see ``suspect_stockouts``).
-    freq : {"D", "W", "M"}, default "D"
-        Period: day, week (Monday to Sunday) or calendar month.
+    freq : str or None, default None
+        Period: ``"D"`` (day); ``"W-MON"`` ... ``"W-SUN"`` (a week starting that day, which
+        labels it; ``"W"`` is ``"W-MON"``); ``"MS"`` or ``"M"`` (calendar month, labelled by
+        its first day) or ``"ME"`` (labelled by its last day). ``None``: inferred from the
+        sales dates -- months when every date is the first (or every date the last) of its
+        month, weeks when every date falls on one weekday, else days -- so per-period
+        totals come back in their own periods, and transactions give a daily panel.
     as_of : date-like, optional
         Last day of the history. Default: the latest date in ``sales`` or ``stock_history``.
         Sales lines after it are excluded with a :class:`DataQualityWarning` that counts them.
@@ -104,8 +110,10 @@ def demand_history(
         ``item_ids`` (sorted union of sales, stock-history and ``items`` ids), ``periods``
         (period starts from the first activity of any item to ``as_of``), ``units`` (net
         units per period, NaN before the item's first activity), ``censored``,
-        ``suspected``, ``as_of`` and ``status`` (indexed by ``item_id``; columns ``status``
-        in {"ok", "new", "no_sales", "all_returns", "fully_censored", "discontinued"} and
+        ``suspected``, ``as_of``, ``freq`` (``"D"``, ``"W"`` or ``"M"``), ``anchor`` (the
+        period labels: ``"D"``, ``"W-MON"`` ... ``"MS"``, ``"ME"``) and ``status`` (indexed
+        by ``item_id``; columns ``status`` in {"ok", "new", "no_sales", "no_demand",
+        "all_returns", "fully_censored", "discontinued"} and
         ``reason``, a plain sentence; empty for unremarkable items).
 
     Raises
@@ -150,8 +158,10 @@ def demand_history(
     the status says which is likelier). ``p`` includes the run itself, which makes the test
     conservative.
 
-    *Status* (first match): ``no_sales`` (no sales line up to ``as_of``), ``all_returns``
-    (net units over the history <= 0), ``fully_censored`` (no observed period),
+    *Status* (first match): ``no_sales`` (no sales line up to ``as_of``), ``no_demand``
+    (sales lines, but none with positive units: never sold), ``all_returns`` (returns at
+    least cancel the sales: net units over the history <= 0), ``fully_censored`` (no
+    observed period),
     ``new`` (fewer than ``min_periods`` active periods), ``discontinued`` (no sale in the
     last ``dormant_periods`` periods, not all of them known stock-outs), else ``ok``.
 
@@ -190,46 +200,48 @@ def demand_history(
         min_periods=min_periods,
         dormant_periods=dormant_periods,
     )
-    freq = opts.freq
     s = validate_table(sales, "sales")
     st = None if stock_history is None else validate_table(stock_history, "stock_history")
     lines = _index_lines(s, st, as_of=as_of, items=items)
     start_day = None if start is None else day_number(start, "start")
+    res = _with_defaults(opts, lines)
+    freq = res.freq
     act = _first_activity(lines, required=start_day is None)
     grid = _period_grid(lines, act, freq, start_day)
     units, first_col = _units_panel(lines, act, grid, freq)
     n, n_t = units.shape
     censored = np.zeros((n, n_t), dtype=bool)
     if lines.st_item is not None and act.has_stock.any():
-        _censor_from_stock(censored, lines, act, grid, freq=freq, share=opts.share)
+        _censor_from_stock(censored, lines, act, grid, freq=freq, share=res.share)
     suspected = np.zeros((n, n_t), dtype=bool)
-    if opts.suspect:
+    if res.suspect:
         candidates = act.active & ~act.has_stock
         _mark_suspected(
-            suspected, units, candidates, min_zero_run=opts.min_zero_run, alpha=opts.alpha
+            suspected, units, candidates, min_zero_run=res.min_zero_run, alpha=res.alpha
         )
-    stats = _panel_stats(lines, units, censored, suspected, first_col, opts.dormant_periods)
+    stats = _panel_stats(lines, units, censored, suspected, first_col, res.dormant_periods)
     status = history_status(
         stats,
         item_ids=lines.item_ids,
         start_days=grid.start_days,
-        freq=freq,
+        freq=res.kind,
         as_of_day=lines.as_of_day,
         has_lines=act.has_lines,
         has_stock=act.has_stock,
-        min_periods=opts.min_periods,
-        dormant_periods=opts.dormant_periods,
+        min_periods=res.min_periods,
+        dormant_periods=res.dormant_periods,
     )
     return DemandHistory(
         item_ids=lines.item_ids,
         periods=days_to_index(grid.start_days),
-        freq=freq,
+        freq=res.kind,
         units=units,
         censored=censored,
         suspected=suspected,
         as_of=lines.as_of_ts,
         status=status,
         revenue=_line_revenue(s, lines),
+        anchor=freq,
     )
 
 
@@ -237,6 +249,19 @@ def demand_history(
 @dataclass(frozen=True)
 class _Options:
     """demand_history's checked options (defaults filled per frequency)."""
+
+    freq: str | None
+    suspect: bool
+    min_zero_run: int | None
+    alpha: float
+    share: float
+    min_periods: int | None
+    dormant_periods: int | None
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """The options with the frequency known and its defaults filled."""
 
     freq: str
     suspect: bool
@@ -246,9 +271,14 @@ class _Options:
     min_periods: int
     dormant_periods: int
 
+    @property
+    def kind(self) -> str:
+        """``"D"``, ``"W"`` or ``"M"``."""
+        return self.freq[0]
+
 
 def _check_options(
-    freq: str,
+    freq: str | None,
     *,
     suspect_stockouts: Any,
     min_zero_run: Any,
@@ -257,19 +287,16 @@ def _check_options(
     min_periods: Any,
     dormant_periods: Any,
 ) -> _Options:
-    """Check demand_history's options; fill the per-frequency defaults."""
-    freq = check_freq(freq)
+    """Check demand_history's options (the per-frequency defaults come later)."""
+    freq = None if freq is None else check_freq(freq)
     if not isinstance(suspect_stockouts, (bool, np.bool_)):
         raise TypeError(f"suspect_stockouts must be True or False; got {suspect_stockouts!r}.")
-    min_zero_run = check_int(
-        MIN_ZERO_RUN[freq] if min_zero_run is None else min_zero_run, "min_zero_run"
-    )
-    min_periods = check_int(
-        MIN_PERIODS[freq] if min_periods is None else min_periods, "min_periods"
-    )
-    dormant_periods = check_int(
-        DORMANT_PERIODS[freq] if dormant_periods is None else dormant_periods, "dormant_periods"
-    )
+    if min_zero_run is not None:
+        min_zero_run = check_int(min_zero_run, "min_zero_run")
+    if min_periods is not None:
+        min_periods = check_int(min_periods, "min_periods")
+    if dormant_periods is not None:
+        dormant_periods = check_int(dormant_periods, "dormant_periods")
     alpha = float(suspect_alpha)
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"suspect_alpha must be a fraction in (0, 1); got {suspect_alpha!r}.")
@@ -284,6 +311,25 @@ def _check_options(
         share=share,
         min_periods=min_periods,
         dormant_periods=dormant_periods,
+    )
+
+
+def _with_defaults(opts: _Options, lines: _Lines) -> _Resolved:
+    """The frequency (inferred from the sales dates when not given) and its defaults."""
+    freq = opts.freq
+    if freq is None:
+        freq = infer_freq(lines.s_days) if len(lines.s_days) else "D"
+    kind = freq[0]
+    return _Resolved(
+        freq=freq,
+        suspect=opts.suspect,
+        min_zero_run=MIN_ZERO_RUN[kind] if opts.min_zero_run is None else opts.min_zero_run,
+        alpha=opts.alpha,
+        share=opts.share,
+        min_periods=MIN_PERIODS[kind] if opts.min_periods is None else opts.min_periods,
+        dormant_periods=DORMANT_PERIODS[kind]
+        if opts.dormant_periods is None
+        else opts.dormant_periods,
     )
 
 

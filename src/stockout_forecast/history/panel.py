@@ -16,30 +16,77 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["FREQ_ALIASES", "DemandHistory", "period_starts"]
+__all__ = ["FREQ_ALIASES", "DemandHistory", "next_period_start", "period_starts"]
 
-#: user-facing frequency code -> pandas offset alias of the period *start* dates
+#: period kind -> the default anchor (pandas offset alias of the period labels)
 FREQ_ALIASES = {"D": "D", "W": "W-MON", "M": "MS"}
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 #: nominal days per period (used to turn units/period into units/day)
 DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
 
 def period_starts(dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
-    """Map dates to the start of their period: the day, the Monday of the week, the 1st.
+    """Map dates to the start of their period: the day, the week's anchor day, the 1st.
+
+    ``freq``: ``"D"``, ``"W"`` (weeks starting Monday), ``"W-MON"`` ... ``"W-SUN"`` (weeks
+    starting that day), ``"M"``, ``"MS"`` or ``"ME"`` (calendar months).
 
     >>> period_starts(pd.DatetimeIndex(["2024-01-03", "2024-01-31"]), "W").strftime("%Y-%m-%d").tolist()
     ['2024-01-01', '2024-01-29']
+    >>> period_starts(pd.DatetimeIndex(["2024-01-03"]), "W-WED").strftime("%Y-%m-%d").tolist()
+    ['2024-01-03']
     >>> period_starts(pd.DatetimeIndex(["2024-02-29"]), "M").strftime("%Y-%m-%d").tolist()
     ['2024-02-01']
     """
     d = pd.DatetimeIndex(dates).normalize()
-    if freq == "D":
+    f = anchor_of(freq)
+    if f == "D":
         return d
-    if freq == "W":
-        return d - pd.to_timedelta(d.day_of_week, unit="D")
-    if freq == "M":
-        return d - pd.to_timedelta(d.day - 1, unit="D")
-    raise ValueError(f"freq must be 'D', 'W' or 'M'; got {freq!r}.")
+    if f[0] == "W":
+        start = _WEEKDAYS.index(f[2:])
+        return d - pd.to_timedelta((d.day_of_week - start) % 7, unit="D")
+    return d - pd.to_timedelta(d.day - 1, unit="D")
+
+
+def anchor_of(freq: str) -> str:
+    """The anchored alias of a frequency: ``"W"`` -> ``"W-MON"``, ``"M"`` -> ``"MS"``."""
+    from ._common import normalize_freq
+
+    return normalize_freq(freq)
+
+
+def next_period_start(start: pd.Timestamp, freq: str) -> pd.Timestamp:
+    """The start of the period after the one starting at ``start`` (any anchor).
+
+    >>> next_period_start(pd.Timestamp("2024-01-03"), "W-WED").date(), next_period_start(
+    ...     pd.Timestamp("2024-01-01"), "ME").date()
+    (datetime.date(2024, 1, 10), datetime.date(2024, 2, 1))
+    """
+    kind = anchor_of(freq)[0]
+    if kind == "D":
+        return start + pd.Timedelta(days=1)
+    if kind == "W":
+        return start + pd.Timedelta(days=7)
+    return start + pd.offsets.MonthBegin(1)
+
+
+def future_period_starts(last: pd.Timestamp, freq: str, horizon: int) -> pd.DatetimeIndex:
+    """The ``horizon`` period starts after the period starting at ``last``."""
+    kind = anchor_of(freq)[0]
+    if kind == "D":
+        out = pd.date_range(last + pd.Timedelta(days=1), periods=horizon, freq="D")
+    elif kind == "W":
+        out = pd.date_range(last + pd.Timedelta(days=7), periods=horizon, freq="7D")
+    else:
+        out = pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+    return out
+
+
+def period_labels(starts: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """The dates that label periods starting at ``starts``: the start, or the month end (``"ME"``)."""
+    if anchor_of(freq) == "ME":
+        return pd.DatetimeIndex(starts) + pd.offsets.MonthEnd(0)
+    return pd.DatetimeIndex(starts)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -54,6 +101,11 @@ class DemandHistory:
         Period start dates (day; Monday of the week for ``"W"``; 1st of the month for ``"M"``).
     freq : {"D", "W", "M"}
         Period length.
+    anchor : str
+        How periods are labelled, as the data had them: ``"D"``, ``"W-MON"`` ... ``"W-SUN"``
+        (weeks starting that weekday), ``"MS"`` (months by their first day) or ``"ME"``
+        (months by their last day). ``periods`` always holds period *starts*; outputs show
+        :attr:`labels`.
     units : numpy.ndarray of float64, shape (n_items, n_periods)
         Net units demanded per period (sales minus returns), 0 where nothing sold, NaN
         before the item's first activity (not yet listed).
@@ -82,6 +134,7 @@ class DemandHistory:
     as_of: pd.Timestamp
     status: pd.DataFrame = field(default_factory=pd.DataFrame)
     revenue: np.ndarray | None = None
+    anchor: str | None = None
 
     def __post_init__(self) -> None:
         n, t = len(self.item_ids), len(self.periods)
@@ -95,8 +148,19 @@ class DemandHistory:
             )
         if self.freq not in FREQ_ALIASES:
             raise ValueError(f"freq must be 'D', 'W' or 'M'; got {self.freq!r}.")
+        anchor = FREQ_ALIASES[self.freq] if self.anchor is None else anchor_of(self.anchor)
+        if anchor[0] != self.freq:
+            raise ValueError(
+                f"DemandHistory.anchor {self.anchor!r} is not a {self.freq!r} frequency."
+            )
+        object.__setattr__(self, "anchor", anchor)
 
     # ----------------------------------------------------------------- properties
+    @property
+    def labels(self) -> pd.DatetimeIndex:
+        """The dates labelling the periods, as the data had them (month ends for ``"ME"``)."""
+        return period_labels(self.periods, str(self.anchor))
+
     @property
     def n_items(self) -> int:
         """Number of items."""
@@ -140,7 +204,7 @@ class DemandHistory:
             return np.zeros(0)
         starts = self.periods.to_numpy().astype("datetime64[D]")
         last = pd.DatetimeIndex([self.periods[-1]])
-        nxt = (last + pd.tseries.frequencies.to_offset(FREQ_ALIASES[self.freq])).to_numpy()
+        nxt = pd.DatetimeIndex([next_period_start(last[0], self.freq)]).to_numpy()
         ends = np.concatenate([starts[1:], nxt.astype("datetime64[D]")])
         ends = np.minimum(ends, np.datetime64(self.as_of.date(), "D") + 1)
         return (ends - starts).astype(np.int64).astype(np.float64)
@@ -192,6 +256,7 @@ class DemandHistory:
             as_of=self.periods[end] - pd.Timedelta(days=1),
             status=self.status,
             revenue=self.revenue,
+            anchor=self.anchor,
         )
 
     def subset(self, items: list[str] | np.ndarray) -> DemandHistory:
@@ -211,6 +276,7 @@ class DemandHistory:
             as_of=self.as_of,
             status=status,
             revenue=None if self.revenue is None else self.revenue[pos],
+            anchor=self.anchor,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,6 +307,7 @@ class DemandHistory:
             "item_ids": [str(i) for i in self.item_ids],
             "periods": [d.strftime("%Y-%m-%d") for d in self.periods],
             "freq": self.freq,
+            "anchor": self.anchor,
             "as_of": self.as_of.strftime("%Y-%m-%d"),
             "units": units,
             "censored": self.censored.tolist(),
@@ -340,7 +407,7 @@ class DemandHistory:
     def __repr__(self) -> str:
         return (
             f"<DemandHistory: {self.n_items:,} items x {self.n_periods:,} periods "
-            f"(freq={self.freq!r}, {self.periods[0]:%Y-%m-%d} to {self.as_of:%Y-%m-%d}), "
+            f"(freq={self.anchor!r}, {self.labels[0]:%Y-%m-%d} to {self.as_of:%Y-%m-%d}), "
             f"{self.censored_share:.1%} item-periods censored or suspected>"
             if self.n_periods
             else f"<DemandHistory: {self.n_items:,} items, no periods>"

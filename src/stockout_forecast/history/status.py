@@ -1,6 +1,7 @@
 """Status and reason per item of a demand panel (first match wins; see demand_history Notes).
 
-The statuses, in the order they are tried: ``no_sales``, ``all_returns``, ``fully_censored``,
+The statuses, in the order they are tried: ``no_sales``, ``no_demand`` (lines, never a
+positive quantity), ``all_returns`` (returns at least cancel the sales), ``fully_censored``,
 ``new``, ``discontinued``, else ``ok`` (whose reason says how many periods were treated as
 unobserved). :func:`history_status` works from per-item counts, which
 :func:`~stockout_forecast.history.demand.demand_history` mostly knows already while building
@@ -117,7 +118,7 @@ def history_status(
 
 
 def _assign_no_demand_statuses(assign: Any, c: dict[str, np.ndarray], ctx: dict[str, Any]) -> None:
-    """``no_sales``, ``all_returns``, ``fully_censored``: no demand can be measured."""
+    """``no_sales``, ``no_demand``, ``all_returns``, ``fully_censored``: no demand to measure."""
     word, as_of_str = ctx["word"], ctx["as_of"]
     n_act, n_obs, n_cens, n_susp = c["n_act"], c["n_obs"], c["n_cens"], c["n_susp"]
     gross, returns, net = c["gross"], c["returns"], c["net"]
@@ -132,6 +133,11 @@ def _assign_no_demand_statuses(assign: Any, c: dict[str, np.ndarray], ctx: dict[
         ),
     )
     assign(no_lines, "no_sales", lambda i: f"no sales line on or before {as_of_str}")
+    assign(
+        (gross <= 0) & (returns <= 0),
+        "no_demand",
+        lambda i: f"sales lines but never a positive quantity up to {as_of_str}: never sold",
+    )
     assign(
         net <= 0,
         "all_returns",

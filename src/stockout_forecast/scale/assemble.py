@@ -182,7 +182,7 @@ def _forecast_parts(
     else:
         if state.as_of < first_day:
             notes.append(
-                f"The {dict(D='daily', W='weekly', M='monthly')[planner.freq]} forecast starts "
+                f"The {dict(D='daily', W='weekly', M='monthly')[str(planner.freq)[0]]} forecast starts "
                 f"on {parts['forecast'].dates[0]:%Y-%m-%d}, so orders are planned as placed on "
                 f"{first_day:%Y-%m-%d}, not {state.as_of:%Y-%m-%d}; use --freq D to plan from "
                 f"today."

@@ -25,7 +25,7 @@ from .._utils import (
     format_ids,
 )
 from ..exceptions import SchemaError
-from ..history.panel import DAYS_PER_PERIOD, FREQ_ALIASES
+from ..history.panel import DAYS_PER_PERIOD, next_period_start
 from ..io.validation import validate_table
 
 __all__ = [
@@ -112,7 +112,7 @@ def _check_forecast(forecast: Any) -> None:
 
 def _period_bounds(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     """Day offsets from ``dates[0]`` of each period start and of the end of the last period."""
-    nxt = pd.date_range(dates[-1], periods=2, freq=FREQ_ALIASES[freq])[-1]
+    nxt = next_period_start(dates[-1], freq)  # weeks may start on any weekday
     allb = dates.append(pd.DatetimeIndex([nxt]))
     days = np.asarray(allb.values, dtype="datetime64[D]")
     return (days - days[0]).astype(np.int64)

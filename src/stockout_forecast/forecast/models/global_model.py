@@ -106,6 +106,11 @@ class GlobalGBM(ForecastModel):
 
     _default_alias = "global_gbm"
 
+    @property
+    def has_seasons(self) -> bool:
+        """True: the forecast has seasons of its own (not spread by a weekday profile)."""
+        return True
+
     def __init__(
         self,
         *,

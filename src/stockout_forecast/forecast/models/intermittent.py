@@ -160,6 +160,15 @@ class TSB(ForecastModel):
     beta : float in (0, 1), optional
         Smoothing of the demand probability; ``None`` optimised over ``TSB_PROB_GRID``
         (0.01 ... 0.3).
+    prob_init : {"first", "interval", "mean"}, default "first"
+        Initial demand probability: ``"first"``, 1 if the first observed period had demand,
+        else 0 (as statsforecast's ``TSB``, which starts its smoothing at the first
+        observation); ``"interval"``, one over the position of the first demand among the
+        observed periods (as if a demand had just happened before the history, the
+        Croston start; the default until issue 9); ``"mean"``, the share of observed
+        periods with demand. ``"first"`` measured better or level on all six datasets of
+        ``benchmarks/study_selection.py --side`` (RAF 0.879 against 0.939, refinery 0.952
+        against 1.127; benchmarks/README.md).
     alias : str, optional
         Name in results; default ``"tsb"``.
 
@@ -177,7 +186,8 @@ class TSB(ForecastModel):
     -----
     Every observed period: ``d <- d + beta (1[y_t > 0] - d)``; observed periods with
     ``y_t > 0`` also ``z <- z + alpha (y_t - z)``; censored periods change nothing.
-    ``y_hat = d z``. Initialisation: ``z`` = first positive demand, ``d = 1 / p0`` with
+    ``y_hat = d z``. Initialisation: ``z`` = first positive demand, ``d`` by ``prob_init``
+    (default: the first observed period's demand indicator; ``"interval"``: ``d = 1 / p0``) with
     ``p0`` the Croston initial interval (position of the first positive demand among the
     observed periods, from 1). The grid search is joint-coordinate: ``alpha``, then
     ``beta``.
@@ -192,23 +202,36 @@ class TSB(ForecastModel):
     --------
     >>> from stockout_forecast.forecast import TSB, history_from_array
     >>> hist = history_from_array([[0.0, 4.0, 0.0, 0.0, 2.0]])
-    >>> # z0 = 4, d0 = 1/2; d: .25 (t=0), .625 (t=1, z=4), .3125, .15625, .578125 (t=4, z=3)
-    >>> TSB(alpha=0.5, beta=0.5).fit(hist).predict(1)  # 3 * 0.578125
+    >>> # z0 = 4, d0 = 0 (no demand in the first period); d: 0 (t=0), .5 (t=1, z=4), .25,
+    >>> # .125, .5625 (t=4, z=3)
+    >>> TSB(alpha=0.5, beta=0.5).fit(hist).predict(1)  # 3 * 0.5625
+    array([[1.6875]])
+    >>> TSB(alpha=0.5, beta=0.5, prob_init="interval").fit(hist).predict(1)  # d0 = 1/2
     array([[1.734375]])
     """
 
     _default_alias = "tsb"
 
     def __init__(
-        self, *, alpha: float | None = None, beta: float | None = None, alias: str | None = None
+        self,
+        *,
+        alpha: float | None = None,
+        beta: float | None = None,
+        prob_init: str = "first",
+        alias: str | None = None,
     ) -> None:
         self.alpha = alpha
         self.beta = beta
+        self.prob_init = prob_init
         self.alias = alias
 
     def _check_params(self, freq: str) -> None:
         check_fraction_param(self.alpha, "alpha", "TSB")
         check_fraction_param(self.beta, "beta", "TSB")
+        if self.prob_init not in _PROB_INITS:
+            raise ValueError(
+                f"TSB: prob_init must be one of {_PROB_INITS}; got {self.prob_init!r}."
+            )
 
     def _fit(self, y: np.ndarray, mask: np.ndarray, history: DemandHistory) -> np.ndarray:
         n = y.shape[0]
@@ -222,13 +245,17 @@ class TSB(ForecastModel):
             "beta": 0.05 if self.beta is None else float(self.beta),
         }
         cols = K.Columns(y, mask)
+        prob0 = _tsb_prob0(y, mask, self.prob_init)
         if grids:
             best = K.grid_search(
-                lambda alpha, beta: K.tsb(y, mask, alpha, beta, cols=cols).sse, n, grids, start
+                lambda alpha, beta: K.tsb(y, mask, alpha, beta, prob0=prob0, cols=cols).sse,
+                n,
+                grids,
+                start,
             )
         else:
             best = {k: np.full(n, v) for k, v in start.items()}
-        res = K.tsb(y, mask, best["alpha"], best["beta"], cols=cols)
+        res = K.tsb(y, mask, best["alpha"], best["beta"], prob0=prob0, cols=cols)
         self.alpha_, self.beta_ = best["alpha"], best["beta"]
         self.size_, self.prob_ = res.state["size"], res.state["prob"]
         return _intermittent_finish(self, y, mask, fitted_values(res))
@@ -237,12 +264,42 @@ class TSB(ForecastModel):
         return np.repeat((self.prob_ * self.size_)[:, None], horizon, axis=1)
 
 
+_PROB_INITS = ("first", "interval", "mean")
+
+
+def _tsb_prob0(y: np.ndarray, mask: np.ndarray, how: str) -> np.ndarray | None:
+    """TSB's initial demand probability per item (None: the kernel's interval start)."""
+    if how == "interval":
+        return None
+    demand = (y > 0) & mask
+    if how == "first":
+        first, has = K.first_index(mask)
+        rows = np.flatnonzero(has)
+        out = np.zeros(y.shape[0])
+        out[rows] = demand[rows, first[rows]]
+        return out
+    n_obs = mask.sum(axis=1)
+    return np.where(n_obs > 0, demand.sum(axis=1) / np.maximum(n_obs, 1), 0.0)
+
+
 def _adi_aggregation(y: np.ndarray, mask: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-item aggregation level round(ADI) in [1, cap] and whether there is demand."""
-    nobs = mask.sum(axis=1)
-    npos = ((y > 0) & mask).sum(axis=1)
+    """Per-item aggregation level round(ADI) in [1, cap] and whether there is demand.
+
+    ``ADI`` is the mean interval between demands, in observed periods: the position of the
+    last demand among the item's observed periods (from 1) over the number of demands. The
+    zero run after the last demand is not an interval between demands; counting it would
+    make a dead item's buckets so long that its old sales fill the last one.
+    """
+    pos = (y > 0) & mask
+    npos = pos.sum(axis=1)
+    obs_rank = np.cumsum(mask, axis=1)  # observed periods so far
+    last, has = K.first_index(pos[:, ::-1])
+    t_len = y.shape[1]
+    rows = np.flatnonzero(has)
+    span = np.zeros(y.shape[0])
+    span[rows] = obs_rank[rows, t_len - 1 - last[rows]]
     with np.errstate(invalid="ignore", divide="ignore"):
-        adi = np.where(npos > 0, nobs / np.maximum(npos, 1), 1.0)
+        adi = np.where(npos > 0, span / np.maximum(npos, 1), 1.0)
     k = np.clip(np.floor(adi + 0.5), 1, max(cap, 1)).astype(np.int64)
     return k, npos > 0
 
@@ -279,8 +336,8 @@ class ADIDA(ForecastModel):
     ----------
     aggregation : int, optional
         Periods per bucket. ``None`` (default): per item, the average inter-demand
-        interval ``ADI = observed periods / periods with demand``, rounded, at most
-        ``max_aggregation``.
+        interval ``ADI`` (observed periods up to the last demand / periods with demand),
+        rounded, at most ``max_aggregation``.
     alpha : float in (0, 1), optional
         SES smoothing of the bucket totals; ``None`` (default) optimised per item.
     max_aggregation : int, optional
@@ -405,8 +462,8 @@ class IMAPA(ADIDA):
     -----
     ``y_hat = (1 / K) sum_{k=1..K} ADIDA_k``, each ``ADIDA_k`` as in :class:`ADIDA`
     with buckets of ``k`` periods. ``K = round(ADI)`` with ``ADI`` the average
-    inter-demand interval (observed periods / periods with demand), so smooth items
-    (``K = 1``) get plain SES.
+    inter-demand interval (observed periods up to the last demand / periods with demand),
+    so smooth items (``K = 1``) get plain SES.
 
     References
     ----------
@@ -418,7 +475,8 @@ class IMAPA(ADIDA):
     >>> from stockout_forecast.forecast import IMAPA, history_from_array
     >>> hist = history_from_array([[0.0, 3.0, 0.0, 1.0, 2.0, 0.0]])
     >>> m = IMAPA(alpha=0.5).fit(hist)
-    >>> # ADI = 6 / 3 = 2 -> levels 1 and 2. k=1: SES(.5) from 0 on 0,3,0,1,2,0 ends at
+    >>> # ADI = 5 / 3 (the last demand is the 5th period) -> levels 1 and 2. k=1: SES(.5)
+    >>> # from 0 on 0,3,0,1,2,0 ends at
     >>> # 0.71875; k=2 (see ADIDA): 1.0 per period. Mean: (0.71875 + 1) / 2 = 0.859375
     >>> int(m.aggregation_[0]), m.predict(1).round(4)
     (2, array([[0.8594]]))

@@ -104,6 +104,11 @@ class SeasonalNaive(ForecastModel):
 
     _default_alias = "seasonal_naive"
 
+    @property
+    def has_seasons(self) -> bool:
+        """True: the forecast has seasons of its own (not spread by a weekday profile)."""
+        return True
+
     def __init__(self, *, season_length: int | None = None, alias: str | None = None) -> None:
         self.season_length = season_length
         self.alias = alias

@@ -72,6 +72,11 @@ class StatsmodelsETS(ForecastModel):
 
     _default_alias = "statsmodels_ets"
 
+    @property
+    def has_seasons(self) -> bool:
+        """True when fitted with a seasonal component."""
+        return self.seasonal is not None
+
     def __init__(
         self,
         *,

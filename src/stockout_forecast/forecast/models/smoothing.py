@@ -349,6 +349,11 @@ class HoltWinters(ForecastModel):
 
     _default_alias = "holt_winters"
 
+    @property
+    def has_seasons(self) -> bool:
+        """True: the forecast has seasons of its own (not spread by a weekday profile)."""
+        return True
+
     def __init__(
         self,
         *,
