@@ -91,3 +91,65 @@ def test_horizon_fill_is_the_mean_of_path_fills():
     assert c.path_fill_rate[0, 1] == 1.0
     with pytest.raises(ValueError, match="cannot hold a burn-in"):
         policy_curves(paths, 1, 1, horizon_periods=2)
+
+
+def test_negative_reorder_points_hand_computed():
+    """Hand-computed: 1 unit demanded every period, Q = 4, L = 0, backorders.
+
+    An order placed at the end of a period arrives at the start of the next. With s = -2
+    the order goes out once 2 units are backordered; it arrives, clears the 2 and leaves
+    2 on hand, which serve two periods, then two periods are short: 2 of every 4 units
+    filled, on hand 1, 0, 0, 0 at the period ends. In general s = -N fills (4 - N) / 4
+    (Zipkin 2000, ch. 6: the position after an order is uniform on s + 1 .. s + Q, here
+    1 - N .. 4 - N, and a unit is filled when the position it was ordered against is >= 1).
+    """
+    paths = np.ones((1, 1, 13))
+    c = policy_curves(paths, 4, 0, horizon_periods=12)
+    np.testing.assert_array_equal(c.reorder_point[0], [-3, -2, -1, 0, 1, 2])
+    np.testing.assert_allclose(c.fill_rate[0], [0.25, 0.5, 0.75, 1, 1, 1])
+    np.testing.assert_allclose(c.on_hand_units[0], [0, 0.25, 0.75, 1.5, 2.5, 3.5])
+    np.testing.assert_allclose(c.short_units_per_period[0], [0.75, 0.5, 0.25, 0, 0, 0])
+    np.testing.assert_allclose(c.orders_per_period[0], 0.25)  # Q fixed: same orders at any s
+    # a 60 % target is reached by ordering once one unit is backordered; 40 % once two are
+    assert c.for_fill_rate(0.6)[0] == -1.0
+    assert c.for_fill_rate(0.4)[0] == -2.0
+    # the search of simulated_reorder_point gives the same answers
+    assert simulated_reorder_point(paths, 4, 0, service_level=0.4, burn_in=1)[0] == -2.0
+    # the deepest candidate is 1 - Q after MOQ rounding (below it nothing is ever on hand),
+    # and without backorders nothing goes below -1 (s < 0 would never trigger an order)
+    assert policy_curves(paths, 4, 0, moq=7).reorder_point[0, 0] == -6.0
+    assert np.nanmin(policy_curves(paths, 4, 0, backorders=False).reorder_point) == -1.0
+
+
+def test_negative_reorder_points_match_the_unit_demand_formula():
+    """Bernoulli(0.5) demand (one unit at most a period, so the position hits s exactly),
+    L = 2, Q = 6: the fill of the (s, Q) policy is (1/Q) Σ_{y=s+1}^{s+Q} P(D_{L} <= y - 1),
+    D_L ~ Binomial(2, 0.5) the demand of the L periods before the order's arrival period
+    (Zipkin 2000, ch. 6; Axsäter 2015, ch. 5), for negative s as for positive ones."""
+    from scipy.stats import binom
+
+    rng = np.random.default_rng(3)
+    paths = (rng.random((1, 400, 400)) < 0.5).astype(float)
+    c = policy_curves(paths, 6, 2, reorder_points=np.arange(-5.0, 3.0)[None, :])
+    for s, fill in zip(c.reorder_point[0], c.fill_rate[0], strict=True):
+        y = np.arange(s + 1, s + 7)
+        exact = binom.cdf(y - 1, 2, 0.5).mean()
+        assert abs(fill - exact) < 0.01, (s, fill, exact)
+
+
+def test_low_targets_with_big_lots_go_below_minus_one_and_hold_less():
+    """A lot of many periods' demand fills more than 80 % at s = -1: the 80 % reorder point
+    orders only once units are backordered, with less stock, and still reaches 80 %."""
+    rng = np.random.default_rng(11)
+    paths = rng.poisson(1.0, size=(1, 300, 60)).astype(float)
+    c = policy_curves(paths, 20, 1)
+    s = c.for_fill_rate(0.8)
+    assert s[0] < -1
+    at, at_minus_one = c.at(s), c.at(np.array([-1.0]))
+    assert at["fill_rate"][0] >= 0.8
+    assert at_minus_one["fill_rate"][0] > 0.85
+    assert at["on_hand_units"][0] < at_minus_one["on_hand_units"][0]
+    # an item with no demand on its paths still holds nothing (s = -1), whatever the method
+    none = policy_curves(np.zeros((1, 10, 20)), 20, 1)
+    h = dict(holding_cost_per_unit_period=1.0, order_cost=1.0, backorder_cost_per_unit=1.0)
+    assert none.for_fill_rate(0.8)[0] == none.economic(**h)[0] == none.pooled(0.8)[0] == -1.0

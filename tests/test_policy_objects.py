@@ -143,6 +143,21 @@ def test_recommend_uses_the_policy_parameters_given():
     assert got.loc[0, "order_up_to_units"] == pytest.approx(40.0 + cycle)
 
 
+def test_recommend_says_a_negative_reorder_point_as_units_backordered():
+    # s = -3 (an (s, Q) policy that orders once 3 units are backordered): position 36 is
+    # above it, no order by the reorder point; the reason says what -3 means
+    from stockout_forecast import recommend_orders
+
+    fc, inv, sup = _case()
+    got = recommend_orders(fc, inv, sup, random_state=0, policy=ContinuousReview(-3, 30))
+    assert got.loc[0, "reorder_point_units"] == -3.0
+    assert "reorder point -3 (order when 3 units are backordered)" in got.loc[0, "reason"]
+    from stockout_forecast.policy._recommend_text import backorder_note
+
+    assert backorder_note(-1.0) == " (order when 1 unit is backordered)"
+    assert backorder_note(0.0) == backorder_note(float("nan")) == ""
+
+
 def test_recommend_policy_errors():
     from stockout_forecast import recommend_orders
 

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EXPEDITE_AT", "finish", "order_columns", "reasons", "status_and_reason"]
+__all__ = [
+    "EXPEDITE_AT",
+    "backorder_note",
+    "finish",
+    "order_columns",
+    "reasons",
+    "status_and_reason",
+]
 
 #: an order is "expedite" when running out before it arrives is at least this likely (more
 #: likely than not); a smaller risk above 1 - service level is said in the line, unlabelled
@@ -20,6 +27,18 @@ def _fmt_date(d: pd.Series) -> pd.Series:
     out = pd.Series("", index=d.index, dtype="str")
     out[ok] = d[ok].dt.day.astype(str) + " " + d[ok].dt.strftime("%b")
     return out
+
+
+def backorder_note(reorder_point: float) -> str:
+    """What a negative reorder point means, said plainly: ' (order when 3 units are backordered)'.
+
+    With backorders an (s, Q) policy may wait until ``-s`` units are backordered before it
+    orders (see :func:`~stockout_forecast.policy_curves`); '' for ``s >= 0`` or NaN.
+    """
+    if not np.isfinite(reorder_point) or round(reorder_point) >= 0:
+        return ""
+    n = -round(reorder_point)
+    return f" (order when {n:,} unit{'s are' if n != 1 else ' is'} backordered)"
 
 
 def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.ndarray:
@@ -66,6 +85,9 @@ def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.nd
     decision[warn] = decision[warn] + " (" + pct[warn] + " chance of running out before it arrives)"
     ip = rec["inventory_position_units"].round().astype("Int64").astype("str")
     sp = rec["reorder_point_units"].round().astype("Int64").astype("str")
+    sp = sp + pd.Series(
+        [backorder_note(v) for v in rec["reorder_point_units"]], index=rec.index, dtype="str"
+    )
     wait = ~now
     decision[wait] = "no order: inventory position " + ip[wait] + " above reorder point " + sp[wait]
     has_by = wait & obd.notna()

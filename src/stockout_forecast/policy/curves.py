@@ -20,6 +20,24 @@ Conventions are those of the replay: review every period, order at the end of a 
 the inventory position is ≤ ``s``, receipts ``⌈L⌉ + 1`` periods later; ``s = -1`` is "hold
 nothing" (order only against a backorder). The first ``L + 1`` periods of every path are a
 burn-in and not measured (each path starts with ``s + Q`` on hand).
+
+With backorders the candidates go below ``-1``: ``s = -N`` orders when the inventory
+position has fallen to ``-N``, i.e. when ``N`` units are backordered (and nothing is on
+order). That is a policy of the (r, Q) family like any other — the inventory position
+after an order is uniform on ``{s + 1, ..., s + Q}`` whatever the sign of ``s`` ([Z]_
+ch. 6), and the cost-optimal reorder point is negative whenever backorders are cheap
+against holding a lot ([A]_ ch. 5; :func:`~stockout_forecast.optimal_sq` searches
+negative ones too) — and it is the only way a low fill target can be met when the lot
+``Q`` alone (MOQ, packs, an EOQ of many periods' demand) already fills more than the
+target at ``s = -1``. The deepest candidate is ``1 - Q`` (after rounding ``Q`` to MOQ and
+packs): below it the stock on hand is never positive.
+
+References
+----------
+.. [Z] Zipkin, P. H. (2000). *Foundations of Inventory Management*, McGraw-Hill, ch. 6
+   (the (r, q) policy with backorders; ``r`` any integer).
+.. [A] Axsäter, S. (2015). *Inventory Control*, 3rd ed., Springer, ch. 5 ((R, Q)
+   policies with backorders; fill rate and cost for any reorder point).
 """
 
 from __future__ import annotations
@@ -29,7 +47,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._replay_kernel import replay_kernel
+from ._replay_kernel import replay_kernel, round_up_orders
 
 __all__ = ["PolicyCurves", "policy_curves"]
 
@@ -42,7 +60,8 @@ class PolicyCurves:
     ----------
     reorder_point : ndarray, shape (n_items, k)
         Candidate reorder points per item (units), increasing along each row; NaN pads
-        rows with fewer candidates. Column 0 is ``-1`` (hold nothing).
+        rows with fewer candidates. With backorders the lowest is ``1 - Q`` (order when
+        ``Q - 1`` units are backordered); without, ``-1`` (hold nothing).
     fill_rate : ndarray, shape (n_items, k)
         Units filled from stock over units demanded, pooled over the item's paths.
     on_hand_units : ndarray, shape (n_items, k)
@@ -189,8 +208,9 @@ class PolicyCurves:
             return float(filled[rows, col].sum() / total) if total > 0 else 1.0
 
         lo, hi = 0.0, 1.0
+        has = self.demand_per_period > 0
         if fill(pick(0.0)) < target:
-            return self._pick(pick(0.0))
+            return np.where(has, self._pick(pick(0.0)), -1.0)
         while fill(pick(hi)) >= target and hi < 1e15:
             lo, hi = hi, hi * 10.0
         for _ in range(80):
@@ -199,7 +219,7 @@ class PolicyCurves:
                 lo = mid
             else:
                 hi = mid
-        return self._pick(pick(lo))
+        return np.where(has, self._pick(pick(lo)), -1.0)
 
     def cost_per_period(
         self,
@@ -252,7 +272,7 @@ class PolicyCurves:
             order_cost=order_cost,
             backorder_cost_per_unit=backorder_cost_per_unit,
         )
-        return self._pick(np.argmin(cost, axis=1))
+        return np.where(self.demand_per_period > 0, self._pick(np.argmin(cost, axis=1)), -1.0)
 
     def at(self, reorder_point: np.ndarray) -> dict[str, np.ndarray]:
         """Simulated fill, stock, orders and shortage per item at given reorder points.
@@ -277,8 +297,15 @@ class PolicyCurves:
         return f"<PolicyCurves: {self.n_items:,} items x up to {k} reorder points>"
 
 
-def _grid(windows: np.ndarray, q: np.ndarray, max_points: int) -> np.ndarray:
-    """Candidate reorder points per item: -1, 0, 1, ... up to where stock never runs out."""
+def _grid(windows: np.ndarray, lot: np.ndarray, max_points: int, backorders: bool) -> np.ndarray:
+    """Candidate reorder points per item, increasing along each row (NaN pads the end).
+
+    ``-1, 0, 1, ...`` up to where stock never runs out (thinned to ``max_points`` evenly
+    spaced values for fast items) and, with backorders, up to ``max_points // 4`` more below
+    ``-1``: ``-2`` down to ``1 - lot`` (order when ``lot - 1`` units are backordered, the
+    least stock that still fills any demand), geometrically spaced so that they are dense
+    near ``-1``, where the fill falls fastest.
+    """
     n = windows.shape[0]
     top = np.ceil(np.quantile(windows, 0.9995, axis=1)) + 1.0
     top = np.maximum(top, 0.0)
@@ -292,7 +319,34 @@ def _grid(windows: np.ndarray, q: np.ndarray, max_points: int) -> np.ndarray:
     for i in big:
         pts = np.unique(np.round(np.linspace(0.0, top[i], k - 1)))
         out[i, : len(pts) + 1] = np.concatenate([[-1.0], pts])
-    return out
+    if not backorders:
+        return out
+    below = _below_minus_one(lot, max(2, max_points // 4))
+    if below.shape[1] == 0:
+        return out
+    both = np.concatenate([below, out], axis=1)
+    # pack each row's candidates to the left (they are already in increasing order)
+    both = np.take_along_axis(both, np.argsort(np.isnan(both), axis=1, kind="stable"), axis=1)
+    return both[:, : int(np.sum(~np.isnan(both), axis=1).max(initial=1))]
+
+
+def _below_minus_one(lot: np.ndarray, m: int) -> np.ndarray:
+    """Reorder points ``1 - lot <= s <= -2`` per item (m at most, dense near -2; NaN pads).
+
+    With backorders an (s, nQ) policy may order only once ``|s|`` units are backordered
+    ([Z]_ ch. 6, [A]_ ch. 5: the reorder point of the inventory position may be
+    negative); below ``1 - lot`` the stock on hand is never positive and nothing is filled.
+    """
+    deepest = np.maximum(np.nan_to_num(lot, nan=1.0) - 1.0, 0.0)  # |s| at the far end
+    have = deepest >= 2.0
+    if not have.any():
+        return np.zeros((len(lot), 0))
+    frac = np.linspace(0.0, 1.0, m)[None, :]
+    depth = np.round(2.0 * (np.maximum(deepest, 2.0)[:, None] / 2.0) ** frac)
+    vals = -depth[:, ::-1]  # increasing: 1 - lot ... -2
+    dup = np.concatenate([np.zeros((len(lot), 1), bool), np.diff(vals, axis=1) == 0], axis=1)
+    vals = np.where(dup | ~have[:, None], np.nan, vals)
+    return np.take_along_axis(vals, np.argsort(np.isnan(vals), axis=1, kind="stable"), axis=1)
 
 
 def policy_curves(
@@ -324,9 +378,11 @@ def policy_curves(
     reorder_points : ndarray (n_items, k), optional
         The candidates to simulate (NaN pads); default: every integer from -1 up to the
         99.95 % quantile of the demand over lead time plus one period, thinned to
-        ``max_points`` evenly spaced values for fast items.
+        ``max_points`` evenly spaced values for fast items, and with backorders up to
+        ``max_points // 4`` more from ``-2`` down to ``1 - Q`` (``Q`` rounded to MOQ and
+        packs), spaced geometrically: ``s = -N`` orders when ``N`` units are backordered.
     max_points : int, default 40
-        Most candidates per item for the default grid.
+        Most candidates per item for the default grid at and above ``-1``.
     backorders : bool, default True
         Backorders (True) or lost sales.
     horizon_periods : int, optional
@@ -380,15 +436,15 @@ def policy_curves(
     starts = np.arange(0, horizon - int(protect.max()) + 1, max(1, horizon // 24))
     ends = starts[None, None, :] + protect[:, :, None]
     windows = (np.take_along_axis(cum, ends, axis=2) - cum[:, :, starts]).reshape(n, -1)
+    moq_a = np.broadcast_to(np.asarray(np.nan if moq is None else moq, dtype=float), (n,))
+    pack_a = np.broadcast_to(np.asarray(np.nan if pack is None else pack, dtype=float), (n,))
     grid = (
-        _grid(windows, q, max_points)
+        _grid(windows, round_up_orders(q, moq_a, pack_a), max_points, backorders)
         if reorder_points is None
         else np.asarray(reorder_points, float)
     )
     grid = np.where(bad[:, None], np.nan, grid)
     k = grid.shape[1]
-    moq_a = np.broadcast_to(np.asarray(np.nan if moq is None else moq, dtype=float), (n,))
-    pack_a = np.broadcast_to(np.asarray(np.nan if pack is None else pack, dtype=float), (n,))
     flat = np.ascontiguousarray(safe.transpose(2, 0, 1).reshape(horizon, n * p))
     if horizon_periods is not None:
         if not isinstance(horizon_periods, (int, np.integer)) or horizon_periods < 1:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomStateLike, check_fraction, check_random_state
-from ._replay_kernel import replay_kernel
+from ._replay_kernel import replay_kernel, round_up_orders
 from .empirical import empirical_reorder_point
 
 __all__ = ["bootstrap_demand_paths", "pooled_reorder_points", "simulated_reorder_point"]
@@ -175,7 +175,10 @@ def simulated_reorder_point(
     -------
     ndarray, shape (n_items,)
         Integer reorder points (units of inventory position). Items whose paths carry no
-        demand get ``-1`` (reorder only against a backorder); rows with NaN get NaN.
+        demand get ``-1`` (reorder only against a backorder); rows with NaN get NaN. With
+        backorders a low target can give ``s < -1``: order when ``-s`` units are
+        backordered (a lot ``Q`` that alone fills more than the target; see
+        :func:`~stockout_forecast.policy_curves`); without, ``s >= -1``.
 
     Notes
     -----
@@ -235,7 +238,10 @@ def simulated_reorder_point(
     )
     # items without demand on any path are settled (-1) without a replay
     no_demand = safe_x.sum(axis=(1, 2)) == 0
-    hi = _search(service, s0, step0, floor_s=-q_safe - 1.0, todo=~bad & ~no_demand, initial=initial)
+    # with backorders s may be negative (order when |s| units are backordered), down to
+    # 1 - Q, below which nothing is ever on hand; with lost sales s = -1 never reorders
+    floor_s = -q_safe - 1.0 if backorders else np.full(n, -2.0)
+    hi = _search(service, s0, step0, floor_s=floor_s, todo=~bad & ~no_demand, initial=initial)
     out = np.where(no_demand, -1.0, hi)
     return np.where(bad, np.nan, out)
 
@@ -592,7 +598,8 @@ def pooled_reorder_points(
 
     Starting from the per-item reorder points of :func:`simulated_reorder_point` (each item
     at ``fill_rate``), every item gets a grid of ``2 steps + 1`` candidate reorder points
-    around its own, plus ``-1`` (hold nothing, order only against a backorder) and ``0``;
+    around its own (with backorders down to ``1 - Q``: ``s = -N`` orders when ``N`` units
+    are backordered), plus ``-1`` (hold nothing, order only against a backorder) and ``0``;
     each candidate is replayed on the item's demand paths (the same
     engine, all items at once, one replay per grid step). Marginal analysis by a Lagrange
     multiplier ``λ`` then picks per item the candidate maximising
@@ -700,26 +707,39 @@ def pooled_reorder_points(
     _check_long_enough(protect, horizon)
     ok = ~np.isnan(base) & ~np.isnan(x).any(axis=(1, 2))
     safe_x = np.nan_to_num(x)
-    grid = _candidate_grid(safe_x, base, protect, int(steps))
+    lot = round_up_orders(q, *_lot_terms(moq, pack, n))
+    floor = np.where(lot > 1.0, 1.0 - lot, -1.0) if backorders else np.full(n, -1.0)
+    grid = _candidate_grid(safe_x, base, protect, int(steps), np.minimum(floor, -1.0))
     rows = _path_rows(safe_x, lt_int, protect, moq, pack)
     filled, demand, held = _replay_grid(rows, grid, q, n_paths=p, settings=settings)
     filled = np.where(ok[:, None], filled, 0.0)
     total = float(np.where(ok, demand[:, 0], 0.0).sum())
     value = held * cost[:, None] * p  # stock value summed over paths, comparable to units
-    results = [_pooled_choice(grid, filled, value, total, float(t), base) for t in targets]
+    no_demand = ok & (demand[:, 0] <= 0)
+    results = [
+        _pooled_choice(grid, filled, value, total, float(t), base, no_demand) for t in targets
+    ]
     return results[0] if np.ndim(fill_rate) == 0 else np.vstack(results)
 
 
+def _lot_terms(moq: Any, pack: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """MOQ and pack per item (NaN: none)."""
+    return (
+        np.broadcast_to(np.asarray(np.nan if moq is None else moq, dtype=float), (n,)),
+        np.broadcast_to(np.asarray(np.nan if pack is None else pack, dtype=float), (n,)),
+    )
+
+
 def _candidate_grid(
-    safe_x: np.ndarray, base: np.ndarray, protect: np.ndarray, steps: int
+    safe_x: np.ndarray, base: np.ndarray, protect: np.ndarray, steps: int, floor: np.ndarray
 ) -> np.ndarray:
-    """Reorder points tried per item (n, k): -1, 0 and ``base`` +- ``steps`` steps."""
+    """Reorder points tried per item (n, k): -1, 0 and ``base`` +- ``steps`` steps (>= floor)."""
     n = safe_x.shape[0]
     sd = safe_x.reshape(n, -1).std(axis=1)
     step = np.maximum(1.0, np.ceil(0.5 * sd * np.sqrt(protect.mean(axis=1))))
     offsets = np.arange(-steps, steps + 1)
     base0 = np.nan_to_num(base, nan=-1.0)
-    around = np.maximum(base0[:, None] + offsets[None, :] * step[:, None], -1.0)
+    around = np.maximum(base0[:, None] + offsets[None, :] * step[:, None], floor[:, None])
     # plus "hold nothing" (s = -1: order only against a backorder) and s = 0 for every item
     return np.concatenate([np.full((n, 1), -1.0), np.zeros((n, 1)), around], axis=1)
 
@@ -751,11 +771,11 @@ def _pooled_choice(
     total: float,
     target: float,
     base: np.ndarray,
+    no_demand: np.ndarray,
 ) -> np.ndarray:
     """Candidates maximising ``filled - lam * value`` with the price ``lam`` that meets the target."""
     n = grid.shape[0]
     rows = np.arange(n)
-    base0 = np.nan_to_num(base, nan=-1.0)
 
     def pick(lam: float) -> np.ndarray:
         score = filled - lam * value - 1e-9 * grid  # ties: the lower reorder point
@@ -777,5 +797,5 @@ def _pooled_choice(
                 hi = mid
         best = pick(lo)
     out = grid[rows, best]
-    out = np.where(np.nan_to_num(base, nan=-1.0) < 0, np.minimum(out, base0), out)
+    out = np.where(no_demand, -1.0, out)  # nothing to serve: hold nothing
     return np.where(np.isnan(base), np.nan, out)

@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ..policy._recommend_text import EXPEDITE_AT
+from ..policy._recommend_text import EXPEDITE_AT, backorder_note
 
 __all__ = ["ORDER_COLUMNS", "headline", "orders_to_place"]
 
@@ -166,6 +166,7 @@ def _reason(o: pd.Series, r: pd.Series, as_of: pd.Timestamp) -> str:
         why = (
             f"inventory position {r['inventory_position_units']:,.0f} at or below the "
             f"reorder point {r['reorder_point_units']:,.0f}"
+            f"{backorder_note(float(r['reorder_point_units']))}"
         )
     else:
         why = "open orders arrive too late to count on"
