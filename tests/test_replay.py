@@ -342,6 +342,14 @@ def test_bootstrap_blocks_keep_consecutive_runs():
     pu = bootstrap_demand_paths(hist, 30, 5, parameter_uncertainty=True, random_state=0)
     assert pu.shape == (1, 30, 5)
     assert np.isin(pu, hist).all()
+    # the double bootstrap keeps the blocks: its first resample is drawn in runs of 4 too,
+    # so a block of 4 in a path crosses at most one seam of that resample (one break in its
+    # three steps); drawn period by period (the resample i.i.d.) most blocks would break twice
+    pb = bootstrap_demand_paths(
+        hist, 200, 8, block_length=4, parameter_uncertainty=True, random_state=0
+    )
+    runs = np.diff(pb[0], axis=1)[:, [0, 1, 2, 4, 5, 6]].reshape(200, 2, 3)
+    assert ((runs != 1).sum(axis=2) <= 1).all()
 
 
 def test_bootstrap_recent_window_follows_the_latest_periods():

@@ -413,7 +413,9 @@ def bootstrap_demand_paths(
         stocked demand).
     block_length : int, default 1
         1 draws periods independently; ``b > 1`` draws runs of ``b`` consecutive periods
-        (moving-block bootstrap), keeping short-range dependence.
+        (moving-block bootstrap [2]_), keeping short-range dependence: clustered demand
+        periods and local changes of level or lot size. With ``parameter_uncertainty`` the
+        first resample is drawn in blocks too.
     parameter_uncertainty : bool, default False
         When True each path first resamples the item's history (same length) and then
         draws from that resample (a double bootstrap): paths then also differ in their
@@ -460,6 +462,8 @@ def bootstrap_demand_paths(
     .. [1] Willemain, T. R., Smart, C. N., Schwarz, H. F. (2004). A new approach to
        forecasting intermittent demand for service parts inventories. *International Journal
        of Forecasting* 20(3), 375-387.
+    .. [2] Künsch, H. R. (1989). The jackknife and the bootstrap for general stationary
+       observations. *The Annals of Statistics* 17(3), 1217-1241.
 
     Examples
     --------
@@ -503,20 +507,16 @@ def bootstrap_demand_paths(
         packed = np.take_along_axis(packed, shift, axis=1)
         counts = np.minimum(counts, int(recent))
     safe_counts = np.maximum(counts, 1)
-    n_blocks = -(-horizon // block_length)
     if parameter_uncertainty:
-        first = (rng.random((n, n_paths, t)) * safe_counts[:, None, None]).astype(np.int64)
+        # the resampled history is itself drawn in blocks, so that a path's runs of
+        # consecutive periods are runs of the item's history, not of an i.i.d. resample
+        first = _block_index(rng, safe_counts, n_paths, t, block_length)
         pool = np.take_along_axis(packed[:, None, :].repeat(n_paths, axis=1), first, axis=2)
         pool_len = safe_counts
     else:
         pool = packed[:, None, :]
         pool_len = safe_counts
-    max_start = np.maximum(pool_len - block_length + 1, 1)
-    start = (rng.random((n, n_paths, n_blocks)) * max_start[:, None, None]).astype(np.int64)
-    idx = (start[:, :, :, None] + np.arange(block_length)[None, None, None, :]).reshape(
-        n, n_paths, n_blocks * block_length
-    )[:, :, :horizon]
-    idx = np.minimum(idx, (pool_len - 1)[:, None, None])
+    idx = _block_index(rng, pool_len, n_paths, horizon, block_length)
     if parameter_uncertainty:
         out = np.take_along_axis(pool, idx, axis=2)
     else:
@@ -527,6 +527,24 @@ def bootstrap_demand_paths(
             full_history, out, int(sparse_donors), n_paths, horizon, rng, bool(donor_sizes)
         )
     return np.asarray(out, dtype=float)
+
+
+def _block_index(
+    rng: np.random.Generator, length: np.ndarray, n_paths: int, size: int, block: int
+) -> np.ndarray:
+    """Indices ``(n, n_paths, size)`` into each item's first ``length`` periods.
+
+    Runs of ``block`` consecutive periods starting uniformly (a moving-block resample);
+    ``block = 1`` draws periods independently.
+    """
+    n = len(length)
+    n_blocks = -(-size // block)
+    max_start = np.maximum(length - block + 1, 1)
+    start = (rng.random((n, n_paths, n_blocks)) * max_start[:, None, None]).astype(np.int64)
+    idx = (start[:, :, :, None] + np.arange(block)[None, None, None, :]).reshape(
+        n, n_paths, n_blocks * block
+    )[:, :, :size]
+    return np.minimum(idx, (length - 1)[:, None, None])
 
 
 def _donor_paths(
