@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["history_view", "plot_calibration_and_cost", "plot_frontier", "plot_frontier_by_history"]
+__all__ = [
+    "format_rows",
+    "history_view",
+    "plot_calibration_and_cost",
+    "plot_frontier",
+    "plot_frontier_by_history",
+    "print_checks",
+]
 
 
 def _points(rows: list[dict[str, Any]], family: str, pre_roll: bool = True) -> list[dict[str, Any]]:
@@ -177,3 +184,57 @@ def plot_calibration_and_cost(all_rows: list[dict[str, Any]], path: Path) -> Non
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    """One line per policy point: fill pooled, item mean, by group, stock value, cost per k."""
+    ks = list(rows[0]["cost_per_year"])  # backorder-cost ratios, as str
+    head = (f"{'policy':18s} {'target':>6s} {'fill':>7s} {'item':>7s} {'>=6 item':>8s} "
+            f"{'1-5 fill':>8s} {'none fill':>9s} {'value':>12s} "
+            + " ".join(f"{'cost k=' + format(float(k), 'g'):>12s}" for k in ks))  # fmt: skip
+    out = [head]
+    for r in rows:
+        tgt = "" if r["target"] is None else f"{r['target']:g}"
+        fam = r["family"] + ("" if r["pre_roll"] else " (no pre-roll)")
+        out.append(
+            f"{fam[:30]:18s} {tgt:>6s} {r['all']['fill_pooled']:7.1%} {r['all']['fill_item_mean']:7.1%} "
+            f"{r['>=6']['fill_item_mean']:8.1%} {r['1-5']['fill_pooled']:8.1%} "
+            f"{r['none']['fill_pooled']:9.1%} {r['all']['stock_value']:12,.0f} "
+            + " ".join(f"{r['cost_per_year'][k]:12,.0f}" for k in ks)
+        )  # fmt: skip
+    return "\n".join(out)
+
+
+def print_checks(chk: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """The checks of one dataset, one line each."""
+    if "company_point" in chk:
+        print("issue 4's protocol, best fill of ours within 5.0 M of stock (Min/Max: "
+              + ", ".join(f"{r['all']['fill_pooled']:.1%} / {r['all']['stock_value']:,.0f}"
+                          for r in _points(rows, "company Min/Max", False))
+              + "): " + "; ".join(
+                  f"{c['family']} {c['target']:g}: {c['fill']:.1%} / {c['value']:,.0f} "
+                  f"(with history {c['fill_with_history']:.1%} / {c['value_with_history']:,.0f}"
+                  f", none {c['fill_no_history']:.1%} / {c['value_no_history']:,.0f})"
+                  for c in chk["company_point"]))  # fmt: skip
+    fr = chk["frontier"]
+    print(f"frontier: {sum(c['met'] for c in fr)} of {len(fr)} textbook points dominated "
+          "(fill at least theirs, value at most theirs); not met: "
+          + ("; ".join(f"{c['baseline']} {c['target']:g} ({c['fill']:.1%}, {c['value']:,.0f}) "
+                       f"vs {c['ours']} ({(c['ours_fill'] or 0):.1%}, {(c['ours_value'] or 0):,.0f})"
+                       for c in fr if not c["met"]) or "none"))  # fmt: skip
+    print(
+        "calibration (items with >= 6 demand periods, item-mean fill, delivered [on the "
+        "paths]): "
+        + ", ".join(
+            f"{c['target']:.1%} -> {c['delivered']:.1%} [{c['in_paths']:.1%}]"
+            for c in chk["calibration"]
+        )
+    )
+    print(
+        "economic vs the cheapest fixed-target policy: "
+        + "; ".join(
+            f"k={c['k']:g}: {c['economic']:,.0f} vs {c['best_fixed']} {c['best_fixed_cost']:,.0f}"
+            f" ({'met' if c['met'] else 'NOT met'})"
+            for c in chk["economic"]
+        )
+    )

@@ -58,10 +58,12 @@ import pandas as pd
 from _policy_figures import (  # a sibling module: the script runs from benchmarks/
     _merge_groups,
     _points,
+    format_rows,
     history_view,
     plot_calibration_and_cost,
     plot_frontier,
     plot_frontier_by_history,
+    print_checks,
 )
 from scipy.special import ndtri
 
@@ -84,7 +86,9 @@ POOLED_TARGETS = (
 ORDER_COST = 50.0  # currency per order where the data has none
 HOLDING_RATE = 0.25  # per year, fraction of the unit price
 DAYS_PER_MONTH = 365.25 / 12.0
-OPTIONS: dict[str, Any] = {"parameter_uncertainty": True, "shrink_rates": True, "block_length": 1}
+OPTIONS: dict[str, Any] = {
+    "parameter_uncertainty": True, "shrink_rates": True, "block_length": 1, "size_jitter": False,
+}  # fmt: skip
 
 
 def block_length_for(case: Case) -> int:
@@ -324,6 +328,8 @@ def simulate_paths(case: Case, fit: np.ndarray, n_paths: int, seed: int, donors:
                                    block_length=block_length_for(case))  # fmt: skip
     if OPTIONS["shrink_rates"]:
         paths = scale_occurrences(paths, shrunk_rates(fit), seed + 2)
+    if OPTIONS["size_jitter"]:
+        paths = jitter_sizes(paths, fit, seed + 3)
     if np.any(case.lead_sd > 0):
         lt = sample_lead_times(case.lead, case.lead_sd, n_paths, random_state=seed + 1)
         lt = np.minimum(lt, horizon - window - 1)  # draws beyond mean + 3 sd are capped
@@ -337,6 +343,29 @@ def curves_for(case: Case, fit: np.ndarray, q: np.ndarray, n_paths: int, seed: i
     window = case.replay.shape[1] if window is None else window
     paths, lt = simulate_paths(case, fit, n_paths, seed, donors, window)
     return policy_curves(paths, q, lt, moq=case.moq, pack=case.pack, horizon_periods=window)
+
+
+def drift(case: Case) -> dict[str, Any]:
+    """How the items with >= 6 demand periods changed: early / late fit window / replay.
+
+    The late part is the last third of the fit window (at most the replay's length); for each
+    part the share of periods with demand, the mean size of a demand and the mean demand per
+    period, pooled over the items. A backtest inside the fit window can only learn the change
+    from early to late.
+    """
+    g = hist_groups(case.fit)[">=6"]
+    t = case.fit.shape[1]
+    h = min(case.replay.shape[1], t // 3)
+    out: dict[str, Any] = {}
+    for part, x in (("early", case.fit[g, : t - h]), ("late", case.fit[g, t - h :]),
+                    ("replay", case.replay[g])):  # fmt: skip
+        k = np.nansum(x > 0)
+        out[part] = {"share_with_demand": float(k / np.sum(~np.isnan(x))),
+                     "mean_size": float(np.nansum(x) / k), "mean_per_period": float(np.nanmean(x))}  # fmt: skip
+    fit_mean = float(np.nanmean(case.fit[g]))
+    out["late_over_early"] = out["late"]["mean_per_period"] / out["early"]["mean_per_period"]
+    out["replay_over_fit"] = out["replay"]["mean_per_period"] / fit_mean
+    return out
 
 
 def hist_groups(fit: np.ndarray) -> dict[str, np.ndarray]:
@@ -462,6 +491,27 @@ def shrunk_rates(fit: np.ndarray) -> np.ndarray:
     a, b = np.exp(np.clip(res.x, -20, 20))
     post = (k + a) / np.maximum(usable + a + b, 1e-12)
     return np.where(k > 0, post, np.nan)
+
+
+def jitter_sizes(paths: np.ndarray, fit: np.ndarray, seed: int) -> np.ndarray:
+    """Smoothed bootstrap of demand sizes (an experiment, ``--size-jitter``; not the default).
+
+    Each non-zero demand on the paths is multiplied by ``exp(h Z - h^2 / 2)``, Z standard
+    normal, ``h`` Silverman's bandwidth ``1.06 sd k^(-1/5)`` of the item's ``k`` log sizes in
+    the fit window (0 with fewer than 2), then rounded (at least 1): sizes beyond the largest
+    one seen become possible (Silverman & Young 1987, the smoothed bootstrap).
+    """
+    rng = np.random.default_rng(seed)
+    x = np.where(np.nan_to_num(fit) > 0, np.log(np.where(fit > 0, fit, 1.0)), np.nan)
+    k = (~np.isnan(x)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nan_to_num(np.nanstd(x, axis=1, ddof=1))
+    h = np.where(k >= 2, 1.06 * sd * np.maximum(k, 1) ** -0.2, 0.0)[:, None, None]
+    j = np.maximum(
+        1.0, np.round(paths * np.exp(h * rng.standard_normal(paths.shape) - 0.5 * h * h))
+    )
+    return np.where(paths > 0, j, paths)
 
 
 def scale_occurrences(paths: np.ndarray, rate: np.ndarray, seed: int) -> np.ndarray:
@@ -638,58 +688,6 @@ def economic_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- output
-def format_rows(rows: list[dict[str, Any]]) -> str:
-    head = (f"{'policy':18s} {'target':>6s} {'fill':>7s} {'item':>7s} {'>=6 item':>8s} "
-            f"{'1-5 fill':>8s} {'none fill':>9s} {'value':>12s} "
-            + " ".join(f"{'cost k=' + format(k, 'g'):>12s}" for k in K_RATIOS))  # fmt: skip
-    out = [head]
-    for r in rows:
-        tgt = "" if r["target"] is None else f"{r['target']:g}"
-        fam = r["family"] + ("" if r["pre_roll"] else " (no pre-roll)")
-        out.append(
-            f"{fam[:30]:18s} {tgt:>6s} {r['all']['fill_pooled']:7.1%} {r['all']['fill_item_mean']:7.1%} "
-            f"{r['>=6']['fill_item_mean']:8.1%} {r['1-5']['fill_pooled']:8.1%} "
-            f"{r['none']['fill_pooled']:9.1%} {r['all']['stock_value']:12,.0f} "
-            + " ".join(f"{r['cost_per_year'][str(k)]:12,.0f}" for k in K_RATIOS)
-        )  # fmt: skip
-    return "\n".join(out)
-
-
-def print_checks(chk: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    """The checks of one dataset, one line each."""
-    if "company_point" in chk:
-        print("issue 4's protocol, best fill of ours within 5.0 M of stock (Min/Max: "
-              + ", ".join(f"{r['all']['fill_pooled']:.1%} / {r['all']['stock_value']:,.0f}"
-                          for r in _points(rows, "company Min/Max", False))
-              + "): " + "; ".join(
-                  f"{c['family']} {c['target']:g}: {c['fill']:.1%} / {c['value']:,.0f} "
-                  f"(with history {c['fill_with_history']:.1%} / {c['value_with_history']:,.0f}"
-                  f", none {c['fill_no_history']:.1%} / {c['value_no_history']:,.0f})"
-                  for c in chk["company_point"]))  # fmt: skip
-    fr = chk["frontier"]
-    print(f"frontier: {sum(c['met'] for c in fr)} of {len(fr)} textbook points dominated "
-          "(fill at least theirs, value at most theirs); not met: "
-          + ("; ".join(f"{c['baseline']} {c['target']:g} ({c['fill']:.1%}, {c['value']:,.0f}) "
-                       f"vs {c['ours']} ({(c['ours_fill'] or 0):.1%}, {(c['ours_value'] or 0):,.0f})"
-                       for c in fr if not c["met"]) or "none"))  # fmt: skip
-    print(
-        "calibration (items with >= 6 demand periods, item-mean fill, delivered [on the "
-        "paths]): "
-        + ", ".join(
-            f"{c['target']:.1%} -> {c['delivered']:.1%} [{c['in_paths']:.1%}]"
-            for c in chk["calibration"]
-        )
-    )
-    print(
-        "economic vs the cheapest fixed-target policy: "
-        + "; ".join(
-            f"k={c['k']:g}: {c['economic']:,.0f} vs {c['best_fixed']} {c['best_fixed_cost']:,.0f}"
-            f" ({'met' if c['met'] else 'NOT met'})"
-            for c in chk["economic"]
-        )
-    )
-
-
 def seed_spread(case: Case, n_paths: int, seeds: list[int]) -> list[dict[str, Any]]:
     """The economic and calibration checks again with other seeds (Monte Carlo noise).
 
@@ -725,7 +723,10 @@ def main(argv: list[str] | None = None) -> int:
                     "and print the economic and calibration checks: their Monte Carlo noise")  # fmt: skip
     ap.add_argument("--block-length", default="1",
                     help="moving-block bootstrap: periods per block, or 'auto' = n^(1/3)")  # fmt: skip
+    ap.add_argument("--size-jitter", action="store_true",
+                    help="smoothed bootstrap of demand sizes (an experiment, see the README)")  # fmt: skip
     args = ap.parse_args(argv)
+    OPTIONS["size_jitter"] = args.size_jitter
     OPTIONS["block_length"] = "auto" if args.block_length == "auto" else int(args.block_length)
     OPTIONS["shrink_rates"] = not args.no_shrinkage
     OPTIONS["parameter_uncertainty"] = not args.no_parameter_uncertainty
@@ -747,11 +748,18 @@ def main(argv: list[str] | None = None) -> int:
         print("replay units by demand periods in the fit window: "
               + ", ".join(f"{k}: {int(m.sum()):,} items, {case.replay[m].sum() / tot:.1%}"
                           for k, m in g.items()))  # fmt: skip
+        dr = drift(case)
+        print("items with >= 6 demand periods, early / late fit window / replay: share of "
+              "periods with demand " + " / ".join(f"{dr[p]['share_with_demand']:.3f}" for p in
+              ("early", "late", "replay")) + ", mean size " + " / ".join(
+              f"{dr[p]['mean_size']:.2f}" for p in ("early", "late", "replay"))
+              + f"; mean demand late / early {dr['late_over_early']:.2f}, replay / fit "
+              f"{dr['replay_over_fit']:.2f}")  # fmt: skip
         rows = run_case(case, args.paths, args.seed)
         rows += with_planner_for_new_items(rows)
         print(format_rows(rows))
         checks[name] = {"frontier": frontier_check(rows), "calibration": calibration_check(rows),
-                        "economic": economic_check(rows)}  # fmt: skip
+                        "economic": economic_check(rows), "drift": dr}  # fmt: skip
         if case.company is not None:
             checks[name]["company_point"] = refinery_goal(rows)
         print_checks(checks[name], rows)
