@@ -5,7 +5,9 @@ A dataset folder holds one ``<table>.parquet`` per table, a file or a folder of 
 reads the rows of the items ``lo <= item_id < hi`` of every table with a filter that
 pyarrow pushes down to the parts' statistics, so a worker reads its own items and skips the
 rest; :func:`scan_parts` gives, part by part, what the first pass needs (item ids, first
-and last dates) without holding a whole table anywhere.
+and last dates) without holding a whole table anywhere. Only the columns the plan uses are
+read (:data:`PLAN_COLUMNS`): the order and customer ids of the sales lines, two strings per
+line, took two thirds of the time of reading a chunk.
 """
 
 from __future__ import annotations
@@ -52,11 +54,22 @@ def part_files(path: Path) -> list[Path]:
     return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
 
 
-def _read(path: Path, filt: Any, columns: list[str] | None = None) -> pd.DataFrame:
+#: the columns the plan reads of a table (the others are not read); tables not named here
+#: are read whole. The sales lines' order and customer ids feed no step of the plan.
+PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sales": ("item_id", "date", "units", "unit_price"),
+}
+
+
+def _read(
+    path: Path, filt: Any, columns: list[str] | None = None, table: str | None = None
+) -> pd.DataFrame:
+    """Rows of ``path`` passing ``filt``: ``columns``, else the plan's columns of ``table``."""
     pads, _ = _pyarrow()
-    return (
-        pads.dataset(str(path), format="parquet").to_table(filter=filt, columns=columns).to_pandas()
-    )
+    data = pads.dataset(str(path), format="parquet")
+    if columns is None and table in PLAN_COLUMNS:
+        columns = [c for c in data.schema.names if c in PLAN_COLUMNS[table]]
+    return data.to_table(filter=filt, columns=columns).to_pandas()
 
 
 def read_range(path: str | Path, lo: str | None, hi: str | None, source: str = "") -> Dataset:
@@ -70,7 +83,7 @@ def read_range(path: str | Path, lo: str | None, hi: str | None, source: str = "
         filt = (field < hi) if filt is None else filt & (field < hi)
     tables: dict[str, Any] = {}
     for name, p in table_paths(path).items():
-        df = _read(p, filt)
+        df = _read(p, filt, table=name)
         tables[name] = validate_table(
             df, name, allow_empty=name != "sales" or lo is not None or hi is not None
         )
@@ -85,7 +98,7 @@ def read_items(path: str | Path, ids: np.ndarray, source: str = "") -> Dataset:
 
     filt = pc.is_in(pads.field("item_id"), value_set=pa.array(np.asarray(ids).astype(str)))
     tables: dict[str, Any] = {
-        name: validate_table(_read(p, filt), name, allow_empty=True)
+        name: validate_table(_read(p, filt, table=name), name, allow_empty=True)
         for name, p in table_paths(path).items()
     }
     return Dataset(**tables, source=source)
@@ -119,4 +132,4 @@ def read_part_items(part: Path, table: str, ids: np.ndarray) -> pd.DataFrame:
     import pyarrow as pa
 
     filt = pc.is_in(pads.field("item_id"), value_set=pa.array(np.asarray(ids).astype(str)))
-    return _read(part, filt)
+    return _read(part, filt, table=table)
