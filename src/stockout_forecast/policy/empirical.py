@@ -12,7 +12,12 @@ import numpy as np
 
 from ._args import ArrayLike, Loss, Measure, _check_choice, _check_service_level
 
-__all__ = ["empirical_reorder_point", "empirical_safety_stock", "lead_time_demand_samples"]
+__all__ = [
+    "empirical_reorder_point",
+    "empirical_safety_stock",
+    "lead_time_demand_samples",
+    "periods_reached",
+]
 
 
 def lead_time_demand_samples(
@@ -83,15 +88,36 @@ def lead_time_demand_samples(
             f"paths cover only {h}. Draw paths with a horizon of at least "
             f"{int(np.ceil(total[finite].max()))} periods."
         )
-    cum = np.concatenate([np.zeros((n, p, 1)), np.cumsum(paths, axis=2)], axis=2)
+    if h == 0:
+        return np.where(finite, 0.0, np.nan)
     safe = np.where(finite, total, 0.0)
     lo = np.floor(safe).astype(np.intp)
     frac = safe - lo
     hi = np.minimum(lo + 1, h)
-    c_lo = np.take_along_axis(cum, lo[:, :, None], axis=2)[:, :, 0]
-    c_hi = np.take_along_axis(cum, hi[:, :, None], axis=2)[:, :, 0]
+    # C(k) = cum[k - 1], C(0) = 0; only the periods up to the furthest ``hi`` are summed
+    cum = np.cumsum(paths[:, :, : int(hi.max(initial=1))], axis=2)
+    c_lo = np.take_along_axis(cum, np.maximum(lo - 1, 0)[:, :, None], axis=2)[:, :, 0]
+    c_lo = np.where(lo > 0, c_lo, 0.0)
+    c_hi = np.take_along_axis(cum, (hi - 1)[:, :, None], axis=2)[:, :, 0]
     out = c_lo + frac * (c_hi - c_lo)
     return np.where(finite, out, np.nan)
+
+
+def periods_reached(lead_time: ArrayLike, horizon: int) -> int:
+    """Periods of the paths :func:`lead_time_demand_samples` reads for ``lead_time``.
+
+    The paths can be cut to that many periods (a smaller copy) without changing its result:
+    one more than the longest finite lead time, whole periods, at most ``horizon``.
+
+    Examples
+    --------
+    >>> periods_reached(np.array([2.5, 7.0, np.nan]), 30)
+    8
+    """
+    lt = np.asarray(lead_time, dtype=float)
+    lt = lt[np.isfinite(lt)]
+    longest = float(lt.max()) if lt.size else 0.0
+    return int(min(horizon, max(1.0, np.floor(longest) + 1)))
 
 
 def _empirical_loss(sorted_x: np.ndarray, prefix: np.ndarray, s: np.ndarray) -> np.ndarray:

@@ -30,11 +30,12 @@ from ..io.validation import validate_table
 from ..simulation.engine import (
     SEED_BLOCK_ITEMS,
     Scenario,
-    draw_paths,
     item_chunks,
+    path_rows,
     run_chunk,
     scenario_of,
     with_orders,
+    work_buffers,
 )
 from ..simulation.stockout import StockoutForecast, stockout_dates
 from ._recommend_costs import (
@@ -60,7 +61,7 @@ from ._recommend_inputs import (
 from ._recommend_items import Items, Terms, item_universe, supplier_terms
 from ._recommend_text import EXPEDITE_AT, finish, order_columns
 from .cost_model import item_costs
-from .empirical import empirical_reorder_point, lead_time_demand_samples
+from .empirical import empirical_reorder_point, lead_time_demand_samples, periods_reached
 from .normal import reorder_point
 from .policies import ReorderPolicy
 from .quantities import economic_order_quantity, order_by_date, round_order_quantity
@@ -593,13 +594,15 @@ def _plan_orders(
     )
     lots = time_phased_lots(it, win, costs, types, ok)
     need = math.ceil(0.5 * sc.n_paths - 1e-9)
+    buffers = work_buffers()
     for chunk in item_chunks(sc, it.rows[ok_rows]):
         k = win.rec_of_row[chunk.rows]
-        paths = draw_paths(sc, chunk)
+        src, at = path_rows(sc, chunk)  # src[at]: the chunk's paths (a view where kept)
         emp = fits[k]
         ltd = np.zeros((0, sc.n_paths))
         if emp.any():
-            ltd = lead_time_demand_samples(paths[emp], interval[np.searchsorted(ok_rows, k[emp])])
+            iv = interval[np.searchsorted(ok_rows, k[emp])]
+            ltd = lead_time_demand_samples(src[at[emp], :, : periods_reached(iv, sc.horizon)], iv)
             s_pt[k[emp]] = empirical_reorder_point(ltd, service_level=it.sl[k[emp]])
         raw = _order_quantities(it, win, pol, plan, obd, k, types, lots)
         if emp.any():  # the lead-time demand at the reorder point used (for the cost)
@@ -627,7 +630,7 @@ def _plan_orders(
                 None if win.p_on_new is None else win.p_on_new[ko],
                 None if win.scale_new is None else win.scale_new[ko],
             )
-            first = run_chunk(sc2, chunk.subset(sel), paths=paths[sel]).first
+            first = run_chunk(sc2, chunk.subset(sel), paths=src[at[sel]], buffers=buffers).first
             plan.p_with[ko] = (first <= win.end_idx[ko, None]).mean(axis=1)
             cnt = np.stack([(first <= t).sum(axis=1) for t in range(sc.horizon)], axis=1)
             reached = cnt[:, -1] >= need

@@ -52,11 +52,13 @@ __all__ = [
     "Scenario",
     "draw_paths",
     "item_chunks",
+    "path_rows",
     "prepare_scenario",
     "run_chunk",
     "scenario_of",
     "simulate",
     "with_orders",
+    "work_buffers",
 ]
 
 
@@ -141,11 +143,14 @@ def _lateness_draws(sc: Scenario, block: int, n_slots: int) -> tuple[np.ndarray,
     return u, z
 
 
-def _supply(sc: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _supply(
+    sc: Scenario, rows: np.ndarray, buf: _Buffers | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Receipts per period and the next-receipt period for the result ``rows`` of a chunk.
 
     Returns ``receipts`` of shape (c, 1, H) (deterministic) or (c, P, H) (with lead-time
     uncertainty) and ``next_receipt`` of shape (c, 1) or (c, P) (H when none in the horizon).
+    The per-path receipts are written into ``buf``'s ``"receipts"`` array when given.
     """
     c, h, p = len(rows), sc.horizon, sc.n_paths
     local = np.full(len(sc.item_ids), -1, dtype=np.int64)
@@ -193,8 +198,13 @@ def _supply(sc: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = arr < h
     idx = ((li * p + path) * h + arr)[ok]
     w = np.broadcast_to(units[st][:, None], arr.shape)[ok]
-    per_path = np.bincount(idx, weights=w, minlength=c * p * h).astype(float).reshape(c, p, h)
-    per_path += base[:, None, :]
+    # the base in every cell, then (units of the lines arriving in a cell, summed in line
+    # order) + base in the few cells with a line: the same sums as a dense add, one pass
+    per_path = np.empty((c, p, h)) if buf is None else buf.get("receipts", (c, p, h))
+    np.copyto(per_path, base[:, None, :])
+    cells, line_cell = np.unique(idx, return_inverse=True)
+    flat = per_path.reshape(-1)
+    flat[cells] = np.bincount(line_cell, weights=w, minlength=len(cells)) + flat[cells]
     return per_path, nxt
 
 
@@ -267,6 +277,28 @@ def draw_paths(sc: Scenario, chunk: Chunk, out: np.ndarray | None = None) -> np.
     return paths
 
 
+def path_rows(sc: Scenario, chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk's demand paths as ``(source, at)``: ``source[at]`` is (c, P, H), read-only.
+
+    Where the scenario keeps its paths and has drawn the chunk's, ``source`` is a view of the
+    kept array over the chunk's forecast rows (no copy, whatever rows the chunk skips), so a
+    caller taking a subset of the items or periods copies only that; else the paths are
+    drawn (:func:`draw_paths`) and ``at`` is ``0..c-1``.
+    """
+    fp = chunk.forecast_rows
+    if sc.paths is not None and sc.paths_ready is not None and len(fp) and sc.paths_ready[fp].all():
+        first = int(fp[0])  # forecast rows are sorted
+        view = sc.paths[first : int(fp[-1]) + 1].view()
+        view.flags.writeable = False
+        return view, fp - first
+    return draw_paths(sc, chunk), np.arange(len(fp))
+
+
+def work_buffers() -> _Buffers:
+    """Working arrays :func:`run_chunk` reuses from call to call (``buffers=``)."""
+    return _Buffers()
+
+
 def _draw_blocks(sc: Scenario, fp: np.ndarray, blocks: np.ndarray, paths: np.ndarray) -> None:
     """Draw the paths of forecast rows ``fp`` (sorted; whole seed blocks) into ``paths``."""
     n_f = len(sc.forecast.item_ids)
@@ -333,7 +365,7 @@ def run_chunk(
     buf = _Buffers() if buffers is None else buffers
     if paths is None:
         paths = draw_paths(sc, chunk, out=buf.get("paths", shape))
-    receipts, nxt = _supply(sc, rows)
+    receipts, nxt = _supply(sc, rows, buf)
     available = sc.available[rows]
     h = sc.horizon
     supply = np.cumsum(receipts, axis=2, out=receipts)
