@@ -710,3 +710,55 @@ def test_enumeration_equals_milp_where_constraints_bind(monkeypatch):
     np.testing.assert_allclose(
         fast.loc[ok, "total_cost"], milp.loc[ok, "total_cost"], rtol=1e-7, atol=1e-7
     )
+
+
+def test_an_items_milp_split_does_not_depend_on_the_other_items(monkeypatch):
+    # A chunked plan splits each chunk's items in a separate call: an item's split must be
+    # the same whichever items share the call (in MILP blocks of 2 the solver's continuous
+    # variables, hence expected_units_short, moved by ~1e-8 with the partner).
+    import stockout_forecast.supply.solvers.dispatch as dispatch
+
+    def none_solved(a, rows):
+        m = len(rows)
+        return np.zeros((m, a.S)), np.zeros((m, a.S, a.J)), np.zeros(m, dtype=bool)
+
+    monkeypatch.setattr(dispatch, "_pair_split", none_solved)  # every binding item to MILP
+    rng = np.random.default_rng(5)
+    n = 24
+    sup = pd.DataFrame(
+        [
+            {
+                "item_id": f"I{i:03d}",
+                "supplier_id": f"S{s}",
+                "unit_cost": round(float(rng.uniform(1, 3)), 2),
+                "lead_time_days": int(rng.integers(2, 25)),
+                "lead_time_sd_days": round(float(rng.uniform(0.5, 4)), 1),
+                "pack_units": float(rng.choice([2, 5, 10])),
+                "moq_units": float(rng.choice([10, 30])),
+                "capacity_units": float(rng.choice([40, 80])),
+                "order_cost": float(rng.choice([0.0, 20.0])),
+            }
+            for i in range(n)
+            for s in range(3)
+        ]
+    )
+    orders = pd.DataFrame(
+        {
+            "item_id": [f"I{i:03d}" for i in range(n)],
+            "order_units": rng.integers(60, 150, n).astype(float),
+            "stockout_date_p50": pd.Timestamp("2024-03-01")
+            + pd.to_timedelta(rng.integers(3, 30, n), unit="D"),
+            "demand_units_per_day": rng.uniform(1, 8, n),
+            "backorder_cost_per_unit": rng.uniform(1, 5, n),
+        }
+    )
+
+    def lines(rows):
+        plan = plan_purchase_orders(orders.iloc[rows], sup, as_of="2024-03-01")
+        assert (plan.items["solver"] == "milp").sum() >= len(rows) // 2  # MILP exercised
+        cols = ["item_id", "supplier_id", "units", "expected_units_short"]
+        return plan.splits[cols].sort_values(["item_id", "supplier_id"]).reset_index(drop=True)
+
+    together = lines(list(range(n)))
+    shifted = pd.concat([lines([0]), lines(list(range(1, n)))], ignore_index=True)
+    pd.testing.assert_frame_equal(together, shifted, check_exact=True)

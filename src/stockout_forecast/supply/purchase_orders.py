@@ -256,13 +256,15 @@ def plan_purchase_orders(
     vectorised over all items, exact whenever packs, MOQs, capacities and shares do not
     bind at the best subset's bucket-by-bucket assignment. Items with up to three
     eligible suppliers are then solved exactly by enumerating pack counts (``solver=
-    "enumeration"``, see :func:`split_order`). The rest are solved 2 at a time in one
-    block-diagonal MILP (HiGHS): measured on 110 binding items of a demo shop, 4.7 ms an
-    item in blocks of 2, 4.9 alone, 7.6 in blocks of 4 and 9.5 in blocks of 8 (branch and
-    bound on one bigger tree costs more than the shared set-up saves). Each item in a block may leave units unplaced at a
-    penalty, so an infeasible item cannot spoil its block; an item that used the penalty
-    is re-solved alone (and diagnosed if infeasible). Blocks share no constraint, so each
-    item's split is its own optimum. Rule modes are vectorised; their bucket assignments
+    "enumeration"``, see :func:`split_order`). The rest are solved one MILP per item
+    (HiGHS): measured on 110 binding items of a demo shop, 4.7 ms an item in blocks of 2,
+    4.9 alone, 7.6 in blocks of 4 and 9.5 in blocks of 8 (branch and bound on one bigger
+    tree costs more than the shared set-up saves); on 117 items of a 100,000-item shop
+    alone and in pairs cost the same (5.7-6.0 ms). Alone, an item's split does not depend
+    on the other items of the call (in a pair the solver's continuous variables, hence
+    ``expected_units_short``, moved by ~1e-8 with the partner, so a chunked plan differed
+    from an unchunked one). An item may leave units unplaced at a penalty; an item that
+    used the penalty is solved again without it (and diagnosed if infeasible). Rule modes are vectorised; their bucket assignments
     are one block LP per 2,000 items.
 
     *Supplier-level limits.* When a supplier's planned units exceed its

@@ -16,7 +16,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .._problem import _Arrays
 
-_BLOCK = 2  # items per block-diagonal MILP (measured fastest, see plan_purchase_orders Notes)
+#: items per block-diagonal MILP: one, so that an item's split (HiGHS's continuous
+#: variables too) does not depend on which items share its chunk of the plan; blocks of 2
+#: cost the same CPU per item (see plan_purchase_orders Notes)
+_BLOCK = 1
 
 
 def _milp_parts(
