@@ -430,7 +430,7 @@ def _items_table(
     agg = pd.DataFrame(
         {
             "planned_units": grp["units"].sum(),
-            "n_suppliers_used": grp["units"].agg(lambda s: int((s > 0).sum())),
+            "n_suppliers_used": (splits["units"] > 0).groupby(splits["item_id"], sort=False).sum(),
             "purchase_cost": grp["purchase_cost"].sum(),
             "order_cost": grp["order_cost"].sum(),
             "expected_units_short": grp["expected_units_short"].sum(min_count=1),
