@@ -369,13 +369,15 @@ class ReorderPlanner:
     random_state : int, Generator or None, default 0
         Seed for the forecast paths and simulations; the same seed gives the same plan.
     n_jobs : int, default 1
-        Threads for the stockout-date simulation (results do not depend on it).
+        Threads: chunks of items planned ``n_jobs`` at a time (with one chunk, threads for
+        its stockout-date simulation). Results do not depend on it.
     chunk_size : int, optional
         Items planned together (rounded up to whole seed blocks of 64). Default: as many
         as ``memory_budget_mb`` holds. The plan does not depend on it.
     memory_budget_mb : float, default 2048
-        Memory for one chunk's working arrays, MiB, when ``chunk_size`` is None; the
-        demand paths (8 bytes x ``n_paths`` x horizon per item) take most of it.
+        Memory for the working arrays of the chunks planned at once, MiB, when
+        ``chunk_size`` is None; the demand paths (8 bytes x ``n_paths`` x horizon per
+        item) take most of it.
     state_sample_items : int, default 5,000
         Items whose forecasts fix the forecast's pooled state (class shrinkage, pooled
         dispersion, ...) when there are more (chosen by a hash of the id); with fewer

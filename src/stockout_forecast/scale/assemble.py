@@ -1,8 +1,8 @@
 """The chunks put together, and the cross-item steps that run on their outputs.
 
 :func:`run_chunked` is the single-process chunked plan: the first pass
-(:func:`~.state.cross_item_state`), the chunks one after the other
-(:func:`~.chunk.plan_chunk`), then :func:`assemble`: the per-item tables concatenated (the
+(:func:`~.state.cross_item_state`), the chunks one after the other, or ``n_jobs`` at a
+time in threads (:func:`~.chunk.plan_chunk`), then :func:`assemble`: the per-item tables concatenated (the
 chunks are id ranges in order, so the rows come out sorted as in one run), the ABC ranking
 over all items, one draft purchase order per supplier from every chunk's lines, and the
 promise dates of the open customer orders (an order's lines may span chunks).
@@ -10,8 +10,10 @@ promise dates of the open customer orders (an order's lines may span chunks).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -54,12 +56,34 @@ def run_chunked(
     """The plan of ``planner`` on ``dataset``, chunk by chunk in this process (its fields)."""
     tick = progress or (lambda name, i, n: None)
     state = cross_item_state(dataset, planner, sample=planner.state_sample_items)
-    chunks = make_chunks(state.history_ids, chunk_items_for(planner, len(state.history_ids)))
+    n_items, jobs = len(state.history_ids), max(1, int(planner.n_jobs))
+    per = chunk_items_for(planner, n_items)
+    if jobs > 1 and planner.chunk_size is None and per < n_items:
+        # ``jobs`` chunks at a time, each within its share of the memory budget, in rounds
+        # of ``jobs`` chunks of about the same size
+        rounds = -(-n_items // (max(1, per // jobs) * jobs))
+        per = -(-n_items // (rounds * jobs))
+    chunks = make_chunks(state.history_ids, per)
     parts = split_dataset(dataset, chunks)
-    results = []
-    for c, ds in enumerate(parts):
-        tick(f"chunk {c + 1} of {chunks.n_chunks}", c + 1, chunks.n_chunks + 1)
-        results.append(plan_chunk(ds, state, planner, chunks.block_offset(c)))
+    if jobs > 1 and chunks.n_chunks > 1:
+        # chunks in ``jobs`` threads (numpy, pyarrow and HiGHS let go of the GIL for most of
+        # a chunk's work); each chunk simulates in one thread. Same chunks, same plan.
+        inner = copy.copy(planner)
+        inner.n_jobs = 1
+        with ThreadPoolExecutor(max_workers=jobs) as ex:
+            futures = [
+                ex.submit(plan_chunk, ds, state, inner, chunks.block_offset(c))
+                for c, ds in enumerate(parts)
+            ]
+            results = []
+            for c, fut in enumerate(futures):
+                results.append(fut.result())
+                tick(f"chunk {c + 1} of {chunks.n_chunks}", c + 1, chunks.n_chunks + 1)
+    else:
+        results = []
+        for c, ds in enumerate(parts):
+            tick(f"chunk {c + 1} of {chunks.n_chunks}", c + 1, chunks.n_chunks + 1)
+            results.append(plan_chunk(ds, state, planner, chunks.block_offset(c)))
     tick("cross-item steps", chunks.n_chunks + 1, chunks.n_chunks + 1)
     return assemble(planner, dataset, state, results)
 
