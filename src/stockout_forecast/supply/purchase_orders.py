@@ -458,7 +458,7 @@ def _items_table(
     )
     ok_reason = (
         "split: "
-        + item_df["item_id"].map(split_txt).fillna("")
+        + item_df["item_id"].map(split_txt).astype("str").fillna("")  # text if no line
         + " ("
         + item_df["solver"].astype(str)
         + ")"
