@@ -192,6 +192,46 @@ def test_to_frame_to_dict_repr_html():
     assert quantile_column(0.025) == "demand_p2.5"
 
 
+def test_from_dict_inverts_to_dict_through_json():
+    # a real forecast: count and decimal (non-count) items, dispersion, level correlation,
+    # and items that could not be forecast (NaN rows, status and reason)
+    rng = np.random.default_rng(1)
+    units = rng.negative_binomial(2, 0.4, size=(4, 120)).astype(float)
+    units[1] = np.round(rng.gamma(2.0, 1.3, size=120), 2)  # kg: not count data
+    units[2] = np.nan  # never active
+    units[3] = rng.poisson(np.repeat(rng.gamma(1.0, 6.0, size=12), 10))  # shifting level
+    hist = history_from_array(units, item_ids=["a", "kg", "never", "d"])
+    fc = forecast_demand(hist, [SES(), TSB()], horizon=10, n_paths=300, random_state=0)
+    assert fc.count.tolist() == [True, False, True, True]
+    assert (fc.level_correlation[[0, 1, 3]] > 0).all()
+    assert (fc.dispersion > 0).all()
+    d = json.loads(json.dumps(fc.to_dict()))
+    back = DemandForecast.from_dict(d)
+    for name in ("item_ids", "mean", "quantiles", "model", "dispersion", "level_correlation",
+                 "count"):  # fmt: skip
+        np.testing.assert_array_equal(getattr(back, name), getattr(fc, name), err_msg=name)
+    pd.testing.assert_index_equal(back.dates, fc.dates)
+    pd.testing.assert_frame_equal(back.status, fc.status)
+    assert (back.freq, back.quantile_levels, back.calibration, back.n_paths) == (
+        fc.freq, fc.quantile_levels, fc.calibration, 300,
+    )  # fmt: skip
+    assert back.history is None
+    np.testing.assert_array_equal(
+        back.sample_paths(50, random_state=7), fc.sample_paths(50, random_state=7)
+    )
+    # without the quantile lists the quantiles are recomputed from the distribution
+    for rec in d["items"]:
+        for q in fc.quantile_levels:
+            del rec[quantile_column(q)]
+    np.testing.assert_array_equal(DemandForecast.from_dict(d).quantiles, fc.quantiles)
+    # one item, a list of the wrong length: says which item and what was expected
+    d["items"][0]["demand_mean"] = d["items"][0]["demand_mean"][:3]
+    with pytest.raises(ValueError, match=r"item 'a': demand_mean has 3 values; expected 10"):
+        DemandForecast.from_dict(d)
+    with pytest.raises(ValueError, match=r"needs the keys \['dates'\]"):
+        DemandForecast.from_dict({k: v for k, v in d.items() if k != "dates"})
+
+
 def test_plot_fan_chart_shades_censored_periods():
     units = np.tile([3.0, 4.0, 5.0, 0.0, 0.0, 4.0, 3.0], 6)
     cens = np.zeros_like(units, dtype=bool)

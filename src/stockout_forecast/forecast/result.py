@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -585,10 +585,11 @@ class DemandForecast:
         Returns
         -------
         dict
-            ``freq``, ``dates`` (ISO strings), ``quantile_levels``, ``calibration`` and
-            ``items``: a list of dicts with ``item_id``, ``model``, ``status``, ``reason``,
-            ``dispersion``, ``level_correlation``, ``demand_mean`` (list) and one
-            ``demand_pNN`` list per level. NaN becomes None.
+            ``freq``, ``dates`` (ISO strings), ``quantile_levels``, ``calibration``,
+            ``n_paths`` and ``items``: a list of dicts with ``item_id``, ``model``,
+            ``status``, ``reason``, ``dispersion``, ``level_correlation``, ``demand_mean``
+            (list), ``count`` (bool) and one ``demand_pNN`` list per level. NaN becomes
+            None. :meth:`from_dict` turns it back into the forecast.
 
         Examples
         --------
@@ -610,6 +611,7 @@ class DemandForecast:
                 "size_cv2": self.size_cv2[i],
                 "level_correlation": self.level_correlation[i],
                 "demand_mean": self.mean[i],
+                "count": self.count[i],
             }
             for j, q in enumerate(self.quantile_levels):
                 rec[quantile_column(q)] = self.quantiles[i, j]
@@ -623,8 +625,104 @@ class DemandForecast:
                 "dates": list(self.labels),
                 "quantile_levels": list(self.quantile_levels),
                 "calibration": self.calibration,
+                "n_paths": self.n_paths,
                 "items": items,
             }
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DemandForecast:
+        """The forecast that :meth:`to_dict` describes (its inverse, e.g. after JSON).
+
+        Parameters
+        ----------
+        data : mapping
+            What :meth:`to_dict` returns (or its JSON, parsed): ``freq``, ``dates``,
+            ``quantile_levels``, ``items`` (per item ``item_id``, ``model``, ``status``,
+            ``reason``, ``demand_mean``; optional ``dispersion`` and ``level_correlation``,
+            default 0, ``count``, default True, and the ``demand_pNN`` lists); optional
+            ``calibration`` (default ``"given"``) and ``n_paths`` (default 1000). None
+            stands for NaN.
+
+        Returns
+        -------
+        DemandForecast
+            The same means, quantiles, distribution parameters, models and statuses, so
+            the same sample paths for the same seed; ``history`` is None. When the
+            ``demand_pNN`` lists are left out, the quantiles are computed from the mean
+            and the distribution, as :func:`~stockout_forecast.forecast_demand` computes
+            them.
+
+        Raises
+        ------
+        ValueError
+            A key is missing, or an item's list does not have one value per date.
+
+        Examples
+        --------
+        >>> fc = DemandForecast.from_mean(["A"], ["2024-01-01", "2024-01-02"], [[2.0, 3.0]])
+        >>> back = DemandForecast.from_dict(fc.to_dict())
+        >>> back.mean.tolist(), back.quantiles[0, :, 1].tolist()
+        ([[2.0, 3.0]], [1.0, 3.0, 5.0])
+        """
+        missing = [k for k in ("freq", "dates", "quantile_levels", "items") if k not in data]
+        if missing:
+            raise ValueError(
+                f"DemandForecast.from_dict needs the keys {missing}; pass what "
+                "DemandForecast.to_dict() returns."
+            )
+        records = list(data["items"])
+        dates = pd.DatetimeIndex(pd.to_datetime(list(data["dates"])), freq="infer")
+        levels = check_fractions(data["quantile_levels"], "quantile_levels")
+        ids = np.asarray([str(r["item_id"]) for r in records], dtype=object)
+
+        def per_period(rec: Mapping[str, Any], key: str) -> list[float]:
+            values = rec.get(key)
+            if values is None or len(values) != len(dates):
+                got = "no" if values is None else f"{len(values)}"
+                raise ValueError(
+                    f"item {rec['item_id']!r}: {key} has {got} values; expected "
+                    f"{len(dates)} (one per date)."
+                )
+            return [np.nan if v is None else float(v) for v in values]
+
+        def per_item(key: str, default: float) -> np.ndarray:
+            got = [r.get(key, default) for r in records]
+            return np.asarray([np.nan if v is None else v for v in got], dtype=float)
+
+        mean = np.asarray([per_period(r, "demand_mean") for r in records], dtype=float)
+        mean = mean.reshape(len(ids), len(dates))
+        dispersion = per_item("dispersion", 0.0)
+        count = np.asarray([bool(r.get("count", True)) for r in records], dtype=bool)
+        cols = [quantile_column(q) for q in levels]
+        if records and all(c in r for r in records for c in cols):
+            quantiles = np.asarray(
+                [[per_period(r, c) for c in cols] for r in records], dtype=float
+            ).reshape(len(ids), len(levels), len(dates))
+        else:
+            quantiles = dist.marginal_quantiles(mean, dispersion, count, levels)
+        status = pd.DataFrame(
+            {
+                "status": pd.array([r.get("status") for r in records], dtype="str"),
+                "reason": pd.array([r.get("reason") for r in records], dtype="str"),
+            },
+            index=pd.Index(ids, name="item_id", dtype="str"),
+        )
+        return cls(
+            item_ids=ids,
+            dates=dates,
+            freq=str(data["freq"]),
+            mean=mean,
+            quantile_levels=levels,
+            quantiles=quantiles,
+            model=np.asarray([str(r.get("model")) for r in records], dtype=object),
+            status=status,
+            history=None,
+            dispersion=dispersion,
+            level_correlation=per_item("level_correlation", 0.0),
+            count=count,
+            calibration=str(data.get("calibration") or "given"),
+            n_paths=int(data.get("n_paths") or 1000),
         )
 
     # ------------------------------------------------------------------ display
