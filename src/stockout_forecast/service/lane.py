@@ -2,11 +2,14 @@
 
 Event requests commit, hand their items to the lane and (unless ``?wait=false``) wait, up to
 ``ServiceSettings.wait_seconds``, until each item's state includes their event. The lane
-re-plans one item per job and coalesces: ten events on one item waiting in the queue cost
-one re-plan; two jobs never work on the same item at once. With ``replan_workers=1`` (the
-default) one thread of the server does the jobs; with more, that many threads hand them to
-as many worker processes (started with ``spawn``, each with its own connection to the store),
-so re-plans use more than one core and leave the server's own process free for requests.
+takes every item waiting in the queue at once (at most ``replan_batch_items``) and re-plans
+them together (:func:`~.replan.replan_items`: one vectorised run of the planner's stages
+from the items' stored forecasts), so the cost of a re-plan is shared by all the items whose
+events arrived while the previous one ran, and ten events on one item cost one re-plan; two
+jobs never work on the same item at once. With ``replan_workers=1`` (the default) one
+thread of the server does the jobs; with more, that many threads hand them to as many
+worker processes (started with ``spawn``, each with its own connection to the store), so
+re-plans use more than one core and leave the server's own process free for requests.
 At start-up the lane queues every item whose state is older than its last event (after a
 crash or a failed re-plan), so an acknowledged event always reaches its item's state.
 """
@@ -21,8 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from .replan import replan_items
 from .settings import ServiceSettings
-from .state import compute_item
 from .store import Store
 
 __all__ = ["ReplanLane"]
@@ -38,19 +41,19 @@ def _init_worker(url: str) -> None:
     _WORKER_STORE = Store(url)
 
 
-def _compute_in_worker(item_id: str, settings: ServiceSettings) -> bool:
+def _compute_in_worker(item_ids: list[str], settings: ServiceSettings) -> int:
     assert _WORKER_STORE is not None
-    return compute_item(_WORKER_STORE, item_id, settings)
+    return replan_items(_WORKER_STORE, item_ids, settings)
 
 
 class ReplanLane:
-    """A queue of items to re-plan, worked by ``settings.replan_workers`` daemon threads."""
+    """A queue of items to re-plan, worked in batches by ``settings.replan_workers`` threads."""
 
     def __init__(
         self,
         store: Store,
         settings: ServiceSettings,
-        compute: Callable[[Store, str, ServiceSettings], bool] = compute_item,
+        compute: Callable[[Store, list[str], ServiceSettings], int] = replan_items,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -63,8 +66,9 @@ class ReplanLane:
         self._stop = False
         self._threads: list[threading.Thread] = []
         self._pool: ProcessPoolExecutor | None = None
-        #: seconds per re-plan, most recent last (bounded)
-        self.timings: list[float] = []
+        self.batch_items = max(1, int(settings.replan_batch_items))
+        #: (seconds, items) per re-plan, most recent last (bounded)
+        self.timings: list[tuple[float, int]] = []
 
     def start(self) -> None:
         """Start the workers and queue the items whose state is behind their events."""
@@ -121,36 +125,37 @@ class ReplanLane:
         with self._cond:
             return len(self._pending) + len(self._busy)
 
-    def _take(self) -> tuple[str, int] | None:
+    def _take(self) -> dict[str, int] | None:
+        """Every waiting item no other job works on (at most ``batch_items``) and its seq."""
         with self._cond:
             while True:
                 if self._stop:
                     return None
-                iid = next((i for i in self._pending if i not in self._busy), None)
-                if iid is not None:
-                    self._busy.add(iid)
-                    return iid, self._pending.pop(iid)
+                free = [i for i in self._pending if i not in self._busy][: self.batch_items]
+                if free:
+                    self._busy.update(free)
+                    return {i: self._pending.pop(i) for i in free}
                 self._cond.wait()
 
-    def _compute(self, iid: str) -> Any:
+    def _compute(self, item_ids: list[str]) -> Any:
         if self._pool is not None:
-            return self._pool.submit(_compute_in_worker, iid, self.settings).result()
-        return self.compute(self.store, iid, self.settings)
+            return self._pool.submit(_compute_in_worker, item_ids, self.settings).result()
+        return self.compute(self.store, item_ids, self.settings)
 
     def _run(self) -> None:
         while True:
             job = self._take()
             if job is None:
                 return
-            iid, seq = job
             t0 = time.perf_counter()
             try:
-                self._compute(iid)
-            except Exception:  # keep the lane alive; the item is retried on restart
-                log.exception("re-planning item %s failed", iid)
-            self.timings = [*self.timings[-999:], time.perf_counter() - t0]
+                self._compute(sorted(job))
+            except Exception:  # keep the lane alive; the items are retried on restart
+                log.exception("re-planning %d items (%s, ...) failed", len(job), min(job))
+            self.timings = [*self.timings[-999:], (time.perf_counter() - t0, len(job))]
             with self._cond:
-                # the state holds at least every event committed before the compute read it
-                self._done[iid] = max(self._done.get(iid, -1), seq)
-                self._busy.discard(iid)
+                # the states hold at least every event committed before the compute read them
+                for iid, seq in job.items():
+                    self._done[iid] = max(self._done.get(iid, -1), seq)
+                    self._busy.discard(iid)
                 self._cond.notify_all()

@@ -32,6 +32,16 @@ class ServiceSettings:
         Most items x paths x periods one stateless request may simulate.
     replan_workers : int, default 1
         Processes that re-plan items after events (1: a thread of the server itself).
+    replan_batch_items : int, default 256
+        Most items re-planned together (one vectorised run of the planner's stages).
+    replan_paths_mb : float, default 256
+        Memory each re-planning process may use to keep the demand paths it drew (per seed
+        block of 64 items: 64 x ``n_paths`` x 90 days x 8 bytes, 23 MB with 500 paths); a
+        block kept is not drawn again until the planning date moves or a new full plan.
+    forecast_max_age_days : int, default 7
+        Days after the planning date of its last full plan that an item's stored forecast
+        is still used by the re-plans after events (on its days still ahead); older, the
+        item is re-forecast on its own history.
     wait_seconds : float, default 10
         How long an event request waits for its items' new state before answering with
         ``"state": "pending"`` (the event is committed either way).
@@ -58,6 +68,9 @@ class ServiceSettings:
     max_events: int = 1_000
     max_cells: int = 20_000_000
     replan_workers: int = 1
+    replan_batch_items: int = 256
+    replan_paths_mb: float = 256.0
+    forecast_max_age_days: int = 7
     wait_seconds: float = 10.0
     random_state: int = 0
     n_paths: int = 500

@@ -2,21 +2,17 @@
 
 One function turns a :class:`~stockout_forecast.ReorderPlan` into per-item states
 (:func:`states_from_plan`), whether the plan covers every item (the nightly
-``stockout-forecast plan --db``) or one item (after an event, :func:`compute_item`). Every
-endpoint then reads that one state, so a figure shown by two endpoints comes from one frame.
+``stockout-forecast plan --db``, :func:`plan_store`) or the items an event touched (their
+re-plan, :mod:`.replan`). Every endpoint then reads that one state, so a figure shown by two
+endpoints comes from one frame.
 
-An event re-plans only its item: the item's rows are read from the store into a one-item
-:class:`~stockout_forecast.Dataset` and run through :class:`~stockout_forecast.ReorderPlanner`
-with the forecast models the item chose in the last full plan (the 'auto' choice needs the
-other items' backtests) and a seed derived from the item id, so the same store gives the same
-state. Figures can differ from the nightly plan's by Monte Carlo noise (different random
-streams) and by the forecast's calibration, which the full plan pools over items.
+:func:`plan_store` also keeps each item's demand forecast (:func:`forecast_records`), which
+the re-plans after events start from instead of fitting one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
 import threading
@@ -28,10 +24,17 @@ import pandas as pd
 
 import stockout_forecast as sof
 
+from ..forecast.result import quantile_column
 from .settings import ServiceSettings
 from .store import Store, utcnow
 
-__all__ = ["COMPUTE_LOCK", "compute_item", "item_seed", "plan_store", "states_from_plan"]
+__all__ = [
+    "COMPUTE_LOCK",
+    "forecast_records",
+    "plan_store",
+    "service_planner",
+    "states_from_plan",
+]
 
 log = logging.getLogger("stockout_forecast.service")
 
@@ -41,12 +44,6 @@ COMPUTE_LOCK = threading.Lock()
 
 #: days ahead at which the state reports P(stockout by then)
 CURVE_DAYS = (7, 14, 28, 56, 90)
-
-
-def item_seed(random_state: int, item_id: str) -> np.random.SeedSequence:
-    """Seed of an item's own re-plan: the service seed and a hash of the id."""
-    h = int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big")
-    return np.random.SeedSequence([int(random_state), h])
 
 
 def jsonify(value: Any) -> Any:
@@ -84,7 +81,7 @@ def records(df: pd.DataFrame | None, columns: list[str] | None = None) -> list[d
     ]
 
 
-def _pick(row: pd.Series | None, cols: tuple[str, ...]) -> dict[str, Any]:
+def _pick(row: dict[str, Any] | None, cols: tuple[str, ...]) -> dict[str, Any]:
     if row is None:
         return {c: None for c in cols}
     return {c: jsonify(row.get(c)) for c in cols}
@@ -151,6 +148,78 @@ def _backorders(plan: Any, ds: sof.Dataset, settings: ServiceSettings) -> Any:
     )
 
 
+#: the summary's columns in each part of a state
+_STATE_PARTS: dict[str, tuple[str, ...]] = {
+    "stock": (
+        "on_hand_units",
+        "backordered_units",
+        "available_units",
+        "open_po_units",
+        "next_receipt_date",
+    ),
+    "velocity": (
+        "velocity_7d",
+        "velocity_28d",
+        "velocity_90d",
+        "trend_ratio",
+        "demand_class",
+        "abc",
+        "xyz",
+    ),
+    "cover": ("stockout_date", "days_of_cover"),
+    "stockout": (
+        "stockout_date_p10",
+        "stockout_date_p50",
+        "stockout_date_p90",
+        "p_stockout_in_horizon",
+        "p_stockout_before_next_receipt",
+        "expected_units_short",
+    ),
+    "reorder": (
+        "order_now",
+        "order_units",
+        "order_by_date",
+        "expected_arrival_date",
+        "reorder_point_units",
+        "supplier_split",
+        "order_reason",
+    ),
+}
+_AVAILABILITY = (
+    "status",
+    "message",
+    "units_available",
+    "next_available_date",
+    "next_available_units",
+)
+_SUPPLY_COLUMNS = [
+    "kind",
+    "source_id",
+    "supplier_id",
+    "units",
+    "date_p50",
+    "date_p90",
+    "units_free",
+]
+
+
+def _by_item(df: pd.DataFrame | None, columns: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``df`` as JSON-able dicts (``columns`` only), grouped by ``item_id``."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if df is None or len(df) == 0:
+        return out
+    for iid, rec in zip(df["item_id"].astype(str), records(df, columns), strict=True):
+        out.setdefault(iid, []).append(rec)
+    return out
+
+
+def _rows(df: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """A frame indexed by item id as one dict per item."""
+    if df is None:
+        return {}
+    return {str(k): {str(c): x for c, x in v.items()} for k, v in df.to_dict("index").items()}
+
+
 def states_from_plan(
     plan: Any,
     ds: sof.Dataset,
@@ -160,28 +229,27 @@ def states_from_plan(
     source: str,
 ) -> dict[str, dict[str, Any]]:
     """One state per item of ``plan`` (a :class:`~stockout_forecast.ReorderPlan`)."""
-    summary = plan.summary().set_index("item_id")
+    summary = _rows(plan.summary().set_index("item_id"))
     bo = _backorders(plan, ds, settings)
-    avail = notices = lines = supply = None
+    avail: dict[str, dict[str, Any]] = {}
+    notices = lines = supply = {}
     if bo is not None:
-        avail = sof.availability_feed(bo, low_stock_units=settings.low_stock_units).set_index(
-            "item_id"
+        avail = _rows(
+            sof.availability_feed(bo, low_stock_units=settings.low_stock_units).set_index("item_id")
         )
-        notices = sof.backorder_notices(bo, incentive=settings.incentive)
-        lines, supply = bo.lines, bo.supply
-    curves = None
+        notices = _by_item(sof.backorder_notices(bo, incentive=settings.incentive), _NOTICE_COLUMNS)
+        lines, supply = _by_item(bo.lines, _LINE_COLUMNS), _by_item(bo.supply, _SUPPLY_COLUMNS)
+    curves: dict[str, list[dict[str, Any]]] | None = None
     if plan.stockouts is not None:
         cf = plan.stockouts.curves_frame()
         targets = [plan.as_of + pd.Timedelta(days=d) for d in CURVE_DAYS]
-        curves = cf[cf["date"].isin(targets)]
-    ids = summary.index.union(pd.Index(avail.index if avail is not None else [], dtype="str"))
+        curves = _by_item(cf[cf["date"].isin(targets)], ["date", "p_stockout"])
     computed_at = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     out = {}
-    for iid in ids:
-        row = summary.loc[iid] if iid in summary.index else None
-        a = avail.loc[iid] if avail is not None and iid in avail.index else None
-        st = {
-            "item_id": str(iid),
+    for iid in sorted(set(summary) | set(avail)):
+        row, a = summary.get(iid), avail.get(iid)
+        st: dict[str, Any] = {
+            "item_id": iid,
             "as_of": jsonify(plan.as_of),
             "event_seq": int(seqs.get(iid, 0)),
             "computed_at": computed_at,
@@ -190,88 +258,24 @@ def states_from_plan(
             "reason": (jsonify(row.get("reason")) if row is not None else None)
             or ("" if row is not None else "no sales history"),
             "description": jsonify(row.get("description")) if row is not None else None,
-            "stock": _pick(
-                row,
-                (
-                    "on_hand_units",
-                    "backordered_units",
-                    "available_units",
-                    "open_po_units",
-                    "next_receipt_date",
-                ),
-            ),
-            "velocity": _pick(
-                row,
-                (
-                    "velocity_7d",
-                    "velocity_28d",
-                    "velocity_90d",
-                    "trend_ratio",
-                    "demand_class",
-                    "abc",
-                    "xyz",
-                ),
-            ),
-            "cover": _pick(row, ("stockout_date", "days_of_cover")),
-            "forecast_model": jsonify(row.get("forecast_model")) if row is not None else None,
-            "stockout": _pick(
-                row,
-                (
-                    "stockout_date_p10",
-                    "stockout_date_p50",
-                    "stockout_date_p90",
-                    "p_stockout_in_horizon",
-                    "p_stockout_before_next_receipt",
-                    "expected_units_short",
-                ),
-            ),
-            "reorder": _pick(
-                row,
-                (
-                    "order_now",
-                    "order_units",
-                    "order_by_date",
-                    "expected_arrival_date",
-                    "reorder_point_units",
-                    "supplier_split",
-                    "order_reason",
-                ),
-            ),
-            "availability": _pick(
-                a,
-                (
-                    "status",
-                    "message",
-                    "units_available",
-                    "next_available_date",
-                    "next_available_units",
-                ),
-            ),
-            "supply": [],
-            "lines": [],
-            "notices": [],
-            "notes": [],
         }
+        for part in ("stock", "velocity", "cover"):
+            st[part] = _pick(row, _STATE_PARTS[part])
+        st["forecast_model"] = jsonify(row.get("forecast_model")) if row is not None else None
+        for part in ("stockout", "reorder"):
+            st[part] = _pick(row, _STATE_PARTS[part])
+        st["availability"] = _pick(a, _AVAILABILITY)
         if a is None:
             st["availability"].update(
                 status="unavailable", message="Currently unavailable", units_available=0.0
             )
         if curves is not None:
-            c = curves[curves["item_id"] == iid]
-            st["stockout"]["p_stockout_by"] = [
-                {"date": jsonify(d), "p_stockout": jsonify(p)}
-                for d, p in zip(c["date"], c["p_stockout"], strict=True)
-            ]
-        if supply is not None:
-            st["supply"] = records(
-                supply[supply["item_id"] == iid],
-                ["kind", "source_id", "supplier_id", "units", "date_p50", "date_p90", "units_free"],
-            )
-        if lines is not None:
-            st["lines"] = records(lines[lines["item_id"] == iid], _LINE_COLUMNS)
-        if notices is not None and len(notices):
-            st["notices"] = records(notices[notices["item_id"] == iid], _NOTICE_COLUMNS)
-        out[str(iid)] = st
+            st["stockout"]["p_stockout_by"] = curves.get(iid, [])
+        st["supply"] = supply.get(iid, [])
+        st["lines"] = lines.get(iid, [])
+        st["notices"] = notices.get(iid, [])
+        st["notes"] = []
+        out[iid] = st
     return out
 
 
@@ -351,59 +355,41 @@ def _fallback_state(
     }
 
 
-def compute_item(store: Store, item_id: str, settings: ServiceSettings) -> bool:
-    """Re-plan one item from the store and save its state; True when saved."""
-    with store.read() as conn:
-        tables = store.item_tables(conn, item_id)
-        seq = store.last_seqs(conn, [item_id]).get(item_id, 0)
-        as_of = store.as_of(conn)
-        model = store.models(conn, [item_id]).get(item_id)
-    if as_of is None:
-        as_of = pd.Timestamp(utcnow().date())
-    if len(tables["sales"]) == 0:
-        state = _fallback_state(
-            item_id, tables, as_of, seq, "no_sales", "no sales history: nothing to forecast"
-        )
-    else:
-        state, model = _plan_item(item_id, tables, as_of, seq, model, settings)
-    with store.write() as conn:
-        return store.put_state(conn, item_id, seq, state, model)
+def service_planner(
+    settings: ServiceSettings, as_of: pd.Timestamp | None, *, n_jobs: int = 1
+) -> sof.ReorderPlanner:
+    """The planner of every plan the service makes: the library's defaults, its settings."""
+    return sof.ReorderPlanner(
+        as_of=as_of,
+        n_paths=settings.n_paths,
+        service_level=settings.service_level,
+        promise=settings.promise,
+        random_state=settings.random_state,
+        n_jobs=n_jobs,
+    )
 
 
-def _plan_item(
-    item_id: str,
-    tables: dict[str, pd.DataFrame],
-    as_of: pd.Timestamp,
-    seq: int,
-    model: str | None,
-    settings: ServiceSettings,
-) -> tuple[dict[str, Any], str | None]:
-    with COMPUTE_LOCK:
-        try:
-            ds, notes = _item_dataset(tables, as_of)
-            planner = sof.ReorderPlanner(
-                as_of=as_of,
-                model=_models(model),
-                n_paths=settings.n_paths,
-                service_level=settings.service_level,
-                promise=settings.promise,
-                random_state=item_seed(settings.random_state, item_id),
-            )
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                plan = planner.run(ds)
-                states = states_from_plan(plan, ds, settings, {item_id: seq}, source="event")
-            state = states[item_id]
-            extra = [str(w.message) for w in caught] + list(plan.notes[len(ds.notes) :])
-            state["notes"] = list(dict.fromkeys(notes + extra))
-            return state, state["forecast_model"]
-        except ValueError as err:  # SchemaError and friends: the item's data cannot be planned
-            log.warning("item %s cannot be planned: %s", item_id, err)
-            return _fallback_state(item_id, tables, as_of, seq, "invalid_data", str(err)), model
+def forecast_records(forecast: sof.DemandForecast) -> dict[str, dict[str, Any]]:
+    """Per item, its row of ``forecast`` as a one-item ``to_dict()``, quantile lists left out.
+
+    What the store keeps (``service_item_forecast``);
+    :meth:`~stockout_forecast.DemandForecast.from_dict` computes the quantiles again from
+    the mean and the distribution, as ``forecast_demand`` does.
+    """
+    d = forecast.to_dict()
+    head = {k: v for k, v in d.items() if k != "items"}
+    drop = {quantile_column(q) for q in forecast.quantile_levels}
+    return {
+        str(rec["item_id"]): {**head, "items": [{k: v for k, v in rec.items() if k not in drop}]}
+        for rec in d["items"]
+    }
 
 
 def plan_store(store: Store, settings: ServiceSettings, *, n_jobs: int = 1) -> Any:
-    """Re-plan every item from the store (the nightly run); returns the ReorderPlan."""
+    """Re-plan every item from the store (the nightly run); returns the ReorderPlan.
+
+    Stores each item's state, and each item's forecast for the re-plans after events.
+    """
     with store.read() as conn:
         seqs = store.last_seqs(conn)
         as_of = store.as_of(conn)
@@ -412,22 +398,23 @@ def plan_store(store: Store, settings: ServiceSettings, *, n_jobs: int = 1) -> A
         inv = ds.inventory.copy()
         inv["as_of"] = as_of
         ds = dataclasses.replace(ds, inventory=inv)
-    planner = sof.ReorderPlanner(
-        as_of=as_of,
-        n_paths=settings.n_paths,
-        service_level=settings.service_level,
-        promise=settings.promise,
-        random_state=settings.random_state,
-        n_jobs=n_jobs,
-    )
+    planner = service_planner(settings, as_of, n_jobs=n_jobs)
     with COMPUTE_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         plan = planner.run(ds)
         states = states_from_plan(plan, ds, settings, seqs, source="plan")
     notes = list(dict.fromkeys([*plan.notes, *(str(w.message) for w in caught)]))
+    made = {"made_for": plan.as_of.strftime("%Y-%m-%d"), "refit": False}
+    if plan.forecast is not None:
+        made["horizon_days"] = int(plan.forecast.horizon)
     with store.write() as conn:
         for iid, st in states.items():
+            st["forecast"] = made
             store.put_state(conn, iid, st["event_seq"], st, st["forecast_model"])
+        if plan.forecast is not None:
+            records = forecast_records(plan.forecast)
+            store.put_forecasts(conn, plan.as_of, records, full_plan=True)
+        store.set_meta(conn, "history_start", plan.history.periods[0].strftime("%Y-%m-%d"))
         store.set_meta(conn, "plan_notes", notes)
         store.set_meta(conn, "planned_at", utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
     return plan

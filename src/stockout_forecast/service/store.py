@@ -3,7 +3,7 @@
 The database holds one table per contract table (``sales``, ``stock_history``, ``inventory``,
 ``purchase_orders``, ``suppliers``, ``items``, ``customer_orders``), so
 ``stockout_forecast.read_dataset(url)`` and ``stockout-forecast report URL`` read the store like
-any other dataset, and four tables of its own:
+any other dataset, and five tables of its own:
 
 ``service_events``
     The event log: one row per accepted event (``seq`` in commit order), unique per
@@ -12,6 +12,10 @@ any other dataset, and four tables of its own:
     What the service answers per item (velocity, stockout dates, reorder recommendation,
     availability, promise dates, notices), as JSON, with the ``event_seq`` of the last event
     folded in. One frame per item serves every endpoint.
+``service_item_forecast``
+    Per item, the demand forecast of its last full plan (:meth:`DemandForecast.to_dict
+    <stockout_forecast.DemandForecast.to_dict>` of its row, without the quantile lists)
+    and the planning date it was made for: what an event's re-plan starts from.
 ``service_keys``
     API keys: an id, a random salt and the SHA-256 of salt + secret; never the secret.
 ``service_meta``
@@ -151,6 +155,18 @@ state_t = sa.Table(
     sa.Column("state", sa.Text, nullable=False),
 )
 
+forecast_t = sa.Table(
+    "service_item_forecast",
+    md,
+    sa.Column("item_id", _ID, primary_key=True),
+    # the planning date the forecast was made for (it starts the day after)
+    sa.Column("made_for", sa.Date, nullable=False),
+    # the item's row in the full plan's forecast (its seed block is row // 64); None for a
+    # forecast made for the item alone after an event
+    sa.Column("row", sa.Integer),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
 keys_t = sa.Table(
     "service_keys",
     md,
@@ -207,6 +223,13 @@ def frame_records(df: pd.DataFrame, table: str) -> list[dict[str, Any]]:
             out[c] = pd.to_datetime(out[c]).dt.date.astype(object).where(out[c].notna(), None)
     recs = out.to_dict("records")
     return [{str(k): _py(v) for k, v in r.items()} for r in recs]
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    """Rows of a query as a frame, built column by column (fast for many rows)."""
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -324,7 +347,56 @@ class Store:
         for name, t in CONTRACT_TABLES.items():
             cols = [c for c in t.columns if c.name != "row_id"]
             rows = conn.execute(sa.select(*cols).where(t.c.item_id == item_id)).all()
-            out[name] = pd.DataFrame(rows, columns=[c.name for c in cols])
+            out[name] = _frame([tuple(r) for r in rows], [c.name for c in cols])
+        return out
+
+    def items_tables(
+        self,
+        conn: Connection,
+        item_ids: list[str],
+        tables: list[str] | None = None,
+        since: dt.date | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The rows of several items in ``tables`` (default every contract table).
+
+        ``since``: only the rows dated that day or later (``sales`` and ``stock_history``,
+        whose rows have one ``date``). Rows come in the table's storage order.
+        """
+        out = {}
+        for name in tables or list(CONTRACT_TABLES):
+            t = CONTRACT_TABLES[name]
+            cols = [c for c in t.columns if c.name != "row_id"]
+            # storage order, as a full read of the table gives (the order of an item's open
+            # purchase-order lines is their slot in the stockout simulation)
+            order: list[Any] = (
+                [sa.literal_column("rowid")] if self.is_sqlite else list(t.primary_key)
+            )
+            rows: list[tuple[Any, ...]] = []
+            for i in range(0, len(item_ids), 500):
+                q = sa.select(*cols).where(t.c.item_id.in_(item_ids[i : i + 500]))
+                if since is not None:
+                    q = q.where(t.c.date >= since)
+                rows += conn.execute(q.order_by(*order)).all()
+            out[name] = _frame(rows, [c.name for c in cols])
+        return out
+
+    def event_days(
+        self, conn: Connection, item_ids: list[str], after_seq: int
+    ) -> list[tuple[str, int, dt.date]]:
+        """``(item_id, seq, day)`` of the items' events after ``after_seq``.
+
+        ``day`` is the event's business date: its ``date`` or, without one, the UTC day it
+        was received (the day the store applied it).
+        """
+        out = []
+        for i in range(0, len(item_ids), 500):
+            q = sa.select(
+                events_t.c.item_id, events_t.c.seq, events_t.c.payload, events_t.c.received_at
+            ).where(events_t.c.item_id.in_(item_ids[i : i + 500]), events_t.c.seq > after_seq)
+            for r in conn.execute(q):
+                d = json.loads(r.payload).get("date")
+                day = dt.date.fromisoformat(d) if d else r.received_at.date()
+                out.append((str(r.item_id), int(r.seq), day))
         return out
 
     def last_seqs(self, conn: Connection, item_ids: list[str] | None = None) -> dict[str, int]:
@@ -401,6 +473,62 @@ class Store:
             q = sa.select(state_t.c.item_id, state_t.c.state).where(state_t.c.item_id.in_(chunk))
             out.update({r.item_id: json.loads(r.state) for r in conn.execute(q)})
         return out
+
+    def put_forecasts(
+        self,
+        conn: Connection,
+        made_for: pd.Timestamp,
+        forecasts: dict[str, dict[str, Any]],
+        *,
+        full_plan: bool = False,
+    ) -> None:
+        """Store each item's forecast (a one-item ``DemandForecast.to_dict()``), replacing any.
+
+        ``full_plan``: ``forecasts`` is the full plan's, in its row order; every stored
+        forecast is replaced and each keeps its row.
+        """
+        ids = list(forecasts)
+        if full_plan:
+            conn.execute(forecast_t.delete())
+        else:
+            for i in range(0, len(ids), 500):
+                q = forecast_t.delete().where(forecast_t.c.item_id.in_(ids[i : i + 500]))
+                conn.execute(q)
+        rows = [
+            {
+                "item_id": iid,
+                "made_for": made_for.date(),
+                "row": k if full_plan else None,
+                "payload": json.dumps(d),
+            }
+            for k, (iid, d) in enumerate(forecasts.items())
+        ]
+        for i in range(0, len(rows), 5_000):
+            conn.execute(forecast_t.insert(), rows[i : i + 5_000])
+
+    def get_forecasts(
+        self, conn: Connection, item_ids: list[str]
+    ) -> dict[str, tuple[pd.Timestamp, int | None, dict[str, Any]]]:
+        """Per item with one: made-for date, row in the full plan's forecast, forecast.
+
+        The row is None for a forecast made for the item alone after an event.
+        """
+        out = {}
+        for i in range(0, len(item_ids), 500):
+            q = sa.select(forecast_t).where(forecast_t.c.item_id.in_(item_ids[i : i + 500]))
+            for r in conn.execute(q):
+                out[r.item_id] = (pd.Timestamp(r.made_for), r.row, json.loads(r.payload))
+        return out
+
+    def plan_forecasts(self, conn: Connection) -> tuple[pd.Timestamp, list[dict[str, Any]]] | None:
+        """The full plan's forecast rows in row order, and the date they were made for."""
+        q = sa.select(forecast_t.c.made_for, forecast_t.c.payload)
+        rows = conn.execute(q.where(forecast_t.c.row.is_not(None)).order_by(forecast_t.c.row))
+        made, out = None, []
+        for r in rows:
+            made = pd.Timestamp(r.made_for)
+            out.append(json.loads(r.payload))
+        return None if made is None else (made, out)
 
     def models(self, conn: Connection, item_ids: list[str]) -> dict[str, str]:
         """The forecast model each item last used."""

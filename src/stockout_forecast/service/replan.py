@@ -1,0 +1,628 @@
+"""An event's re-plan: the items' figures from their stored forecasts, many items at once.
+
+The nightly plan (``stockout-forecast plan --db``, :func:`~.state.plan_store`) fits the
+demand forecast of every item and stores each item's row (:meth:`DemandForecast.to_dict
+<stockout_forecast.DemandForecast.to_dict>`) with the planning date it was made for. An
+event changes an item's stock, sales, receipts or orders, not its fitted demand model, so
+the re-plan that follows it (:func:`replan_items`) does not fit anything: it rebuilds the
+items' forecast (:meth:`DemandForecast.from_dict
+<stockout_forecast.DemandForecast.from_dict>`) and runs the planner's other stages on the
+items' rows, all the items of the batch in one vectorised call each
+(:func:`plan_with_forecast`): ``demand_history`` -> ``item_velocity`` ->
+``classify_demand`` -> ``stock_cover`` -> ``lead_time_history`` -> ``stockout_dates`` ->
+``recommend_orders`` -> ``plan_purchase_orders`` -> ``promise_dates``, with the planner's
+settings and seeds (``SeedSequence(random_state).spawn(3)``).
+
+The stored forecast is used while it is at most ``ServiceSettings.forecast_max_age_days``
+(7) days older than the planning date: its days that are still ahead are simulated (a
+forecast made for 24 November covers 25 November to 22 February; an event of 26 November
+simulates 27 November to 22 February). An item without a stored forecast (new since the
+last full plan) or with an older one is re-forecast with the models it chose in its last
+full plan (``"auto"`` when it has none), on its own history; that forecast is stored and
+used until the next full plan replaces it.
+
+What a batch's figures share with the nightly plan: the same forecast (on the days still
+ahead), the same stages, settings and seeds. What they do not: the demand paths of an item
+are drawn with those of the other items of its seed block (64 items) in the batch, so two
+re-plans of one item from the same data agree only when its batch is the same; otherwise
+they differ by Monte Carlo noise. With the same forecast and the whole block in the batch
+they are the nightly plan's paths (the tests check that re-planning every item of a small
+store, with no event since its plan, gives the nightly plan's figures). The ABC class is
+a ranking over all items: it stays the one of the last full plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import re
+import threading
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import stockout_forecast as sof
+
+from .._utils import spawn_seeds
+from ..supply.shortage import shortage_costs
+from .settings import ServiceSettings
+from .state import (
+    COMPUTE_LOCK,
+    _fallback_state,
+    _item_dataset,
+    _models,
+    forecast_records,
+    service_planner,
+    states_from_plan,
+)
+from .store import CONTRACT_TABLES, Store, utcnow
+
+__all__ = ["ProcessCache", "item_seed", "plan_with_forecast", "process_cache", "replan_items"]
+
+log = logging.getLogger("stockout_forecast.service")
+
+#: the planner's forecast horizon for daily data (``ReorderPlanner(horizon=None)``), days
+HORIZON_DAYS = 90
+
+
+def plan_with_forecast(
+    dataset: sof.Dataset,
+    forecast: sof.DemandForecast,
+    planner: sof.ReorderPlanner,
+    *,
+    as_of: pd.Timestamp,
+    start: pd.Timestamp | None = None,
+) -> sof.ReorderPlan:
+    """The planner's stages on ``dataset`` with a given forecast (nothing is fitted).
+
+    Each stage is one public function called as :class:`~stockout_forecast.ReorderPlanner`
+    calls it, with ``planner``'s settings and seeds; ``start`` is the first period of the
+    demand history (the nightly plan's, so that the periods are the same). ``forecast`` may
+    hold more items than ``dataset`` (the full plan's forecast): only the dataset's items
+    are simulated, each with the demand paths of its row's seed block. Returns the
+    :class:`~stockout_forecast.ReorderPlan` of those stages (no ``notes``).
+    """
+    seeds = spawn_seeds(planner.random_state, 3)
+    every = pd.concat([df["item_id"].astype(str) for df in dataset.tables.values()])
+    ids = pd.Index(sorted(set(every)))
+    assert dataset.sales is not None
+    history = sof.demand_history(
+        dataset.sales,
+        dataset.stock_history,
+        freq=planner.freq,
+        as_of=as_of,
+        items=ids,
+        start=start,
+    )
+    velocity = sof.item_velocity(history)
+    classes = sof.classify_demand(history)
+    inv, po, sup = dataset.inventory, dataset.purchase_orders, dataset.suppliers
+    lead_times = None
+    if po is not None or sup is not None:
+        lead_times = sof.lead_time_history(
+            po if po is not None else _no_purchase_orders(), sup, as_of=as_of
+        )
+    parts: dict[str, Any] = {}
+    if inv is not None:
+        parts = _stock_stages(dataset, forecast, planner, seeds, as_of, lead_times, ids)
+        parts["cover"] = sof.stock_cover(
+            inv,
+            velocity,
+            po,
+            as_of=as_of,
+            horizon=planner.cover_horizon_days,
+            velocity_column=planner.velocity_column,
+        )
+        parts["stockouts"] = dataclasses.replace(
+            parts["stockouts"], _scenario=None, censored_share=float(history.censored_share)
+        )
+    return sof.ReorderPlan(
+        as_of=as_of,
+        history=history,
+        velocity=velocity,
+        demand_classes=classes,
+        cover=parts.pop("cover", None),
+        items=dataset.items,
+        lead_times=lead_times,
+        forecast=forecast,
+        source=dataset.source,
+        **parts,
+    )
+
+
+def _no_purchase_orders() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["po_id", "item_id", "supplier_id", "units", "order_date", "expected_date"]
+    )
+
+
+def _stock_stages(
+    ds: sof.Dataset,
+    forecast: sof.DemandForecast,
+    planner: sof.ReorderPlanner,
+    seeds: list[Any],
+    as_of: pd.Timestamp,
+    lead_times: pd.DataFrame | None,
+    ids: pd.Index,
+) -> dict[str, Any]:
+    """Stockout dates (paths kept), orders on the same paths, splits, promise dates."""
+    inv, po = ds.inventory, ds.purchase_orders
+    assert inv is not None
+    so = sof.stockout_dates(
+        forecast,
+        inv,
+        po,
+        items=list(ids),
+        n_paths=planner.n_paths,
+        lead_time_uncertainty=lead_times,
+        random_state=seeds[1],
+        keep_paths=True,
+    )
+    out: dict[str, Any] = {"stockouts": so}
+    plan_lines = None
+    if ds.suppliers is not None:
+        order_day = max(as_of, pd.Timestamp(forecast.dates[0]) - pd.Timedelta(days=1))
+        orders = sof.recommend_orders(
+            so,
+            inv,
+            ds.suppliers,
+            po,
+            ds.items,
+            service_level=planner.service_level,
+            review_period_days=planner.review_period_days,
+            as_of=order_day,
+            lead_times=lead_times,
+            n_paths=planner.n_paths,
+            random_state=seeds[2],
+        )
+        out["orders"] = orders
+        to_order = orders[orders["order_now"].fillna(False).astype(bool)]
+        if len(to_order):
+            costs = shortage_costs(to_order["item_id"], ds.suppliers, ds.items)
+            out["shortage_costs"] = costs
+            pp = sof.plan_purchase_orders(
+                to_order.assign(demand_units_per_day=to_order["velocity_units_per_day"]),
+                ds.suppliers,
+                stockouts=so,
+                lead_times=lead_times,
+                items=costs.rename(columns={"shortage_cost_per_unit": "backorder_cost"})[
+                    ["item_id", "backorder_cost"]
+                ],
+                as_of=order_day,
+            )
+            out["purchase_plan"] = pp
+            plan_lines = pp.lines
+    co = ds.customer_orders
+    if co is not None and len(co):
+        out["backorders"] = sof.promise_dates(
+            co,
+            inv,
+            po,
+            plan_lines,
+            rule=planner.allocation_rule,  # type: ignore[arg-type]
+            as_of=as_of,
+            promise=planner.promise,  # type: ignore[arg-type]
+            lead_times=lead_times,
+            suppliers=ds.suppliers,
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- what is kept
+#: history rows dated this many days before the planning date (or today, if earlier) or
+#: later are read from the store at every re-plan; older ones are kept in memory
+HISTORY_TAIL_DAYS = 7
+_HISTORY = ("sales", "stock_history")
+_OTHER = ("inventory", "purchase_orders", "suppliers", "items", "customer_orders")
+
+
+@dataclasses.dataclass
+class _Kept:
+    """One item's history rows dated before ``cut``, which include every event up to ``seq``."""
+
+    tables: dict[str, pd.DataFrame]
+    cut: dt.date
+    seq: int
+
+
+class _PathStore:
+    """Demand paths of whole seed blocks, drawn once, at most ``limit`` bytes (oldest out)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.arrays: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def get(self, key: tuple[Any, ...]) -> np.ndarray | None:
+        got = self.arrays.pop(key, None)
+        if got is not None:
+            self.arrays[key] = got  # most recently used last
+        return got
+
+    def put(self, key: tuple[Any, ...], paths: np.ndarray) -> None:
+        if paths.nbytes > self.limit:
+            return
+        paths.flags.writeable = False
+        self.arrays[key] = paths
+        while sum(a.nbytes for a in self.arrays.values()) > self.limit:
+            del self.arrays[next(iter(self.arrays))]
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class _KeptPaths(sof.DemandForecast):
+    """A forecast whose demand paths per seed block are drawn once and kept.
+
+    The simulation draws each seed block's paths with one call of ``sample_paths`` for the
+    block's rows (``items=slice(lo, hi)``) and a generator seeded by the block; the same
+    rows, paths and seed give the same draws, so they are kept (keyed by the rows, the path
+    count and the generator's seed) and handed out again. Any other call draws as usual.
+    """
+
+    kept: _PathStore | None = None
+
+    @classmethod
+    def of(cls, fc: sof.DemandForecast, kept: _PathStore) -> _KeptPaths:
+        values = {f.name: getattr(fc, f.name) for f in dataclasses.fields(fc)}
+        return cls(**values, kept=kept)
+
+    def sample_paths(
+        self,
+        n_paths: int | None = None,
+        *,
+        random_state: Any = None,
+        items: Any = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        seed = getattr(getattr(random_state, "bit_generator", None), "seed_seq", None)
+        if self.kept is None or not isinstance(items, slice) or seed is None:
+            return super().sample_paths(n_paths, random_state=random_state, items=items, out=out)
+        key = (items.start, items.stop, items.step, n_paths, seed.entropy, seed.spawn_key)
+        got = self.kept.get(key)
+        if got is None:
+            got = super().sample_paths(n_paths, random_state=random_state, items=items)
+            self.kept.put(key, got)
+        if out is None:
+            return got
+        np.copyto(out, got)
+        return out
+
+
+class ProcessCache:
+    """What the re-plans of one process keep between batches, for one store.
+
+    * Per item, its ``sales`` and ``stock_history`` rows dated before a cut-off day
+      (:data:`HISTORY_TAIL_DAYS` before the planning date): events change rows of their own
+      day, so a re-plan reads only the rows from the cut-off day on. An event dated before
+      the cut-off (a late one) drops the item's kept rows; they are read again in full.
+    * The full plan's forecast (every item's row, rebuilt once from the store), and the
+      demand paths of its seed blocks as the simulation draws them (:class:`_KeptPaths`), at
+      most ``paths_mb`` megabytes; they are drawn again when the planning date moves.
+
+    Everything is dropped when a new full plan is stored (``planned_at`` changes).
+    """
+
+    def __init__(self, paths_mb: float = 256.0) -> None:
+        self.paths_bytes = int(paths_mb * 2**20)
+        self.lock = threading.Lock()
+        self.planned_at: Any = None
+        self.kept: dict[str, _Kept] = {}
+        self.plan_forecast: sof.DemandForecast | None = None
+        self.plan_made_for: pd.Timestamp | None = None
+        self.plan_rows: dict[str, int] = {}
+        self._ahead: tuple[pd.Timestamp, sof.DemandForecast] | None = None
+
+    def refresh(self, store: Store, conn: Any, planned_at: Any) -> None:
+        """Drop everything when the store holds a newer full plan; load its forecast."""
+        if planned_at == self.planned_at and self.planned_at is not None:
+            return
+        self.kept.clear()
+        self._ahead = None
+        self.plan_forecast, self.plan_made_for, self.plan_rows = None, None, {}
+        got = store.plan_forecasts(conn)
+        if got is not None:
+            made_for, rows = got
+            d = {k: v for k, v in rows[0].items() if k != "items"}
+            d["items"] = [r["items"][0] for r in rows]
+            self.plan_forecast = sof.DemandForecast.from_dict(d)
+            self.plan_made_for = made_for
+            self.plan_rows = {str(r["items"][0]["item_id"]): k for k, r in enumerate(rows)}
+        self.planned_at = planned_at
+
+    def forecast_ahead(self, as_of: pd.Timestamp) -> sof.DemandForecast:
+        """The full plan's forecast on its periods after ``as_of``."""
+        assert self.plan_forecast is not None
+        if self._ahead is None or self._ahead[0] != as_of:
+            ahead = _days_ahead(self.plan_forecast, as_of)
+            self._ahead = (as_of, _KeptPaths.of(ahead, _PathStore(self.paths_bytes)))
+        return self._ahead[1]
+
+    def history(
+        self, store: Store, conn: Any, ids: list[str], seqs: dict[str, int], as_of: pd.Timestamp
+    ) -> dict[str, pd.DataFrame]:
+        """The items' ``sales`` and ``stock_history`` rows, from memory and the store."""
+        have = [i for i in ids if i in self.kept]
+        if have:
+            after = min(self.kept[i].seq for i in have)
+            for iid, seq, day in store.event_days(conn, have, after):
+                k = self.kept.get(iid)
+                if k is not None and seq > k.seq and day < k.cut:
+                    del self.kept[iid]  # a late event changed the rows kept
+        fresh = [i for i in ids if i not in self.kept]
+        parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _HISTORY}
+        if fresh:
+            full = store.items_tables(conn, fresh, tables=list(_HISTORY))
+            cut = (
+                min(as_of, pd.Timestamp(utcnow().date())) - pd.Timedelta(days=HISTORY_TAIL_DAYS)
+            ).date()
+            old = {t: pd.to_datetime(full[t]["date"]) < pd.Timestamp(cut) for t in _HISTORY}
+            for t in _HISTORY:
+                parts[t].append(full[t])
+            for iid in fresh:
+                kept = {}
+                for t in _HISTORY:
+                    df = full[t]
+                    kept[t] = df[old[t] & (df["item_id"] == iid)]
+                self.kept[iid] = _Kept(kept, cut, seqs.get(iid, 0))
+        cached = [i for i in ids if i not in set(fresh)]
+        if cached:
+            since = min(self.kept[i].cut for i in cached)
+            tail = store.items_tables(conn, cached, tables=list(_HISTORY), since=since)
+            for t in _HISTORY:
+                df = tail[t]
+                cuts = df["item_id"].map({i: pd.Timestamp(self.kept[i].cut) for i in cached})
+                parts[t].append(df[pd.to_datetime(df["date"]) >= cuts])
+                parts[t].extend(self.kept[i].tables[t] for i in cached)
+            for iid in cached:
+                self.kept[iid].seq = max(self.kept[iid].seq, seqs.get(iid, 0))
+        return {t: _sorted_rows(parts[t]) for t in _HISTORY}
+
+
+def _sorted_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of ``parts`` by item and date (a stable sort: same-day rows keep their order)."""
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    order = np.lexsort((pd.to_datetime(df["date"]).to_numpy(), df["item_id"].to_numpy(dtype=str)))
+    return df.iloc[order].reset_index(drop=True)
+
+
+_CACHES: dict[str, ProcessCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def process_cache(store: Store, settings: ServiceSettings) -> ProcessCache:
+    """The cache of the current process for ``store`` (one per store URL)."""
+    with _CACHES_LOCK:
+        if store.url not in _CACHES:
+            _CACHES[store.url] = ProcessCache(settings.replan_paths_mb)
+        return _CACHES[store.url]
+
+
+# --------------------------------------------------------------------------- the batch
+@dataclasses.dataclass
+class _Batch:
+    """What a re-plan read from the store, in one read transaction."""
+
+    ids: list[str]
+    tables: dict[str, pd.DataFrame]
+    seqs: dict[str, int]
+    as_of: pd.Timestamp
+    start: pd.Timestamp | None
+    forecasts: dict[str, tuple[pd.Timestamp, int | None, dict[str, Any]]]
+    previous: dict[str, dict[str, Any]]
+    cache: ProcessCache
+
+    def tables_of(self, ids: list[str]) -> dict[str, pd.DataFrame]:
+        keep = set(ids)
+        return {k: v[v["item_id"].isin(keep)] for k, v in self.tables.items()}
+
+
+def _read(store: Store, ids: list[str], cache: ProcessCache) -> _Batch:
+    with store.read() as conn:
+        seqs = store.last_seqs(conn, ids)
+        as_of = store.as_of(conn)
+        as_of = pd.Timestamp(utcnow().date()) if as_of is None else as_of
+        cache.refresh(store, conn, store.get_meta(conn, "planned_at"))
+        tables = store.items_tables(conn, ids, tables=list(_OTHER))
+        tables.update(cache.history(store, conn, ids, seqs, as_of))
+        start = store.get_meta(conn, "history_start")
+        forecasts = store.get_forecasts(conn, ids)
+        previous = store.get_states(conn, ids)
+    return _Batch(
+        ids=ids,
+        tables={t: tables[t] for t in CONTRACT_TABLES},
+        seqs=seqs,
+        as_of=as_of,
+        start=None if start is None else pd.Timestamp(start),
+        forecasts=forecasts,
+        previous=previous,
+        cache=cache,
+    )
+
+
+def replan_items(
+    store: Store, item_ids: list[str], settings: ServiceSettings, *, keep: bool = True
+) -> int:
+    """Re-plan ``item_ids`` from the store with their stored forecasts; save their states.
+
+    Items are planned together (one call of each stage for all of them); an item whose data
+    cannot be planned gets the status ``invalid_data`` and the reason, the others are not
+    affected. ``keep=False`` reads everything from the store (no :class:`ProcessCache`).
+    Returns the number of states saved (a state from later events is kept).
+    """
+    ids = sorted(set(item_ids))
+    if not ids:
+        return 0
+    cache = process_cache(store, settings) if keep else ProcessCache(paths_mb=0)
+    with cache.lock:
+        b = _read(store, ids, cache)
+        with_sales = set(b.tables["sales"]["item_id"])
+        states: dict[str, dict[str, Any]] = {}
+        new_forecasts: dict[str, dict[str, Any]] = {}
+        for iid in ids:
+            if iid not in with_sales:
+                states[iid] = _fallback_state(
+                    iid,
+                    b.tables_of([iid]),
+                    b.as_of,
+                    b.seqs.get(iid, 0),
+                    "no_sales",
+                    "no sales history: nothing to forecast",
+                )
+        work = [i for i in ids if i in with_sales]
+        if work:
+            with COMPUTE_LOCK:
+                _plan_batch(b, work, settings, states, new_forecasts)
+    with store.write() as conn:
+        saved = sum(
+            store.put_state(conn, iid, b.seqs.get(iid, 0), st, st.get("forecast_model"))
+            for iid, st in states.items()
+        )
+        if new_forecasts:
+            store.put_forecasts(conn, b.as_of, new_forecasts)
+    return saved
+
+
+def _plan_batch(
+    b: _Batch,
+    ids: list[str],
+    settings: ServiceSettings,
+    states: dict[str, dict[str, Any]],
+    new_forecasts: dict[str, dict[str, Any]],
+) -> None:
+    """States of ``ids`` (items with sales) into ``states``; new forecasts too.
+
+    Items with a row in the full plan's forecast made at most ``forecast_max_age_days``
+    before the planning date are planned together on that forecast; the others one by one
+    (:func:`_plan_alone`).
+    """
+    max_age = settings.forecast_max_age_days
+    on_plan, alone = [], []
+    for iid in ids:
+        got = b.forecasts.get(iid)
+        fresh = got is not None and 0 <= (b.as_of - got[0]).days <= max_age
+        if got is not None and fresh and got[1] is not None and iid in b.cache.plan_rows:
+            on_plan.append(iid)
+        else:
+            alone.append(iid)
+    if on_plan:
+        planner = service_planner(settings, b.as_of)
+        fc = b.cache.forecast_ahead(b.as_of)
+        assert b.cache.plan_made_for is not None
+        info = {"made_for": b.cache.plan_made_for.strftime("%Y-%m-%d"), "refit": False}
+        try:
+            states.update(_plan_group(b, on_plan, fc, planner, settings, info))
+        except ValueError:  # SchemaError and friends: some item's data is bad
+            alone = on_plan + alone if len(on_plan) > 1 else alone
+            if len(on_plan) == 1:
+                _invalid(b, on_plan[0], states)
+    for iid in sorted(alone):
+        try:
+            _plan_alone(b, iid, settings, states, new_forecasts)
+        except ValueError:
+            _invalid(b, iid, states)
+
+
+def _invalid(b: _Batch, iid: str, states: dict[str, dict[str, Any]]) -> None:
+    """The state of an item whose data cannot be planned: its stock, and the error."""
+    try:
+        _item_dataset(b.tables_of([iid]), b.as_of)
+        reason = "its data cannot be planned"
+    except ValueError as err:
+        reason = str(err)
+    log.warning("item %s cannot be planned: %s", iid, reason)
+    states[iid] = _fallback_state(
+        iid, b.tables_of([iid]), b.as_of, b.seqs.get(iid, 0), "invalid_data", reason
+    )
+
+
+def _plan_alone(
+    b: _Batch,
+    iid: str,
+    settings: ServiceSettings,
+    states: dict[str, dict[str, Any]],
+    new_forecasts: dict[str, dict[str, Any]],
+) -> None:
+    """One item on its own forecast (stored, or made now on its own history), own seed."""
+    planner = service_planner(settings, b.as_of)
+    planner.random_state = item_seed(settings.random_state, iid)
+    got = b.forecasts.get(iid)
+    fresh = got is not None and 0 <= (b.as_of - got[0]).days <= settings.forecast_max_age_days
+    if got is not None and fresh and got[1] is None:
+        fc, made_for, refit = sof.DemandForecast.from_dict(got[2]), got[0], False
+    else:
+        fc, made_for, refit = _refit(b, iid, planner), b.as_of, True
+        new_forecasts.update(forecast_records(fc))
+    info = {"made_for": made_for.strftime("%Y-%m-%d"), "refit": refit}
+    states.update(_plan_group(b, [iid], _days_ahead(fc, b.as_of), planner, settings, info))
+
+
+def _plan_group(
+    b: _Batch,
+    ids: list[str],
+    fc: sof.DemandForecast,
+    planner: sof.ReorderPlanner,
+    settings: ServiceSettings,
+    info: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """The states of ``ids`` planned together on the forecast ``fc``."""
+    ds, notes = _item_dataset(b.tables_of(ids), b.as_of)
+    assert ds.sales is not None
+    start = b.start
+    if start is not None:  # a late event may reach before the nightly plan's first day
+        start = min(start, pd.Timestamp(ds.sales["date"].min()).normalize())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = plan_with_forecast(ds, fc, planner, as_of=b.as_of, start=start)
+        states = states_from_plan(plan, ds, settings, b.seqs, source="event")
+    notes += [str(w.message) for w in caught]
+    info = {**info, "horizon_days": len(fc.dates)}
+    for iid, st in states.items():
+        st["forecast"] = info
+        st["velocity"]["abc"] = (b.previous.get(iid) or {}).get("velocity", {}).get("abc")
+        st["notes"] = _notes_of(iid, notes, ids)
+    return states
+
+
+def item_seed(random_state: int, item_id: str) -> np.random.SeedSequence:
+    """Seed of a re-plan of one item on its own: the service seed and a hash of the id."""
+    h = int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big")
+    return np.random.SeedSequence([int(random_state), h])
+
+
+def _days_ahead(fc: sof.DemandForecast, as_of: pd.Timestamp) -> sof.DemandForecast:
+    """The forecast's periods after ``as_of`` (all of them for a forecast made that day)."""
+    keep = np.asarray(fc.dates > as_of)
+    if keep.all():
+        return fc
+    return dataclasses.replace(
+        fc, dates=fc.dates[keep], mean=fc.mean[:, keep], quantiles=fc.quantiles[:, :, keep]
+    )
+
+
+def _refit(b: _Batch, iid: str, planner: sof.ReorderPlanner) -> sof.DemandForecast:
+    """A new forecast of ``iid`` on its own history, with the models it chose last."""
+    ds, _ = _item_dataset(b.tables_of([iid]), b.as_of)
+    assert ds.sales is not None
+    start = b.start
+    if start is not None:
+        start = min(start, pd.Timestamp(ds.sales["date"].min()).normalize())
+    hist = sof.demand_history(
+        ds.sales, ds.stock_history, freq=planner.freq, as_of=b.as_of, items=[iid], start=start
+    )
+    seeds = spawn_seeds(planner.random_state, 3)
+    model = (b.previous.get(iid) or {}).get("forecast_model")
+    return sof.forecast_demand(
+        hist, _models(model), horizon=HORIZON_DAYS, n_paths=planner.n_paths, random_state=seeds[0]
+    )
+
+
+def _notes_of(item_id: str, notes: list[str], ids: list[str]) -> list[str]:
+    """The notes about ``item_id``: those naming it, and those naming no item of the batch."""
+    out = []
+    for n in dict.fromkeys(notes):
+        named = [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", n)]
+        if not named or item_id in named:
+            out.append(n)
+    return out
