@@ -696,17 +696,21 @@ def _multiples(gap: np.ndarray, q: np.ndarray, multiples: bool) -> np.ndarray:
 def _lead_time_draws(
     sc: Scenario, fpos: np.ndarray, mean: np.ndarray, sd: np.ndarray
 ) -> np.ndarray:
-    """One lead time per path for each item (rows ``fpos`` of the forecast, sorted).
+    """One lead time per path for each item (rows ``fpos`` of the forecast).
 
-    Seed block ``b`` of the forecast draws from ``SeedSequence(entropy, spawn_key=(2, b))``
-    for its items in row order, so an item's draws do not depend on the chunk it is
-    simulated in (nor on the items of other blocks).
+    Row ``r`` of seed block ``b`` draws from ``SeedSequence(entropy, spawn_key=(2, b, r))``,
+    so an item's draws depend on its own row only: not on the chunk it is simulated in, nor
+    on which other items are recommended with it (a service re-planning a few items gets
+    the full plan's draws). Items with a known lead time (no spread) draw nothing.
     """
-    out = np.empty((len(fpos), sc.n_paths))
-    blocks = fpos // SEED_BLOCK_ITEMS
-    for b in np.unique(blocks):
-        sel = np.flatnonzero(blocks == b)
-        key = (2, int(b) + sc.block_offset)
+    mean = np.asarray(mean, dtype=float)
+    sd = np.asarray(sd, dtype=float)
+    spread = (np.nan_to_num(sd) > 0) & (mean > 0)
+    # the known lead times, and the checks of sample_lead_times on every item
+    out = sample_lead_times(mean, np.where(spread, 0.0, sd), size=sc.n_paths, random_state=0)
+    for k in np.flatnonzero(spread):
+        block, row = divmod(int(fpos[k]), SEED_BLOCK_ITEMS)
+        key = (2, block + sc.block_offset, row)
         rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=key))
-        out[sel] = sample_lead_times(mean[sel], sd[sel], size=sc.n_paths, random_state=rng)
+        out[k] = sample_lead_times(mean[k], sd[k], size=sc.n_paths, random_state=rng)[0]
     return out
