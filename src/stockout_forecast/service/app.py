@@ -466,6 +466,7 @@ def _state_routes(app: FastAPI) -> None:
             "items": int(n_items or 0),
             "events": n_events,
             "replan_backlog": request.app.state.lane.backlog,
+            "replan_warming": request.app.state.lane.warming,
         }
 
     @app.get(

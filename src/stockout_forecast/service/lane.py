@@ -12,6 +12,9 @@ worker processes (started with ``spawn``, each with its own connection to the st
 re-plans use more than one core and leave the server's own process free for requests.
 At start-up the lane queues every item whose state is older than its last event (after a
 crash or a failed re-plan), so an acknowledged event always reaches its item's state.
+While no event waits, a lane of one thread (``replan_workers=1``) fills its cache
+(:func:`~.replan.warm_items`, 64 items at a time), so that an item's first event after a
+start costs no more than the following ones; a waiting event waits for one such step at most.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from .replan import replan_items
+from .replan import replan_items, warm_items
 from .settings import ServiceSettings
 from .store import Store
 
@@ -67,6 +70,8 @@ class ReplanLane:
         self._threads: list[threading.Thread] = []
         self._pool: ProcessPoolExecutor | None = None
         self.batch_items = max(1, int(settings.replan_batch_items))
+        #: items whose cache the lane fills while idle (one thread only)
+        self._warm: list[str] = []
         #: (seconds, items) per re-plan, most recent last (bounded)
         self.timings: list[tuple[float, int]] = []
 
@@ -85,6 +90,9 @@ class ReplanLane:
         if stale:
             log.info("re-planning %d items whose state is behind their events", len(stale))
             self.submit(seqs)
+        if self.n_workers == 1 and self.settings.replan_warm:
+            with self.store.read() as conn:
+                self._warm = self.store.item_ids(conn)
         for k in range(self.n_workers):
             t = threading.Thread(target=self._run, name=f"replan-lane-{k}", daemon=True)
             t.start()
@@ -120,13 +128,22 @@ class ReplanLane:
         return True
 
     @property
+    def warming(self) -> int:
+        """Items whose cache the lane has still to fill while idle."""
+        with self._cond:
+            return len(self._warm)
+
+    @property
     def backlog(self) -> int:
         """Items waiting to be re-planned or being re-planned."""
         with self._cond:
             return len(self._pending) + len(self._busy)
 
-    def _take(self) -> dict[str, int] | None:
-        """Every waiting item no other job works on (at most ``batch_items``) and its seq."""
+    def _take(self) -> dict[str, int] | list[str] | None:
+        """The next job: waiting items and their seqs, else items to warm; None to stop.
+
+        Waiting items: every one no other job works on (at most ``batch_items``).
+        """
         with self._cond:
             while True:
                 if self._stop:
@@ -135,6 +152,9 @@ class ReplanLane:
                 if free:
                     self._busy.update(free)
                     return {i: self._pending.pop(i) for i in free}
+                if self._warm:
+                    chunk, self._warm = self._warm[:64], self._warm[64:]
+                    return chunk
                 self._cond.wait()
 
     def _compute(self, item_ids: list[str]) -> Any:
@@ -147,6 +167,14 @@ class ReplanLane:
             job = self._take()
             if job is None:
                 return
+            if isinstance(job, list):
+                try:
+                    warm_items(self.store, job, self.settings)
+                except Exception:  # only a cache: the re-plans read what they need
+                    log.exception("warming the re-plan cache failed")
+                    with self._cond:
+                        self._warm = []
+                continue
             t0 = time.perf_counter()
             try:
                 self._compute(sorted(job))

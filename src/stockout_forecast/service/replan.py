@@ -61,7 +61,14 @@ from .state import (
 )
 from .store import CONTRACT_TABLES, Store, utcnow
 
-__all__ = ["ProcessCache", "item_seed", "plan_with_forecast", "process_cache", "replan_items"]
+__all__ = [
+    "ProcessCache",
+    "item_seed",
+    "plan_with_forecast",
+    "process_cache",
+    "replan_items",
+    "warm_items",
+]
 
 log = logging.getLogger("stockout_forecast.service")
 
@@ -484,6 +491,37 @@ def replan_items(
     return saved
 
 
+def warm_items(store: Store, item_ids: list[str], settings: ServiceSettings) -> int:
+    """Fill this process's cache for ``item_ids`` without re-planning them.
+
+    Reads their history rows (kept) and draws the demand paths of their seed blocks of the
+    full plan's forecast (kept), as their first re-plan would; saves nothing. The lane
+    calls it while no event waits, so that the first event of an item costs what the
+    following ones cost. Returns the number of items whose history is now kept.
+    """
+    ids = sorted(set(item_ids))
+    cache = process_cache(store, settings)
+    with cache.lock:
+        b = _read(store, ids, cache)
+        on_plan = [i for i in ids if i in cache.plan_rows]
+        if on_plan and cache.plan_forecast is not None and cache.paths_bytes > 0:
+            planner = service_planner(settings, b.as_of)
+            seeds = spawn_seeds(planner.random_state, 3)
+            stock = pd.DataFrame({"item_id": on_plan, "on_hand_units": 1.0})
+            with COMPUTE_LOCK, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # the same call as a re-plan's (other stock): draws and keeps the same paths
+                sof.stockout_dates(
+                    cache.forecast_ahead(b.as_of),
+                    stock,
+                    items=on_plan,
+                    n_paths=planner.n_paths,
+                    random_state=seeds[1],
+                    keep_paths=True,
+                )
+        return sum(i in cache.kept for i in ids)
+
+
 def _plan_batch(
     b: _Batch,
     ids: list[str],
@@ -513,7 +551,8 @@ def _plan_batch(
         info = {"made_for": b.cache.plan_made_for.strftime("%Y-%m-%d"), "refit": False}
         try:
             states.update(_plan_group(b, on_plan, fc, planner, settings, info))
-        except ValueError:  # SchemaError and friends: some item's data is bad
+        except ValueError as err:  # SchemaError and friends: some item's data is bad
+            log.warning("re-planning %d items together failed (%s); one by one", len(on_plan), err)
             alone = on_plan + alone if len(on_plan) > 1 else alone
             if len(on_plan) == 1:
                 _invalid(b, on_plan[0], states)
@@ -608,14 +647,21 @@ def _refit(b: _Batch, iid: str, planner: sof.ReorderPlanner) -> sof.DemandForeca
     start = b.start
     if start is not None:
         start = min(start, pd.Timestamp(ds.sales["date"].min()).normalize())
-    hist = sof.demand_history(
-        ds.sales, ds.stock_history, freq=planner.freq, as_of=b.as_of, items=[iid], start=start
-    )
     seeds = spawn_seeds(planner.random_state, 3)
     model = (b.previous.get(iid) or {}).get("forecast_model")
-    return sof.forecast_demand(
-        hist, _models(model), horizon=HORIZON_DAYS, n_paths=planner.n_paths, random_state=seeds[0]
-    )
+    with warnings.catch_warnings():
+        # the stages that follow read the same history and note what it warns about
+        warnings.simplefilter("ignore")
+        hist = sof.demand_history(
+            ds.sales, ds.stock_history, freq=planner.freq, as_of=b.as_of, items=[iid], start=start
+        )
+        return sof.forecast_demand(
+            hist,
+            _models(model),
+            horizon=HORIZON_DAYS,
+            n_paths=planner.n_paths,
+            random_state=seeds[0],
+        )
 
 
 def _notes_of(item_id: str, notes: list[str], ids: list[str]) -> list[str]:

@@ -329,6 +329,9 @@ class Health(BaseModel):
     items: int
     events: int
     replan_backlog: int
+    replan_warming: int = Field(
+        0, description="Items whose re-plan cache is still being filled after the start."
+    )
 
 
 class ErrorResponse(BaseModel):

@@ -38,6 +38,9 @@ class ServiceSettings:
         Memory each re-planning process may use to keep the demand paths it drew (per seed
         block of 64 items: 64 x ``n_paths`` x 90 days x 8 bytes, 23 MB with 500 paths); a
         block kept is not drawn again until the planning date moves or a new full plan.
+    replan_warm : bool, default True
+        With one re-plan thread: fill its cache (history rows, demand paths) for every item
+        while no event waits, after the start.
     forecast_max_age_days : int, default 7
         Days after the planning date of its last full plan that an item's stored forecast
         is still used by the re-plans after events (on its days still ahead); older, the
@@ -70,6 +73,7 @@ class ServiceSettings:
     replan_workers: int = 1
     replan_batch_items: int = 256
     replan_paths_mb: float = 256.0
+    replan_warm: bool = True
     forecast_max_age_days: int = 7
     wait_seconds: float = 10.0
     random_state: int = 0
