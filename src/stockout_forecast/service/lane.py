@@ -12,9 +12,10 @@ worker processes (started with ``spawn``, each with its own connection to the st
 re-plans use more than one core and leave the server's own process free for requests.
 At start-up the lane queues every item whose state is older than its last event (after a
 crash or a failed re-plan), so an acknowledged event always reaches its item's state.
-While no event waits, a lane of one thread (``replan_workers=1``) fills its cache
-(:func:`~.replan.warm_items`, 64 items at a time), so that an item's first event after a
-start costs no more than the following ones; a waiting event waits for one such step at most.
+While no event waits, the lane fills its cache (:func:`~.replan.warm_items`, 64 items at a
+time; each worker process its own, in a thread of its own), so that an item's first event
+after a start costs no more than the following ones; a waiting event waits for one such step
+at most.
 """
 
 from __future__ import annotations
@@ -38,10 +39,27 @@ log = logging.getLogger("stockout_forecast.service")
 _WORKER_STORE: Store | None = None
 
 
-def _init_worker(url: str) -> None:
-    """Open the store once per worker process."""
+def _init_worker(url: str, settings: ServiceSettings) -> None:
+    """Open the store once per worker process; fill its cache in the background."""
     global _WORKER_STORE
     _WORKER_STORE = Store(url)
+    if settings.replan_warm:
+        threading.Thread(target=_warm_all, args=(_WORKER_STORE, settings), daemon=True).start()
+
+
+def _warm_all(store: Store, settings: ServiceSettings) -> None:
+    """Fill this process's re-plan cache for every item, 64 at a time (re-plans go between)."""
+    try:
+        with store.read() as conn:
+            ids = store.item_ids(conn)
+        for i in range(0, len(ids), 64):
+            warm_items(store, ids[i : i + 64], settings)
+    except Exception:  # only a cache: the re-plans read what they need
+        log.exception("warming the re-plan cache failed")
+
+
+def _ready() -> bool:
+    return _WORKER_STORE is not None
 
 
 def _compute_in_worker(item_ids: list[str], settings: ServiceSettings) -> int:
@@ -82,8 +100,10 @@ class ReplanLane:
                 self.n_workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.store.url,),
+                initargs=(self.store.url, self.settings),
             )
+            for f in [self._pool.submit(_ready) for _ in range(self.n_workers)]:
+                f.result()  # every worker started (and warming while idle)
         with self.store.read() as conn:
             stale = self.store.stale_items(conn)
             seqs = self.store.last_seqs(conn, stale) if stale else {}

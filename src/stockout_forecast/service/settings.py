@@ -39,8 +39,8 @@ class ServiceSettings:
         block of 64 items: 64 x ``n_paths`` x 90 days x 8 bytes, 23 MB with 500 paths); a
         block kept is not drawn again until the planning date moves or a new full plan.
     replan_warm : bool, default True
-        With one re-plan thread: fill its cache (history rows, demand paths) for every item
-        while no event waits, after the start.
+        Fill the re-plan cache (history rows, demand paths) of every item after the start,
+        while no event waits (each worker process its own).
     forecast_max_age_days : int, default 7
         Days after the planning date of its last full plan that an item's stored forecast
         is still used by the re-plans after events (on its days still ahead); older, the
