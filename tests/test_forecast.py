@@ -208,12 +208,12 @@ def test_from_dict_inverts_to_dict_through_json():
     d = json.loads(json.dumps(fc.to_dict()))
     back = DemandForecast.from_dict(d)
     for name in ("item_ids", "mean", "quantiles", "model", "dispersion", "level_correlation",
-                 "count"):  # fmt: skip
+                 "count", "size_mean", "size_cv2"):  # fmt: skip
         np.testing.assert_array_equal(getattr(back, name), getattr(fc, name), err_msg=name)
     pd.testing.assert_index_equal(back.dates, fc.dates)
     pd.testing.assert_frame_equal(back.status, fc.status)
-    assert (back.freq, back.quantile_levels, back.calibration, back.n_paths) == (
-        fc.freq, fc.quantile_levels, fc.calibration, 300,
+    assert (back.freq, back.anchor, back.quantile_levels, back.calibration, back.n_paths) == (
+        fc.freq, fc.anchor, fc.quantile_levels, fc.calibration, 300,
     )  # fmt: skip
     assert back.history is None
     np.testing.assert_array_equal(

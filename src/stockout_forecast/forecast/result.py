@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._export import escape_html, jsonable
 from .._utils import RandomStateLike, check_fraction, check_fractions, check_random_state
-from ..history.panel import FREQ_ALIASES, DemandHistory, anchor_of, period_labels
+from ..history.panel import FREQ_ALIASES, DemandHistory, anchor_of, period_labels, period_starts
 from . import _distribution as dist
 from . import _sampler
 
@@ -640,9 +640,10 @@ class DemandForecast:
             What :meth:`to_dict` returns (or its JSON, parsed): ``freq``, ``dates``,
             ``quantile_levels``, ``items`` (per item ``item_id``, ``model``, ``status``,
             ``reason``, ``demand_mean``; optional ``dispersion`` and ``level_correlation``,
-            default 0, ``count``, default True, and the ``demand_pNN`` lists); optional
-            ``calibration`` (default ``"given"``) and ``n_paths`` (default 1000). None
-            stands for NaN.
+            default 0, ``count``, default True, ``size_mean`` and ``size_cv2``, default 1
+            and 0, and the ``demand_pNN`` lists); optional ``calibration`` (default
+            ``"given"``), ``n_paths`` (default 1000) and ``anchor`` (the frequency's anchor,
+            e.g. ``"W-SUN"`` or ``"ME"``; ``dates`` are its labels). None stands for NaN.
 
         Returns
         -------
@@ -672,7 +673,11 @@ class DemandForecast:
                 "DemandForecast.to_dict() returns."
             )
         records = list(data["items"])
-        dates = pd.DatetimeIndex(pd.to_datetime(list(data["dates"])), freq="infer")
+        anchor = data.get("anchor") or None
+        labels = pd.DatetimeIndex(pd.to_datetime(list(data["dates"])))
+        # ``dates`` holds the periods' labels (month ends for an "ME" history): their starts
+        starts = period_starts(labels, str(anchor or data["freq"])) if len(labels) else labels
+        dates = pd.DatetimeIndex(starts, freq="infer")
         levels = check_fractions(data["quantile_levels"], "quantile_levels")
         ids = np.asarray([str(r["item_id"]) for r in records], dtype=object)
 
@@ -694,13 +699,15 @@ class DemandForecast:
         mean = mean.reshape(len(ids), len(dates))
         dispersion = per_item("dispersion", 0.0)
         count = np.asarray([bool(r.get("count", True)) for r in records], dtype=bool)
+        size_mean, size_cv2 = per_item("size_mean", 1.0), per_item("size_cv2", 0.0)
         cols = [quantile_column(q) for q in levels]
         if records and all(c in r for r in records for c in cols):
             quantiles = np.asarray(
                 [[per_period(r, c) for c in cols] for r in records], dtype=float
             ).reshape(len(ids), len(levels), len(dates))
         else:
-            quantiles = dist.marginal_quantiles(mean, dispersion, count, levels)
+            sizes = dist.Sizes.of(count, size_mean, size_cv2)
+            quantiles = dist.marginal_quantiles(mean, dispersion, sizes, levels)
         status = pd.DataFrame(
             {
                 "status": pd.array([r.get("status") for r in records], dtype="str"),
@@ -721,8 +728,11 @@ class DemandForecast:
             dispersion=dispersion,
             level_correlation=per_item("level_correlation", 0.0),
             count=count,
+            size_mean=size_mean,
+            size_cv2=size_cv2,
             calibration=str(data.get("calibration") or "given"),
             n_paths=int(data.get("n_paths") or 1000),
+            anchor=anchor,
         )
 
     # ------------------------------------------------------------------ display
