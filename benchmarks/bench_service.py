@@ -198,6 +198,7 @@ def run(args: argparse.Namespace) -> dict:
             if Client(port, key).call("GET", "/healthz")[1].get("replan_warming", 0) == 0:
                 break
             time.sleep(0.2)
+        time.sleep(args.settle)
         warm_s = time.perf_counter() - t_warm
         print(f"server up; re-plan cache filled in {warm_s:.1f} s" if not args.cold else "cold")
         res = load(args, port, key, items, states, day, (costs, batch))
@@ -390,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--cold", action="store_true", help="start the load without waiting for the cache"
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after the start (worker processes fill their caches unseen)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", default=str(ROOT / "data" / "sample"), help="dataset to load")
