@@ -34,9 +34,9 @@ LAYERS: tuple[str, ...] = (
     "report",
     "scale",
     "planner",
+    "__init__",
     "service",
     "cli",
-    "__init__",
 )
 _BASE = {"_utils", "_export", "_arrays", "_inventory", "exceptions", "_version"}
 
@@ -71,7 +71,9 @@ def _imported(path: Path, module: str) -> set[str]:
             out.add(target)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.startswith("stockout_forecast."):
+                if alias.name == "stockout_forecast":  # the public API: the package itself
+                    out.add("")
+                elif alias.name.startswith("stockout_forecast."):
                     out.add(alias.name.removeprefix("stockout_forecast."))
     return out
 

@@ -37,3 +37,10 @@ def test_the_check_sees_an_import_against_the_layers(tmp_path):
     text = layers.arrows_text()
     assert "io          -> planner" in text
     assert "planner     -> io" in text
+
+
+def test_the_architecture_page_draws_the_imports_as_they_are():
+    # docs/architecture.md shows `python docs/layers.py`'s arrows; a new arrow between layers
+    # must be drawn there too (run the script and paste its last block)
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    assert _layers().arrows_text() in page
