@@ -70,9 +70,9 @@ from scipy.special import ndtri
 from stockout_forecast.history.leadtime import lead_time_history, sample_lead_times
 from stockout_forecast.policy._replay_inputs import _lead_times
 from stockout_forecast.policy._replay_kernel import replay_kernel
+from stockout_forecast.policy.bootstrap import bootstrap_demand_paths
 from stockout_forecast.policy.curves import PolicyCurves, policy_curves
 from stockout_forecast.policy.quantities import flag_special_orders, special_order_threshold
-from stockout_forecast.policy.simulated import bootstrap_demand_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -10,12 +10,9 @@ import pandas as pd
 import pytest
 
 from stockout_forecast.history.panel import DemandHistory
+from stockout_forecast.policy.bootstrap import bootstrap_demand_paths
 from stockout_forecast.policy.replay import PolicyReplay, simulate_policy
-from stockout_forecast.policy.simulated import (
-    bootstrap_demand_paths,
-    pooled_reorder_points,
-    simulated_reorder_point,
-)
+from stockout_forecast.policy.simulated import pooled_reorder_points, simulated_reorder_point
 
 matplotlib.use("Agg")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .bootstrap import bootstrap_demand_paths
 from .capacity import CapacityPlan, peak_capacity
 from .cost_model import item_costs
 from .costs import (
@@ -58,11 +59,7 @@ from .reorder_rules import (
     stockout_episodes,
 )
 from .replay import PolicyReplay, simulate_policy
-from .simulated import (
-    bootstrap_demand_paths,
-    pooled_reorder_points,
-    simulated_reorder_point,
-)
+from .simulated import pooled_reorder_points, simulated_reorder_point
 
 __all__ = [
     "CapacityPlan",

@@ -367,7 +367,7 @@ def policy_curves(
     ----------
     demand_paths : ndarray, shape (n_items, n_paths, horizon)
         Demand sample paths (units, ≥ 0), e.g. from
-        :func:`~stockout_forecast.policy.replay.bootstrap_demand_paths` or
+        :func:`~stockout_forecast.bootstrap_demand_paths` or
         ``DemandForecast.sample_paths``. NaN rows (no usable history) give NaN curves.
     order_quantity : float or array (n_items,)
         Q per order (units), > 0.
