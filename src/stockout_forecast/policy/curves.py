@@ -416,19 +416,8 @@ def policy_curves(
         )
     n, p, horizon = x.shape
     q = np.broadcast_to(np.asarray(order_quantity, dtype=float), (n,)).copy()
-    lt = np.asarray(lead_time, dtype=float)
-    lt2 = (
-        np.broadcast_to(lt[:, None] if lt.ndim == 1 else lt, (n, p))
-        if lt.ndim
-        else np.full((n, p), float(lt))
-    )
-    lt_int = np.ceil(np.nan_to_num(lt2) - 1e-9).astype(np.int64)
+    lt_int = _whole_lead_times(lead_time, n, p, horizon)
     protect = lt_int + 1
-    if (protect >= horizon).any():
-        raise ValueError(
-            f"Paths of {horizon} periods are too short for a lead time plus review of "
-            f"{int(protect.max())} periods; draw longer paths."
-        )
     bad = np.isnan(x).any(axis=(1, 2)) | np.isnan(q)
     safe = np.nan_to_num(x)
     q = np.where(np.isnan(q) | (q <= 0), 1.0, q)
@@ -444,27 +433,80 @@ def policy_curves(
         else np.asarray(reorder_points, float)
     )
     grid = np.where(bad[:, None], np.nan, grid)
-    k = grid.shape[1]
     flat = np.ascontiguousarray(safe.transpose(2, 0, 1).reshape(horizon, n * p))
-    if horizon_periods is not None:
-        if not isinstance(horizon_periods, (int, np.integer)) or horizon_periods < 1:
-            raise ValueError(
-                f"horizon_periods must be a whole number >= 1; got {horizon_periods!r}."
-            )
-        if horizon - int(horizon_periods) < int(protect.max()):
-            raise ValueError(
-                f"Paths of {horizon} periods cannot hold a burn-in of {int(protect.max())} "
-                f"periods plus a measured window of {horizon_periods}; draw "
-                f"{int(protect.max()) + int(horizon_periods)} periods."
-            )
-        mf = np.full(n * p, horizon - int(horizon_periods))
-    else:
-        mf = np.minimum(protect, horizon // 2).reshape(-1)
-    lead_rows = lt_int.reshape(-1)
+    mf = _measure_from(horizon_periods, horizon, protect)
+    res, per_path = _replay_grid(
+        flat, grid, q, moq_a, pack_a, lt_int.reshape(-1), mf, p, backorders,
+        path_fill=horizon_periods is not None,
+    )  # fmt: skip
+    periods = np.where(res["measured_periods"] > 0, res["measured_periods"], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(res["demand_units"] > 0, res["filled_units"] / res["demand_units"], 1.0)
+        demand = np.nanmax(res["demand_units"] / periods, axis=1, initial=0.0)
+    fill = np.where(np.isnan(grid), np.nan, fill)
+    return PolicyCurves(
+        reorder_point=grid,
+        fill_rate=fill,
+        on_hand_units=res["on_hand_sum"] / periods,
+        orders_per_period=res["orders_placed"] / periods,
+        short_units_per_period=res["units_short"] / periods,
+        demand_per_period=np.where(bad, 0.0, np.nan_to_num(demand)),
+        order_quantity=q,
+        path_fill_rate=per_path,
+    )
+
+
+def _whole_lead_times(lead_time: Any, n: int, p: int, horizon: int) -> np.ndarray:
+    """Lead times as whole periods per item and path, checked against the paths' length."""
+    lt = np.asarray(lead_time, dtype=float)
+    lt2 = (
+        np.broadcast_to(lt[:, None] if lt.ndim == 1 else lt, (n, p))
+        if lt.ndim
+        else np.full((n, p), float(lt))
+    )
+    lt_int = np.ceil(np.nan_to_num(lt2) - 1e-9).astype(np.int64)
+    if (lt_int + 1 >= horizon).any():
+        raise ValueError(
+            f"Paths of {horizon} periods are too short for a lead time plus review of "
+            f"{int(lt_int.max()) + 1} periods; draw longer paths."
+        )
+    return lt_int
+
+
+def _measure_from(horizon_periods: Any, horizon: int, protect: np.ndarray) -> np.ndarray:
+    """First measured period per path: after the burn-in, or the last ``horizon_periods``."""
+    if horizon_periods is None:
+        return np.minimum(protect, horizon // 2).reshape(-1)
+    if not isinstance(horizon_periods, (int, np.integer)) or horizon_periods < 1:
+        raise ValueError(f"horizon_periods must be a whole number >= 1; got {horizon_periods!r}.")
+    if horizon - int(horizon_periods) < int(protect.max()):
+        raise ValueError(
+            f"Paths of {horizon} periods cannot hold a burn-in of {int(protect.max())} "
+            f"periods plus a measured window of {horizon_periods}; draw "
+            f"{int(protect.max()) + int(horizon_periods)} periods."
+        )
+    return np.full(protect.size, horizon - int(horizon_periods))
+
+
+def _replay_grid(
+    flat: np.ndarray,
+    grid: np.ndarray,
+    q: np.ndarray,
+    moq_a: np.ndarray,
+    pack_a: np.ndarray,
+    lead_rows: np.ndarray,
+    mf: np.ndarray,
+    p: int,
+    backorders: bool,
+    *,
+    path_fill: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Replay every candidate column of ``grid`` on every path; sums per item and candidate."""
+    n, k = grid.shape
     names = ("filled_units", "demand_units", "on_hand_sum", "orders_placed", "units_short",
              "measured_periods")  # fmt: skip
     res = {nm: np.full((n, k), np.nan) for nm in names}
-    per_path = np.full((n, k), np.nan) if horizon_periods is not None else None
+    per_path = np.full((n, k), np.nan) if path_fill else None
     for j in range(k):
         items = np.flatnonzero(~np.isnan(grid[:, j]))
         if not len(items):
@@ -489,18 +531,4 @@ def policy_curves(
             cnt = np.bincount(local, has.astype(float), minlength=len(items))
             tot = np.bincount(local, ratio, minlength=len(items))
             per_path[items, j] = np.where(cnt > 0, tot / np.maximum(cnt, 1.0), 1.0)
-    periods = np.where(res["measured_periods"] > 0, res["measured_periods"], np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(res["demand_units"] > 0, res["filled_units"] / res["demand_units"], 1.0)
-        demand = np.nanmax(res["demand_units"] / periods, axis=1, initial=0.0)
-    fill = np.where(np.isnan(grid), np.nan, fill)
-    return PolicyCurves(
-        reorder_point=grid,
-        fill_rate=fill,
-        on_hand_units=res["on_hand_sum"] / periods,
-        orders_per_period=res["orders_placed"] / periods,
-        short_units_per_period=res["units_short"] / periods,
-        demand_per_period=np.where(bad, 0.0, np.nan_to_num(demand)),
-        order_quantity=q,
-        path_fill_rate=per_path,
-    )
+    return res, per_path
