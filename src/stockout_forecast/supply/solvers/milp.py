@@ -49,41 +49,7 @@ def _milp_parts(
     U = 2 * S + S * J + np.arange(nu)
     W = (2 * S + S * J + nu + np.arange(S * B)).reshape(S, B)
     V = W + S * B
-    rows: list[Any] = []
-    cols: list[Any] = []
-    vals: list[Any] = []
-    lo: list[Any] = []
-    hi: list[Any] = []
-    r = 0
-    # buckets: sum_s z[s, j] (+ u_j) = n_j
-    rows += [np.repeat(np.arange(J), S), np.arange(nu)]
-    cols += [Z.T.ravel(), U]
-    vals += [np.ones(S * J), np.ones(nu)]
-    lo.append(nj)
-    hi.append(nj)
-    r += J
-    # supplier: sum_j z[s, j] - p_s k_s <= 0
-    rows += [np.repeat(r + np.arange(S), J), r + np.arange(S)]
-    cols += [Z.ravel(), K]
-    vals += [np.ones(S * J), -p]
-    lo.append(np.full(S, -np.inf))
-    hi.append(np.zeros(S))
-    r += S
-    # overshoot: sum_s p_s k_s - sum z <= overshoot
-    rows += [np.full(S, r), np.full(S * J, r)]
-    cols += [K, Z.ravel()]
-    vals += [p, -np.ones(S * J)]
-    lo.append([-np.inf])
-    hi.append([a.overshoot[i]])
-    r += 1
-    # capacity/share: p k - U y <= 0 ; MOQ: p k - moq y >= 0
-    for coef, l_, h_ in ((u, -np.inf, 0.0), (moq, 0.0, np.inf)):
-        rows += [r + np.arange(S), r + np.arange(S)]
-        cols += [K, Y]
-        vals += [p, -coef]
-        lo.append(np.full(S, l_))
-        hi.append(np.full(S, h_))
-        r += S
+    rows, cols, vals, lo, hi, r = _base_rows(a, i, u, moq, nj, K, Y, Z, U)
     disc = np.zeros((S, B))
     if B:
         r = _price_break_rows(a, i, u, p, K, W, V, rows, cols, vals, lo, hi, r)
@@ -126,6 +92,62 @@ def _milp_parts(
         "lo": np.concatenate([np.asarray(v, float) for v in lo]),
         "hi": np.concatenate([np.asarray(v, float) for v in hi]),
     }
+
+
+def _base_rows(
+    a: _Arrays,
+    i: int,
+    u: np.ndarray,
+    moq: np.ndarray,
+    nj: np.ndarray,
+    K: np.ndarray,
+    Y: np.ndarray,
+    Z: np.ndarray,
+    U: np.ndarray,
+) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any], int]:
+    """Item i's constraints without price breaks: buckets, supplier packs, overshoot, limits.
+
+    Returns the sparse entries (rows, cols, vals), the bounds (lo, hi) and the next row.
+    """
+    S, J = a.S, a.J
+    p = a.p[i]
+    nu = len(U)
+    rows: list[Any] = []
+    cols: list[Any] = []
+    vals: list[Any] = []
+    lo: list[Any] = []
+    hi: list[Any] = []
+    r = 0
+    # buckets: sum_s z[s, j] (+ u_j) = n_j
+    rows += [np.repeat(np.arange(J), S), np.arange(nu)]
+    cols += [Z.T.ravel(), U]
+    vals += [np.ones(S * J), np.ones(nu)]
+    lo.append(nj)
+    hi.append(nj)
+    r += J
+    # supplier: sum_j z[s, j] - p_s k_s <= 0
+    rows += [np.repeat(r + np.arange(S), J), r + np.arange(S)]
+    cols += [Z.ravel(), K]
+    vals += [np.ones(S * J), -p]
+    lo.append(np.full(S, -np.inf))
+    hi.append(np.zeros(S))
+    r += S
+    # overshoot: sum_s p_s k_s - sum z <= overshoot
+    rows += [np.full(S, r), np.full(S * J, r)]
+    cols += [K, Z.ravel()]
+    vals += [p, -np.ones(S * J)]
+    lo.append([-np.inf])
+    hi.append([a.overshoot[i]])
+    r += 1
+    # capacity/share: p k - U y <= 0 ; MOQ: p k - moq y >= 0
+    for coef, l_, h_ in ((u, -np.inf, 0.0), (moq, 0.0, np.inf)):
+        rows += [r + np.arange(S), r + np.arange(S)]
+        cols += [K, Y]
+        vals += [p, -coef]
+        lo.append(np.full(S, l_))
+        hi.append(np.full(S, h_))
+        r += S
+    return rows, cols, vals, lo, hi, r
 
 
 def _break_discounts(c: np.ndarray, q: np.ndarray, price: np.ndarray) -> np.ndarray:
