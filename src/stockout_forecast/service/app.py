@@ -241,6 +241,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     _stateless_routes(app)
     _event_routes(app)
     _state_routes(app)
+    _shop_routes(app)
     return app
 
 
@@ -450,6 +451,8 @@ def _event_route(kind: str, batch: type[Any]) -> Callable[..., dict[str, Any]]:
 
 
 def _state_routes(app: FastAPI) -> None:
+    """Liveness and the stored state of items."""
+
     @app.get("/healthz", response_model=Health, tags=["state"], summary="Liveness and store size")
     def healthz(request: Request) -> dict[str, Any]:
         store = _store(request)
@@ -525,6 +528,10 @@ def _state_routes(app: FastAPI) -> None:
                 for s in page
             ],
         }
+
+
+def _shop_routes(app: FastAPI) -> None:
+    """What the shop asks: availability of items, a promise for an order, slipped dates."""
 
     @app.get(
         "/v1/availability",
