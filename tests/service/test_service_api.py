@@ -837,7 +837,8 @@ def test_a_body_that_is_not_json_says_so(client, writer):
 
 @pytest.mark.slow
 def test_replans_in_worker_processes(shop, writer):
-    with make_client(shop, replan_workers=2) as c:
+    # cold worker processes import the library first: give them time on a loaded machine
+    with make_client(shop, replan_workers=2, wait_seconds=120) as c:
         out = c.post(
             "/v1/events/stock-counts",
             json={
