@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -374,168 +374,61 @@ def _reader_doc(name: str) -> str:
     )
 
 
-def read_sales(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "sales",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
+class _TableReader(Protocol):
+    """The signature every ``read_<table>`` function shares."""
+
+    def __call__(
+        self,
+        source: Source,
+        *,
+        column_map: Mapping[str, str] | None = None,
+        table: str | None = None,
+        query: str | None = None,
+        sheet_name: str | int | None = None,
+        date_order: str | None = None,
+        **read_kwargs: Any,
+    ) -> pd.DataFrame: ...
 
 
-def read_stock_history(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "stock_history",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
+def _make_reader(name: str) -> _TableReader:
+    """Return ``read_<name>``: `_read_table` for one table, documented from the data contract."""
+
+    def reader(
+        source: Source,
+        *,
+        column_map: Mapping[str, str] | None = None,
+        table: str | None = None,
+        query: str | None = None,
+        sheet_name: str | int | None = None,
+        date_order: str | None = None,
+        **read_kwargs: Any,
+    ) -> pd.DataFrame:
+        return _read_table(
+            name,
+            source,
+            column_map=column_map,
+            table=table,
+            query=query,
+            sheet_name=sheet_name,
+            read_kwargs=read_kwargs,
+            date_order=date_order,
+        )
+
+    reader.__name__ = reader.__qualname__ = f"read_{name}"
+    reader.__doc__ = _reader_doc(name)
+    return reader
 
 
-def read_inventory(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "inventory",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
+# One reader per table of the data contract; each docstring is generated from the contract.
+read_sales = _make_reader("sales")
+read_stock_history = _make_reader("stock_history")
+read_inventory = _make_reader("inventory")
+read_purchase_orders = _make_reader("purchase_orders")
+read_suppliers = _make_reader("suppliers")
+read_items = _make_reader("items")
+read_customer_orders = _make_reader("customer_orders")
 
-
-def read_purchase_orders(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "purchase_orders",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
-
-
-def read_suppliers(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "suppliers",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
-
-
-def read_items(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "items",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
-
-
-def read_customer_orders(  # noqa: D103 - docstring generated from the data contract (_READER_DOC)
-    source: Source,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    table: str | None = None,
-    query: str | None = None,
-    sheet_name: str | int | None = None,
-    date_order: str | None = None,
-    **read_kwargs: Any,
-) -> pd.DataFrame:
-    # The docstring is generated from the data contract below (see _READER_DOC).
-    return _read_table(
-        "customer_orders",
-        source,
-        column_map=column_map,
-        table=table,
-        query=query,
-        sheet_name=sheet_name,
-        read_kwargs=read_kwargs,
-        date_order=date_order,
-    )
-
-
-_READERS: dict[str, Callable[..., pd.DataFrame]] = {
+_READERS: dict[str, _TableReader] = {
     "sales": read_sales,
     "stock_history": read_stock_history,
     "inventory": read_inventory,
@@ -544,9 +437,6 @@ _READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "items": read_items,
     "customer_orders": read_customer_orders,
 }
-for _name, _fn in _READERS.items():
-    _fn.__doc__ = _reader_doc(_name)
-del _name, _fn
 
 
 # --------------------------------------------------------------------------- datasets
