@@ -227,14 +227,23 @@ def print_checks(chk: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         "paths]): "
         + ", ".join(
             f"{c['target']:.1%} -> {c['delivered']:.1%} [{c['in_paths']:.1%}]"
+            + (" ({:.1%}..{:.1%})".format(*c["delivered_95"]) if "delivered_95" in c else "")
             for c in chk["calibration"]
         )
+        + "; (..) = 95 % item-bootstrap interval of the delivered figure"
     )
     print(
         "economic vs the cheapest fixed-target policy: "
         + "; ".join(
             f"k={c['k']:g}: {c['economic']:,.0f} vs {c['best_fixed']} {c['best_fixed_cost']:,.0f}"
-            f" ({'met' if c['met'] else 'NOT met'})"
+            f" ({'met' if c['met'] else 'NOT met'}"
+            + (
+                ", difference {:+.1%}..{:+.1%}".format(*c["difference_95"])
+                if "difference_95" in c
+                else ""
+            )
+            + ")"
             for c in chk["economic"]
         )
+        + "; difference = 95 % item-bootstrap interval of economic / best fixed - 1"
     )

@@ -65,6 +65,13 @@ from _policy_figures import (  # a sibling module: the script runs from benchmar
     plot_frontier_by_history,
     print_checks,
 )
+from _policy_paths import (  # a sibling module, as _policy_figures
+    drift_levels,
+    jitter_sizes,
+    level_drift_variance,
+    scale_occurrences,
+    shrunk_rates,
+)
 from scipy.special import ndtri
 
 from stockout_forecast.history.leadtime import lead_time_history, sample_lead_times
@@ -88,6 +95,7 @@ HOLDING_RATE = 0.25  # per year, fraction of the unit price
 DAYS_PER_MONTH = 365.25 / 12.0
 OPTIONS: dict[str, Any] = {
     "parameter_uncertainty": True, "shrink_rates": True, "block_length": 1, "size_jitter": False,
+    "level_drift": False,
 }  # fmt: skip
 
 
@@ -330,6 +338,8 @@ def simulate_paths(case: Case, fit: np.ndarray, n_paths: int, seed: int, donors:
         paths = scale_occurrences(paths, shrunk_rates(fit), seed + 2)
     if OPTIONS["size_jitter"]:
         paths = jitter_sizes(paths, fit, seed + 3)
+    if OPTIONS["level_drift"]:
+        paths = drift_levels(paths, level_drift_variance(fit), seed + 4)
     if np.any(case.lead_sd > 0):
         lt = sample_lead_times(case.lead, case.lead_sd, n_paths, random_state=seed + 1)
         lt = np.minimum(lt, horizon - window - 1)  # draws beyond mean + 3 sd are capped
@@ -463,77 +473,31 @@ def summarize(case: Case, frame: pd.DataFrame, groups: dict[str, np.ndarray]) ->
     return out
 
 
-# --------------------------------------------------------------------------- EB shrinkage
-def shrunk_rates(fit: np.ndarray) -> np.ndarray:
-    """Empirical-Bayes share of periods with demand per item (beta-binomial, fitted by ML).
-
-    The share ``k / T`` is noisy for short or sparse histories, and items that look busy in
-    the fit window regress towards the others afterwards. A beta prior ``Beta(a, b)`` fitted
-    to all items' counts by maximum likelihood gives the posterior mean
-    ``(k + a) / (T + a + b)`` (on RAF the counts are consistent with one common rate, so
-    every item gets it; on the demo and online_retail the prior is weak). NaN for items
-    without demand (donors model them). Estimated from the fit window only.
-    """
-    from scipy.optimize import minimize
-    from scipy.special import betaln
-
-    usable = (~np.isnan(fit)).sum(axis=1)
-    k = (np.nan_to_num(fit) > 0).sum(axis=1)
-    ok = usable > 0
-    kk, tt = k[ok], usable[ok]
-
-    def nll(par: np.ndarray) -> float:
-        a, b = np.exp(np.clip(par, -20, 20))
-        return float(-np.sum(betaln(kk + a, tt - kk + b) - betaln(a, b)))
-
-    res = minimize(nll, np.array([0.0, 1.0]), method="Nelder-Mead",
-                   options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})  # fmt: skip
-    a, b = np.exp(np.clip(res.x, -20, 20))
-    post = (k + a) / np.maximum(usable + a + b, 1e-12)
-    return np.where(k > 0, post, np.nan)
-
-
-def jitter_sizes(paths: np.ndarray, fit: np.ndarray, seed: int) -> np.ndarray:
-    """Smoothed bootstrap of demand sizes (an experiment, ``--size-jitter``; not the default).
-
-    Each non-zero demand on the paths is multiplied by ``exp(h Z - h^2 / 2)``, Z standard
-    normal, ``h`` Silverman's bandwidth ``1.06 sd k^(-1/5)`` of the item's ``k`` log sizes in
-    the fit window (0 with fewer than 2), then rounded (at least 1): sizes beyond the largest
-    one seen become possible (Silverman & Young 1987, the smoothed bootstrap).
-    """
-    rng = np.random.default_rng(seed)
-    x = np.where(np.nan_to_num(fit) > 0, np.log(np.where(fit > 0, fit, 1.0)), np.nan)
-    k = (~np.isnan(x)).sum(axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nan_to_num(np.nanstd(x, axis=1, ddof=1))
-    h = np.where(k >= 2, 1.06 * sd * np.maximum(k, 1) ** -0.2, 0.0)[:, None, None]
-    j = np.maximum(
-        1.0, np.round(paths * np.exp(h * rng.standard_normal(paths.shape) - 0.5 * h * h))
+def item_figures(case: Case, frame: pd.DataFrame, groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per-item fill of the >= 6 group and per-item replayed cost per year per k."""
+    periods = case.replay.shape[1]
+    h = HOLDING_RATE * case.price / case.periods_per_year
+    k_order = np.broadcast_to(np.asarray(case.order_cost, dtype=float), (len(case.ids),))
+    fixed = (
+        h * frame["avg_on_hand_units"].to_numpy() * periods
+        + k_order * frame["orders_placed"].to_numpy()
     )
-    return np.where(paths > 0, j, paths)
+    short = case.price * frame["units_short"].to_numpy()
+    fill = frame["fill_rate"].to_numpy()[groups[">=6"]]
+    return {"fill_ge6": fill[~np.isnan(fill)],
+            "cost": {str(k): (fixed + k * short) * case.periods_per_year / periods for k in K_RATIOS}}  # fmt: skip
 
 
-def scale_occurrences(paths: np.ndarray, rate: np.ndarray, seed: int) -> np.ndarray:
-    """Thin or add demand periods on each item's paths so that their share is ``rate``.
+def item_bootstrap(stat: Any, n: int, draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95 % interval of ``stat(idx)`` over items resampled with replacement (``draws`` times).
 
-    Items with NaN ``rate`` are left as they are.
+    The replay is one realisation per item; resampling items says how far a figure could
+    move with another sample of items of the same kind (items are replayed independently).
     """
     rng = np.random.default_rng(seed)
-    out = paths.copy()
-    now = (np.nan_to_num(paths) > 0).mean(axis=(1, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(np.isfinite(rate) & (now > 0), rate / np.where(now > 0, now, 1.0), 1.0)
-    f = factor[:, None, None]
-    nz = out > 0
-    out[nz & (rng.random(out.shape) > np.minimum(f, 1.0))] = 0.0
-    occ = nz.mean(axis=(1, 2))[:, None, None]
-    p_add = np.where(f > 1, (f - 1.0) * occ / np.maximum(1.0 - occ, 1e-9), 0.0)
-    add = ~nz & (rng.random(out.shape) < p_add)
-    for i in np.flatnonzero(add.any(axis=(1, 2))):
-        sizes = paths[i][paths[i] > 0]  # sizes from the item's own paths
-        out[i][add[i]] = rng.choice(sizes, size=int(add[i].sum()))
-    return out
+    vals = np.array([stat(rng.integers(0, n, n)) for _ in range(draws)])
+    lo, hi = np.quantile(vals, [0.025, 0.975])
+    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------- one dataset
@@ -558,6 +522,7 @@ def run_case(case: Case, n_paths: int, seed: int, donors: int | None = 2) -> lis
         frame = replay_items(case, fit, policy, special, q, pre_roll=pre_roll)
         row = {"dataset": case.name, "family": family, "target": target, "pre_roll": pre_roll}
         row.update(summarize(case, frame, groups))
+        row["_items"] = item_figures(case, frame, groups)  # for the intervals; not in the JSON
         s = policy.get("reorder_point")
         if s is not None and "order_up_to" not in policy:
             at = curves.at(np.asarray(s, dtype=float))
@@ -664,10 +629,16 @@ def frontier_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def calibration_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Delivered item-mean fill of items with >= 6 demand periods against each target."""
-    return [{"target": r["target"], "delivered": r[">=6"]["fill_item_mean"],
+    out = []
+    for r in _points(rows, "ours per item"):
+        c = {"target": r["target"], "delivered": r[">=6"]["fill_item_mean"],
              "in_paths": r.get("paths_fill_item_mean_ge6"),
-             "met": abs(r[">=6"]["fill_item_mean"] - r["target"]) <= 0.02 or r["target"] > 0.975}
-            for r in _points(rows, "ours per item")]  # fmt: skip
+             "met": abs(r[">=6"]["fill_item_mean"] - r["target"]) <= 0.02 or r["target"] > 0.975}  # fmt: skip
+        f = r.get("_items", {}).get("fill_ge6")
+        if f is not None and len(f):
+            c["delivered_95"] = item_bootstrap(lambda i, f=f: f[i].mean(), len(f))
+        out.append(c)
+    return out
 
 
 def economic_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -677,7 +648,13 @@ def economic_check(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         eco = next(r for r in _points(rows, "economic") if r["target"] == k)
         fixed = [r for fam in FIXED for r in _points(rows, fam)]
         best = min(fixed, key=lambda r: r["cost_per_year"][str(k)])
-        out.append({
+        extra: dict[str, Any] = {}
+        if "_items" in eco and "_items" in best:
+            ce, cf = eco["_items"]["cost"][str(k)], best["_items"]["cost"][str(k)]
+            extra["difference_95"] = item_bootstrap(
+                lambda i, ce=ce, cf=cf: ce[i].sum() / cf[i].sum() - 1.0, len(ce)
+            )
+        out.append({**extra,
             "k": k, "economic": eco["cost_per_year"][str(k)],
             "economic_fill": eco["all"]["fill_pooled"], "economic_value": eco["all"]["stock_value"],
             "best_fixed": f"{best['family']} {best['target']}",
@@ -725,8 +702,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="moving-block bootstrap: periods per block, or 'auto' = n^(1/3)")  # fmt: skip
     ap.add_argument("--size-jitter", action="store_true",
                     help="smoothed bootstrap of demand sizes (an experiment, see the README)")  # fmt: skip
+    ap.add_argument("--replay-periods", type=int, default=None,
+                    help="replay only the first N periods after the cut-off (e.g. online_retail "
+                    "before its Q4 peak: 9 weeks, Aug-Sep 2011)")  # fmt: skip
+    ap.add_argument("--level-drift", action="store_true",
+                    help="per-path level factor for demand that moves between sub-windows")  # fmt: skip
     args = ap.parse_args(argv)
     OPTIONS["size_jitter"] = args.size_jitter
+    OPTIONS["level_drift"] = args.level_drift
     OPTIONS["block_length"] = "auto" if args.block_length == "auto" else int(args.block_length)
     OPTIONS["shrink_rates"] = not args.no_shrinkage
     OPTIONS["parameter_uncertainty"] = not args.no_parameter_uncertainty
@@ -742,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
         if case is None:
             print(f"\n[{name}] skipped: data not found under {SHARED}.")
             continue
+        if args.replay_periods:
+            case.replay = case.replay[:, : args.replay_periods]
+            case.note += f" [replay cut to its first {case.replay.shape[1]} periods]"
         print(f"\n{case.note}")
         g = hist_groups(case.fit)
         tot = case.replay.sum()
@@ -773,7 +759,8 @@ def main(argv: list[str] | None = None) -> int:
         plot_frontier_by_history(all_rows, args.png_dir / "policy_frontier_history.png")
         plot_calibration_and_cost(all_rows, args.png_dir / "policy_calibration_cost.png")
     if args.json:
-        args.json.write_text(json.dumps({"rows": all_rows, "checks": checks}, indent=1,
+        public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in all_rows]
+        args.json.write_text(json.dumps({"rows": public, "checks": checks}, indent=1,
                                         default=float))  # fmt: skip
     return 0
 
