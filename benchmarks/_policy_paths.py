@@ -42,19 +42,15 @@ def shrunk_rates(fit: np.ndarray) -> np.ndarray:
     return np.where(k > 0, post, np.nan)
 
 
-def level_drift_variance(fit: np.ndarray) -> np.ndarray:
-    """Squared coefficient of variation of each item's demand level between half-windows.
+def excess_level_variance(a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per item, how much more the mean demand moved between windows ``a`` and ``c`` than noise.
 
-    Per item the change of mean demand per period between the two halves of the fit window,
-    less what sampling noise alone gives under a stationary demand (the double bootstrap
-    models that part): ``((m2 - m1)^2 - v1/n1 - v2/n2) / (2 mu^2)``, ``mu = (m1 + m2) / 2``
-    (method of moments, unbiased for 0 under stationarity). Pooled (mean, clipped at 0) over
-    items with 1-5 and with >= 6 demand periods apart, returned per item (0 for items
-    without demand).
+    ``((m_c - m_a)^2 - v_a / n_a - v_c / n_c) / (2 mu^2)``, ``mu = (m_a + m_c) / 2``: the
+    variance of the level per window as a squared coefficient of variation, less what
+    sampling noise alone gives under a stationary demand (method of moments, unbiased for 0
+    under stationarity). Returns the figure and whether it is defined (>= 2 usable periods
+    in each window, some demand).
     """
-    t = fit.shape[1]
-    h = t // 2
-    a, c = fit[:, t - 2 * h : t - h], fit[:, t - h :]
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         na, nc = (~np.isnan(a)).sum(axis=1), (~np.isnan(c)).sum(axis=1)
@@ -62,12 +58,26 @@ def level_drift_variance(fit: np.ndarray) -> np.ndarray:
         va, vc = np.nanvar(a, axis=1, ddof=1), np.nanvar(c, axis=1, ddof=1)
         mu = 0.5 * (ma + mc)
         e = ((mc - ma) ** 2 - va / na - vc / nc) / (2.0 * mu**2)
+    return e, np.isfinite(e) & (na >= 2) & (nc >= 2)
+
+
+def level_drift_variance(fit: np.ndarray) -> np.ndarray:
+    """Squared coefficient of variation of each item's demand level between half-windows.
+
+    :func:`excess_level_variance` between the two halves of the fit window: the change of
+    the level beyond sampling noise (the double bootstrap models that part), pooled (mean,
+    clipped at 0) over items with 1-5 and with >= 6 demand periods apart — one change per
+    item cannot be told from noise, a class of items can (empirical Bayes in its simplest
+    form). Returned per item, 0 for items without demand.
+    """
+    t = fit.shape[1]
+    h = t // 2
+    e, ok = excess_level_variance(fit[:, t - 2 * h : t - h], fit[:, t - h :])
     out = np.zeros(fit.shape[0])
     k = (np.nan_to_num(fit) > 0).sum(axis=1)
     for mask in ((k >= 1) & (k <= 5), k >= 6):
-        ok = mask & np.isfinite(e) & (na >= 2) & (nc >= 2)
-        tau2 = max(0.0, float(np.mean(e[ok]))) if ok.any() else 0.0
-        out[mask] = tau2
+        m = mask & ok
+        out[mask] = max(0.0, float(np.mean(e[m]))) if m.any() else 0.0
     return out
 
 

@@ -67,6 +67,7 @@ from _policy_figures import (  # a sibling module: the script runs from benchmar
 )
 from _policy_paths import (  # a sibling module, as _policy_figures
     drift_levels,
+    excess_level_variance,
     jitter_sizes,
     level_drift_variance,
     scale_occurrences,
@@ -339,7 +340,9 @@ def simulate_paths(case: Case, fit: np.ndarray, n_paths: int, seed: int, donors:
     if OPTIONS["size_jitter"]:
         paths = jitter_sizes(paths, fit, seed + 3)
     if OPTIONS["level_drift"]:
-        paths = drift_levels(paths, level_drift_variance(fit), seed + 4)
+        tau2 = OPTIONS["level_drift"]
+        tau2 = level_drift_variance(fit) if tau2 is True else np.full(len(fit), float(tau2))
+        paths = drift_levels(paths, tau2, seed + 4)
     if np.any(case.lead_sd > 0):
         lt = sample_lead_times(case.lead, case.lead_sd, n_paths, random_state=seed + 1)
         lt = np.minimum(lt, horizon - window - 1)  # draws beyond mean + 3 sd are capped
@@ -375,6 +378,15 @@ def drift(case: Case) -> dict[str, Any]:
     fit_mean = float(np.nanmean(case.fit[g]))
     out["late_over_early"] = out["late"]["mean_per_period"] / out["early"]["mean_per_period"]
     out["replay_over_fit"] = out["replay"]["mean_per_period"] / fit_mean
+    # the level's excess variance (--level-drift): between the fit window's halves (what the
+    # switch uses) and, for comparison only, between the fit window and the replay
+    thr = special_order_threshold(np.nan_to_num(case.fit), quantile=0.9, factor=4.0,
+                                  min_demands=2)  # fmt: skip
+    fit = np.where(flag_special_orders(np.nan_to_num(case.fit), thr), 0.0, case.fit)
+    rep = np.where(flag_special_orders(case.replay, thr), 0.0, case.replay)
+    e, ok = excess_level_variance(fit, rep)
+    out["level_variance_halves"] = float(level_drift_variance(fit)[g][0]) if g.any() else 0.0
+    out["level_variance_fit_replay"] = float(np.mean(e[g & ok])) if (g & ok).any() else 0.0
     return out
 
 
@@ -705,11 +717,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay-periods", type=int, default=None,
                     help="replay only the first N periods after the cut-off (e.g. online_retail "
                     "before its Q4 peak: 9 weeks, Aug-Sep 2011)")  # fmt: skip
-    ap.add_argument("--level-drift", action="store_true",
-                    help="per-path level factor for demand that moves between sub-windows")  # fmt: skip
+    ap.add_argument("--level-drift", nargs="?", const="auto", default=None,
+                    help="per-path level factor for demand that moves between sub-windows (an "
+                    "experiment); with a number, that variance for every item instead of the "
+                    "fit window's (a diagnostic, e.g. the fit -> replay figure)")  # fmt: skip
     args = ap.parse_args(argv)
     OPTIONS["size_jitter"] = args.size_jitter
-    OPTIONS["level_drift"] = args.level_drift
+    OPTIONS["level_drift"] = (
+        False if args.level_drift is None
+        else True if args.level_drift == "auto" else float(args.level_drift)
+    )  # fmt: skip
     OPTIONS["block_length"] = "auto" if args.block_length == "auto" else int(args.block_length)
     OPTIONS["shrink_rates"] = not args.no_shrinkage
     OPTIONS["parameter_uncertainty"] = not args.no_parameter_uncertainty
@@ -740,7 +757,9 @@ def main(argv: list[str] | None = None) -> int:
               ("early", "late", "replay")) + ", mean size " + " / ".join(
               f"{dr[p]['mean_size']:.2f}" for p in ("early", "late", "replay"))
               + f"; mean demand late / early {dr['late_over_early']:.2f}, replay / fit "
-              f"{dr['replay_over_fit']:.2f}")  # fmt: skip
+              f"{dr['replay_over_fit']:.2f}; level variance (CV^2 beyond noise) between the fit "
+              f"window's halves {dr['level_variance_halves']:.3f}, fit -> replay "
+              f"{dr['level_variance_fit_replay']:.3f}")  # fmt: skip
         rows = run_case(case, args.paths, args.seed)
         rows += with_planner_for_new_items(rows)
         print(format_rows(rows))
