@@ -195,7 +195,8 @@ def run(args: argparse.Namespace) -> dict:
         # to measure the steady state (``--cold`` to measure from a cold start)
         t_warm = time.perf_counter()
         while not args.cold and time.perf_counter() - t_warm < 300:
-            if Client(port, key).call("GET", "/healthz")[1].get("replan_warming", 0) == 0:
+            health = Client(port, key).call("GET", "/healthz")[1]
+            if health.get("ready", health.get("replan_warming", 0) == 0):
                 break
             time.sleep(0.2)
         time.sleep(args.settle)

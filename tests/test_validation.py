@@ -365,3 +365,27 @@ def test_type_errors():
         validate_table([1, 2], "sales")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Unknown table 'sale'"):
         validate_table(_sales(), "sale")
+
+
+def test_assume_valid_passes_normalised_frames_and_validates_the_others():
+    from stockout_forecast.io.validation import assume_valid
+
+    raw = pd.DataFrame(
+        {"item_id": ["A", "B"], "date": ["2024-01-01", "2024-01-02"], "units": [3, 1]}
+    )
+    norm = validate_table(raw, "sales")
+    with assume_valid():
+        same = validate_table(norm, "sales")
+        pd.testing.assert_frame_equal(same, norm)  # the frame validate_table gives
+        assert same is not norm  # a copy, as validate_table's
+        # a normalised frame is not checked again (its values were checked at entry) ...
+        gap = norm.assign(units=[np.nan, 1.0])
+        pd.testing.assert_frame_equal(validate_table(gap, "sales"), gap)
+        # ... any other frame is validated as usual: text dates are parsed, errors raised
+        pd.testing.assert_frame_equal(validate_table(raw, "sales"), norm)
+        with pytest.raises(SchemaError, match="units is empty"):
+            validate_table(raw.assign(units=[None, 1]), "sales")
+        with pytest.raises(SchemaError, match="missing column"):
+            validate_table(norm.drop(columns="units"), "sales")
+    with pytest.raises(SchemaError, match="units is empty"):  # only inside the block
+        validate_table(gap, "sales")

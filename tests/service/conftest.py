@@ -66,6 +66,9 @@ def shop(shop_template: Shop, tmp_path: Path) -> Shop:
 def make_client(shop: Shop, **settings):
     from fastapi.testclient import TestClient
 
+    # the re-plans in a thread of the test's process (0): a worker process per client would
+    # cost a start of the library each; test_replans_in_worker_processes covers processes
+    settings.setdefault("replan_workers", 0)
     app = create_app(ServiceSettings(db_url=shop.url, **settings))
     return TestClient(app, raise_server_exceptions=False)
 

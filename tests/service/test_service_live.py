@@ -205,3 +205,73 @@ def test_sigkill_loses_no_acknowledged_event_and_applies_none_twice(shop, tmp_pa
         assert stale == []
     finally:
         srv.stop()
+
+
+def _session_members(sid: int) -> list[int]:
+    """Pids of the live processes of session ``sid`` (the server and what it started)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # fields after the command's closing parenthesis: state ppid pgrp session ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == sid and fields[0] != "Z":
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_sigkill_of_the_server_ends_its_replan_workers(shop, tmp_path):
+    # the server runs in a session of its own: every process it starts (the re-plan worker,
+    # multiprocessing's helpers) is in that session; none may outlive a SIGKILL of the server
+    srv = Server(shop.url, tmp_path / "serve.log")
+    pid = srv.proc.pid
+    try:
+        assert request(srv.base + "/healthz")[1]["ready"] in (True, False)
+        others = [p for p in _session_members(pid) if p != pid]
+        assert others, "the server started no re-plan worker process"
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        srv.proc.wait(10)
+        srv.log.close()
+    deadline = time.monotonic() + 10
+    left = _session_members(pid)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = _session_members(pid)
+    assert left == [], f"processes {left} outlived the server by 10 s"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_busy_worker_exits_when_its_parent_is_killed(tmp_path):
+    # a worker in a long job reads no pipe: only the watch of its parent's pid can end it.
+    # Here the child's whole job is the watch; the parent prints its pid and sleeps.
+    script = (
+        "import multiprocessing as mp, os, sys, time\n"
+        "from stockout_forecast.service.lane import _watch_parent\n"
+        "if __name__ == '__main__':\n"
+        "    p = mp.get_context('spawn').Process(target=_watch_parent, args=(os.getpid(),))\n"
+        "    p.start()\n"
+        "    print(p.pid, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    (tmp_path / "parent.py").write_text(script)
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "parent.py")],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline())
+    assert child in _session_members(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    proc.stdout.close()
+    deadline = time.monotonic() + 10
+    while child in _session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert child not in _session_members(proc.pid), "the worker outlived its parent by 10 s"

@@ -15,8 +15,10 @@ instead of raising, and every warning, adjustment or exclusion is written to
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,9 +162,64 @@ def validate_table(
     ...
     stockout_forecast.exceptions.SchemaError: sales is missing columns ['item_id', 'units']. Found: ['SKU', 'date', 'Qty']. Pass column_map={'SKU': 'item_id', 'Qty': 'units'} to read_sales().
     """
+    if _ASSUME_VALID.get() and _is_normalised(df, _spec(table), allow_empty):
+        return df.copy(deep=False)
     return _validate_table(
         df, table, allow_empty=allow_empty, reader=reader, ctx=TableContext(trim_ids=False)
     )
+
+
+#: set by :func:`assume_valid` (per thread and task): frames already normalised pass as is
+_ASSUME_VALID: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "stockout_forecast_assume_valid", default=False
+)
+_STR_DTYPE = pd.Series(["x"]).astype("str").dtype
+
+
+@contextlib.contextmanager
+def assume_valid() -> Iterator[None]:
+    """Within the block, :func:`validate_table` passes a frame it would not change.
+
+    For a caller that validated its tables once at their entry (the service's re-plan: the
+    store's rows, checked by :func:`validate_dataset` at the start of each batch) and then
+    calls the stage functions, which validate their inputs again. A frame whose contract
+    columns already have the contract's names and types (ids as strings, dates as
+    ``datetime64[ns]``, quantities as ``float64``) is returned as a shallow copy without the
+    value checks (signs, ranges, missing values, duplicate keys); any other frame is
+    validated as usual. The result is the frame :func:`validate_table` would return for
+    valid data; only the errors for invalid data are not raised. Not for data from outside.
+    """
+    token = _ASSUME_VALID.set(True)
+    try:
+        yield
+    finally:
+        _ASSUME_VALID.reset(token)
+
+
+def _is_normalised(df: pd.DataFrame, spec: TableSpec, allow_empty: bool) -> bool:
+    """``df`` has every required column, with the type :func:`validate_table` gives it."""
+    if not isinstance(df, pd.DataFrame) or (len(df) == 0 and not allow_empty):
+        return False
+    cols = df.columns
+    if not all(isinstance(c, str) for c in cols) or not cols.is_unique:
+        return False
+    if any(c not in cols for c in spec.required_names):
+        return False
+    for c in cols:  # a name validate_table would rename (' On Hand Units ')
+        key = "_".join(c.strip().lower().split())
+        if key != c and key in spec.columns and key not in cols:
+            return False
+    for name, col in spec.columns.items():
+        if name not in cols:
+            continue
+        dtype = df[name].dtype
+        if col.kind == "id" and dtype != _STR_DTYPE:
+            return False
+        if col.kind == "date" and dtype != np.dtype("datetime64[ns]"):
+            return False
+        if col.kind in ("number", "fraction") and dtype != np.dtype("float64"):
+            return False
+    return True
 
 
 def _validate_table(

@@ -470,6 +470,7 @@ def _state_routes(app: FastAPI) -> None:
             "events": n_events,
             "replan_backlog": request.app.state.lane.backlog,
             "replan_warming": request.app.state.lane.warming,
+            "ready": request.app.state.lane.ready,
         }
 
     @app.get(

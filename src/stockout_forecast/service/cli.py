@@ -60,7 +60,8 @@ def add_subcommands(sub: Any) -> None:
         "--replan-workers",
         type=int,
         default=1,
-        help="processes that re-plan items after events (default 1: a thread of the server)",
+        help="worker processes that re-plan items after events (default 1; 0: a thread of "
+        "the server itself)",
     )
     s.add_argument("--no-access-log", action="store_true", help="do not log each request")
 

@@ -304,7 +304,7 @@ def line_owner_conflicts(
     return bad
 
 
-def _stock_view(
+def stock_view(
     conn: Connection, store: Store, item_id: str, seq: int, low_stock_units: float, promise: str
 ) -> None:
     """Bring the item's stock and availability up to date at once, in the event's transaction.
@@ -444,7 +444,7 @@ def apply_events(
             res.update(status="applied", seq=new_seq)
             results.append(res)
         for iid, seq in touched.items():
-            _stock_view(conn, store, iid, seq, low_stock_units, promise)
+            stock_view(conn, store, iid, seq, low_stock_units, promise)
     return results, touched
 
 

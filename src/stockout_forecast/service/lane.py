@@ -6,26 +6,37 @@ takes every item waiting in the queue at once (at most ``replan_batch_items``) a
 them together (:func:`~.replan.replan_items`: one vectorised run of the planner's stages
 from the items' stored forecasts), so the cost of a re-plan is shared by all the items whose
 events arrived while the previous one ran, and ten events on one item cost one re-plan; two
-jobs never work on the same item at once. With ``replan_workers=1`` (the default) one
-thread of the server does the jobs; with more, that many threads hand them to as many
-worker processes (started with ``spawn``, each with its own connection to the store), so
-re-plans use more than one core and leave the server's own process free for requests.
+jobs never work on the same item at once.
+
+Who re-plans: with ``replan_workers=N`` (``N >= 1``; 1 by default) N worker processes of
+their own (started with ``spawn``, each with its own connection to the store and its own
+cache), each driven by one thread of the server that hands it jobs over a pipe and waits,
+without holding the interpreter, for the answer. The re-plans thus never compete with the
+server's requests for its interpreter lock, and use a core of their own when one is free.
+With ``replan_workers=0`` one thread of the server re-plans in the server's own process
+(for tests and embedding; it shares the interpreter with the requests).
+
+A worker process exits when the server that started it goes away, even when the server is
+killed without a chance to stop it (SIGKILL): a thread of the worker watches its parent
+process id. A worker that dies is started again by its thread.
+
 At start-up the lane queues every item whose state is older than its last event (after a
 crash or a failed re-plan), so an acknowledged event always reaches its item's state.
-While no event waits, the lane fills its cache (:func:`~.replan.warm_items`, 64 items at a
-time; each worker process its own, in a thread of its own), so that an item's first event
-after a start costs no more than the following ones; a waiting event waits for one such step
-at most.
+While no event waits, each worker fills its cache for every item (:func:`~.replan.warm_items`,
+64 items at a time), so that an item's first event after a start costs no more than the
+following ones; a waiting event waits for one such step at most. ``/healthz`` reports the
+items still to warm (``replan_warming``) and ``ready`` once every worker is up and warm.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any
 
 from .replan import replan_items, warm_items
@@ -36,39 +47,96 @@ __all__ = ["ReplanLane"]
 
 log = logging.getLogger("stockout_forecast.service")
 
-_WORKER_STORE: Store | None = None
+#: a worker process checks this often (seconds) whether the server that started it is alive
+PARENT_POLL_S = 0.5
+#: items per warm-up job
+WARM_CHUNK = 64
 
 
-def _init_worker(url: str, settings: ServiceSettings) -> None:
-    """Open the store once per worker process; fill its cache in the background."""
-    global _WORKER_STORE
-    _WORKER_STORE = Store(url)
-    if settings.replan_warm:
-        threading.Thread(target=_warm_all, args=(_WORKER_STORE, settings), daemon=True).start()
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this process as soon as its parent is no longer ``parent_pid`` (it died)."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(0)
+        time.sleep(PARENT_POLL_S)
 
 
-def _warm_all(store: Store, settings: ServiceSettings) -> None:
-    """Fill this process's re-plan cache for every item, 64 at a time (re-plans go between)."""
-    try:
-        with store.read() as conn:
-            ids = store.item_ids(conn)
-        for i in range(0, len(ids), 64):
-            warm_items(store, ids[i : i + 64], settings)
-    except Exception:  # only a cache: the re-plans read what they need
-        log.exception("warming the re-plan cache failed")
+def _worker_main(conn: Connection, url: str, settings: ServiceSettings, parent_pid: int) -> None:
+    """A worker process: jobs in, counts out, until ``None``, a closed pipe or a dead parent."""
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    store = Store(url)
+    conn.send(("ready", 0))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        if job is None:
+            break
+        kind, ids = job
+        try:
+            fn = warm_items if kind == "warm" else replan_items
+            conn.send(("ok", fn(store, ids, settings)))
+        except Exception as err:  # reported to the lane, which logs it
+            log.exception("worker: %s of %d items failed", kind, len(ids))
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+    store.dispose()
 
 
-def _ready() -> bool:
-    return _WORKER_STORE is not None
+class _Worker:
+    """One worker process and the pipe to it (used by one lane thread only)."""
 
+    def __init__(self, store: Store, settings: ServiceSettings) -> None:
+        self.url, self.settings = store.url, settings
+        self.proc: Any = None
+        self.conn: Connection | None = None
 
-def _compute_in_worker(item_ids: list[str], settings: ServiceSettings) -> int:
-    assert _WORKER_STORE is not None
-    return replan_items(_WORKER_STORE, item_ids, settings)
+    def start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        mine, theirs = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=_worker_main,
+            args=(theirs, self.url, self.settings, os.getpid()),
+            name="stockout-forecast-replan",
+            daemon=True,
+        )
+        self.proc.start()
+        theirs.close()
+        self.conn = mine
+        self.conn.recv()  # ("ready", 0): the library is imported and the store open
+
+    def run(self, kind: str, ids: list[str]) -> int:
+        """Do one job in the worker process (started first if needed); its count."""
+        if self.conn is None or self.proc is None or not self.proc.is_alive():
+            self.start()
+        assert self.conn is not None
+        try:
+            self.conn.send((kind, ids))
+            status, value = self.conn.recv()
+        except (EOFError, OSError) as err:
+            self.conn = None  # started again at the next job
+            raise RuntimeError(f"the re-plan worker process died ({err!r})") from err
+        if status != "ok":
+            raise RuntimeError(f"the re-plan worker failed: {value}")
+        return int(value)
+
+    def stop(self, timeout: float) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        if self.proc is not None:
+            self.proc.join(timeout)
+            if self.proc.is_alive():
+                self.proc.terminate()
+                self.proc.join(1.0)
+        if self.conn is not None:
+            self.conn.close()
 
 
 class ReplanLane:
-    """A queue of items to re-plan, worked in batches by ``settings.replan_workers`` threads."""
+    """A queue of items to re-plan, worked in batches by worker processes (or a thread)."""
 
     def __init__(
         self,
@@ -79,54 +147,61 @@ class ReplanLane:
         self.store = store
         self.settings = settings
         self.compute = compute
-        self.n_workers = max(1, int(settings.replan_workers))
+        #: worker processes (0: one thread of this process re-plans)
+        self.n_processes = max(0, int(settings.replan_workers))
+        self.n_threads = max(1, self.n_processes)
         self._cond = threading.Condition()
         self._pending: dict[str, int] = {}
         self._busy: set[str] = set()
         self._done: dict[str, int] = {}
         self._stop = False
         self._threads: list[threading.Thread] = []
-        self._pool: ProcessPoolExecutor | None = None
+        self._workers = [_Worker(store, settings) for _ in range(self.n_processes)]
         self.batch_items = max(1, int(settings.replan_batch_items))
-        #: items whose cache the lane fills while idle (one thread only)
-        self._warm: list[str] = []
+        #: per lane thread, the items whose cache it still has to fill while idle, and the
+        #: size of the warm-up job in hand
+        self._warm: list[list[str]] = [[] for _ in range(self.n_threads)]
+        self._warming_now = [0] * self.n_threads
+        self._up = [False] * self.n_threads
+        self._started = False
         #: (seconds, items) per re-plan, most recent last (bounded)
         self.timings: list[tuple[float, int]] = []
 
-    def start(self) -> None:
-        """Start the workers and queue the items whose state is behind their events."""
-        if self.n_workers > 1:
-            self._pool = ProcessPoolExecutor(
-                self.n_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(self.store.url, self.settings),
-            )
-            for f in [self._pool.submit(_ready) for _ in range(self.n_workers)]:
-                f.result()  # every worker started (and warming while idle)
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the workers and queue the items whose state is behind their events.
+
+        Returns once every worker process is up (at most ``timeout`` seconds), so that the
+        server answers its first event with a worker ready for it; the caches fill after.
+        """
         with self.store.read() as conn:
             stale = self.store.stale_items(conn)
             seqs = self.store.last_seqs(conn, stale) if stale else {}
+            ids = self.store.item_ids(conn) if self.settings.replan_warm else []
         if stale:
             log.info("re-planning %d items whose state is behind their events", len(stale))
             self.submit(seqs)
-        if self.n_workers == 1 and self.settings.replan_warm:
-            with self.store.read() as conn:
-                self._warm = self.store.item_ids(conn)
-        for k in range(self.n_workers):
-            t = threading.Thread(target=self._run, name=f"replan-lane-{k}", daemon=True)
+        with self._cond:
+            self._warm = [list(ids) for _ in range(self.n_threads)]
+            self._started = True
+        for k in range(self.n_threads):
+            t = threading.Thread(target=self._run, args=(k,), name=f"replan-lane-{k}", daemon=True)
             t.start()
             self._threads.append(t)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not all(self._up) and time.monotonic() < deadline:
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the workers to stop after the items in hand."""
+        """Ask the workers to stop after the jobs in hand (worker processes end too)."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
         for t in self._threads:
             t.join(timeout)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for w in self._workers:  # those whose thread is still in a job
+            if w.proc is not None and w.proc.is_alive():
+                w.proc.terminate()
 
     def submit(self, items: dict[str, int]) -> None:
         """Queue items (item id -> seq of the event their state must include)."""
@@ -149,9 +224,20 @@ class ReplanLane:
 
     @property
     def warming(self) -> int:
-        """Items whose cache the lane has still to fill while idle."""
+        """Items whose cache is still to be filled after the start (summed over workers)."""
         with self._cond:
-            return len(self._warm)
+            return sum(len(w) for w in self._warm) + sum(self._warming_now)
+
+    @property
+    def ready(self) -> bool:
+        """Every worker is up and has filled its cache (re-plans cost their steady cost)."""
+        with self._cond:
+            return (
+                self._started
+                and all(self._up)
+                and not any(self._warm)
+                and not any(self._warming_now)
+            )
 
     @property
     def backlog(self) -> int:
@@ -159,10 +245,10 @@ class ReplanLane:
         with self._cond:
             return len(self._pending) + len(self._busy)
 
-    def _take(self) -> dict[str, int] | list[str] | None:
-        """The next job: waiting items and their seqs, else items to warm; None to stop.
+    def _take(self, k: int) -> tuple[str, Any] | None:
+        """Thread ``k``'s next job: waiting items and their seqs, else items to warm.
 
-        Waiting items: every one no other job works on (at most ``batch_items``).
+        Waiting items: every one no other job works on (at most ``batch_items``). None: stop.
         """
         with self._cond:
             while True:
@@ -171,39 +257,60 @@ class ReplanLane:
                 free = [i for i in self._pending if i not in self._busy][: self.batch_items]
                 if free:
                     self._busy.update(free)
-                    return {i: self._pending.pop(i) for i in free}
-                if self._warm:
-                    chunk, self._warm = self._warm[:64], self._warm[64:]
-                    return chunk
+                    return "replan", {i: self._pending.pop(i) for i in free}
+                if self._warm[k]:
+                    chunk, self._warm[k] = self._warm[k][:WARM_CHUNK], self._warm[k][WARM_CHUNK:]
+                    self._warming_now[k] = len(chunk)
+                    return "warm", chunk
                 self._cond.wait()
 
-    def _compute(self, item_ids: list[str]) -> Any:
-        if self._pool is not None:
-            return self._pool.submit(_compute_in_worker, item_ids, self.settings).result()
-        return self.compute(self.store, item_ids, self.settings)
+    def _job(self, k: int, kind: str, ids: list[str]) -> int:
+        if self.n_processes:
+            return self._workers[k].run(kind, ids)
+        if kind == "warm":
+            return warm_items(self.store, ids, self.settings)
+        return self.compute(self.store, ids, self.settings)
 
-    def _run(self) -> None:
+    def _run(self, k: int) -> None:
+        try:
+            if self.n_processes:
+                try:
+                    self._workers[k].start()
+                except Exception:  # started again at its first job
+                    log.exception("starting re-plan worker %d failed", k)
+            with self._cond:
+                self._up[k] = True
+                self._cond.notify_all()
+            self._loop(k)
+        finally:
+            if self.n_processes:
+                self._workers[k].stop(1.0)
+
+    def _loop(self, k: int) -> None:
         while True:
-            job = self._take()
+            job = self._take(k)
             if job is None:
                 return
-            if isinstance(job, list):
+            kind, items = job
+            if kind == "warm":
                 try:
-                    warm_items(self.store, job, self.settings)
+                    self._job(k, "warm", items)
                 except Exception:  # only a cache: the re-plans read what they need
                     log.exception("warming the re-plan cache failed")
                     with self._cond:
-                        self._warm = []
+                        self._warm[k] = []
+                with self._cond:
+                    self._warming_now[k] = 0
                 continue
             t0 = time.perf_counter()
             try:
-                self._compute(sorted(job))
+                self._job(k, "replan", sorted(items))
             except Exception:  # keep the lane alive; the items are retried on restart
-                log.exception("re-planning %d items (%s, ...) failed", len(job), min(job))
-            self.timings = [*self.timings[-999:], (time.perf_counter() - t0, len(job))]
+                log.exception("re-planning %d items (%s, ...) failed", len(items), min(items))
+            self.timings = [*self.timings[-999:], (time.perf_counter() - t0, len(items))]
             with self._cond:
                 # the states hold at least every event committed before the compute read them
-                for iid, seq in job.items():
+                for iid, seq in items.items():
                     self._done[iid] = max(self._done.get(iid, -1), seq)
                     self._busy.discard(iid)
                 self._cond.notify_all()

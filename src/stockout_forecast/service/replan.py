@@ -48,7 +48,9 @@ import pandas as pd
 import stockout_forecast as sof
 
 from .._utils import spawn_seeds
+from ..io.validation import assume_valid
 from ..supply.shortage import shortage_costs
+from .events import stock_view
 from .settings import ServiceSettings
 from .state import (
     COMPUTE_LOCK,
@@ -95,7 +97,7 @@ def plan_with_forecast(
     """
     seeds = spawn_seeds(planner.random_state, 3)
     every = pd.concat([df["item_id"].astype(str) for df in dataset.tables.values()])
-    ids = pd.Index(sorted(set(every)))
+    ids = pd.Index(sorted(every.unique()))
     assert dataset.sales is not None
     history = sof.demand_history(
         dataset.sales,
@@ -464,7 +466,7 @@ def replan_items(
     cache = process_cache(store, settings) if keep else ProcessCache(paths_mb=0)
     with cache.lock:
         b = _read(store, ids, cache)
-        with_sales = set(b.tables["sales"]["item_id"])
+        with_sales = set(b.tables["sales"]["item_id"].unique())
         states: dict[str, dict[str, Any]] = {}
         new_forecasts: dict[str, dict[str, Any]] = {}
         for iid in ids:
@@ -482,12 +484,39 @@ def replan_items(
             with COMPUTE_LOCK:
                 _plan_batch(b, work, settings, states, new_forecasts)
     with store.write() as conn:
-        saved = sum(
-            store.put_state(conn, iid, b.seqs.get(iid, 0), st, st.get("forecast_model"))
-            for iid, st in states.items()
-        )
+        saved = _save_states(store, conn, states, b.seqs, settings)
         if new_forecasts:
             store.put_forecasts(conn, b.as_of, new_forecasts)
+    return saved
+
+
+def _save_states(
+    store: Store,
+    conn: Any,
+    states: dict[str, dict[str, Any]],
+    seqs: dict[str, int],
+    settings: ServiceSettings,
+) -> int:
+    """Store the re-planned states; the number stored (a state of later events is kept).
+
+    An event committed while the re-plan ran has brought the item's stock and availability
+    up to date in the store (``stock_seq`` beyond the re-plan's events): the re-planned state
+    is stored all the same (it includes every event up to its ``seq``) and that stock view is
+    made again on it at once, in the same transaction (:func:`~.events.stock_view`), so that
+    neither the re-plan nor the later event's stock is lost.
+    """
+    held = store.state_seqs(conn, list(states))
+    saved = 0
+    for iid, st in states.items():
+        seq = seqs.get(iid, 0)
+        event_seq, stock_seq = held.get(iid, (-1, -1))
+        model = st.get("forecast_model")
+        if stock_seq > seq and event_seq <= seq:
+            if store.put_state(conn, iid, seq, st, model, stock_seq=stock_seq):
+                stock_view(conn, store, iid, stock_seq, settings.low_stock_units, settings.promise)
+                saved += 1
+        else:
+            saved += store.put_state(conn, iid, seq, st, model)
     return saved
 
 
@@ -611,7 +640,8 @@ def _plan_group(
     start = b.start
     if start is not None:  # a late event may reach before the nightly plan's first day
         start = min(start, pd.Timestamp(ds.sales["date"].min()).normalize())
-    with warnings.catch_warnings(record=True) as caught:
+    # the tables were validated once (``_item_dataset``): the stages need not check them again
+    with warnings.catch_warnings(record=True) as caught, assume_valid():
         warnings.simplefilter("always")
         plan = plan_with_forecast(ds, fc, planner, as_of=b.as_of, start=start)
         states = states_from_plan(plan, ds, settings, b.seqs, source="event")

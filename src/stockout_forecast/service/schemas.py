@@ -332,6 +332,11 @@ class Health(BaseModel):
     replan_warming: int = Field(
         0, description="Items whose re-plan cache is still being filled after the start."
     )
+    ready: bool = Field(
+        True,
+        description="The re-plan workers are up and their caches filled: an event's item is "
+        "re-planned at its steady cost.",
+    )
 
 
 class ErrorResponse(BaseModel):

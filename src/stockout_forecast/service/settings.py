@@ -31,7 +31,9 @@ class ServiceSettings:
     max_cells : int, default 20_000_000
         Most items x paths x periods one stateless request may simulate.
     replan_workers : int, default 1
-        Processes that re-plan items after events (1: a thread of the server itself).
+        Worker processes that re-plan items after events, each with its own cache and its
+        own interpreter (so the re-plans do not wait for the server's requests); 0: a
+        thread of the server re-plans in its own process (tests, embedding).
     replan_batch_items : int, default 256
         Most items re-planned together (one vectorised run of the planner's stages).
     replan_paths_mb : float, default 256

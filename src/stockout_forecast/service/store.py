@@ -465,6 +465,17 @@ class Store:
         conn.execute(state_t.insert().values(item_id=item_id, **vals))
         return True
 
+    def state_seqs(self, conn: Connection, item_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Per item with a state: the last event its whole state includes, and its stock."""
+        out = {}
+        for i in range(0, len(item_ids), 500):
+            chunk = item_ids[i : i + 500]
+            q = sa.select(state_t.c.item_id, state_t.c.event_seq, state_t.c.stock_seq).where(
+                state_t.c.item_id.in_(chunk)
+            )
+            out.update({r.item_id: (int(r.event_seq), int(r.stock_seq)) for r in conn.execute(q)})
+        return out
+
     def get_states(self, conn: Connection, item_ids: list[str]) -> dict[str, dict[str, Any]]:
         """States by item id (items without one are absent)."""
         out = {}
