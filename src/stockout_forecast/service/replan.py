@@ -362,11 +362,13 @@ class ProcessCache:
         fresh = [i for i in ids if i not in self.kept]
         parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _HISTORY}
         if fresh:
-            full = store.items_tables(conn, fresh, tables=list(_HISTORY))
+            full = {
+                t: _dated(df) for t, df in store.items_tables(conn, fresh, list(_HISTORY)).items()
+            }
             cut = (
                 min(as_of, pd.Timestamp(utcnow().date())) - pd.Timedelta(days=HISTORY_TAIL_DAYS)
             ).date()
-            old = {t: pd.to_datetime(full[t]["date"]) < pd.Timestamp(cut) for t in _HISTORY}
+            old = {t: full[t]["date"] < pd.Timestamp(cut) for t in _HISTORY}
             for t in _HISTORY:
                 parts[t].append(full[t])
             for iid in fresh:
@@ -380,19 +382,28 @@ class ProcessCache:
             since = min(self.kept[i].cut for i in cached)
             tail = store.items_tables(conn, cached, tables=list(_HISTORY), since=since)
             for t in _HISTORY:
-                df = tail[t]
+                df = _dated(tail[t])
                 cuts = df["item_id"].map({i: pd.Timestamp(self.kept[i].cut) for i in cached})
-                parts[t].append(df[pd.to_datetime(df["date"]) >= cuts])
+                parts[t].append(df[df["date"] >= cuts])
                 parts[t].extend(self.kept[i].tables[t] for i in cached)
             for iid in cached:
                 self.kept[iid].seq = max(self.kept[iid].seq, seqs.get(iid, 0))
         return {t: _sorted_rows(parts[t]) for t in _HISTORY}
 
 
+def _dated(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its ``date`` column as ``datetime64[ns]`` (the store gives dates).
+
+    What the validation of the batch's tables makes of them; kept rows are converted once,
+    so that the validation of every later batch finds them as it leaves them.
+    """
+    return df.assign(date=pd.to_datetime(df["date"]).astype("datetime64[ns]"))
+
+
 def _sorted_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The rows of ``parts`` by item and date (a stable sort: same-day rows keep their order)."""
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    order = np.lexsort((pd.to_datetime(df["date"]).to_numpy(), df["item_id"].to_numpy(dtype=str)))
+    order = np.lexsort((df["date"].to_numpy(), df["item_id"].to_numpy(dtype=str)))
     return df.iloc[order].reset_index(drop=True)
 
 

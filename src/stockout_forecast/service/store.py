@@ -127,6 +127,11 @@ CONTRACT_TABLES: dict[str, sa.Table] = {
     ),
 }
 sa.Index("ix_stock_history_item", CONTRACT_TABLES["stock_history"].c.item_id)
+#: an item's recent rows (what a re-plan reads at each event: the rows since a day)
+_RECENT_ROWS = [
+    sa.Index(f"ix_{t}_item_date", CONTRACT_TABLES[t].c.item_id, CONTRACT_TABLES[t].c.date)
+    for t in ("sales", "stock_history")
+]
 
 events_t = sa.Table(
     "service_events",
@@ -284,6 +289,8 @@ class Store:
         self.write_engine = _engine(url, immediate=True) if self.is_sqlite else self.read_engine
         self._write_lock = threading.RLock()
         md.create_all(self.write_engine)
+        for ix in _RECENT_ROWS:  # stores made before these indexes existed get them too
+            ix.create(self.write_engine, checkfirst=True)
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
