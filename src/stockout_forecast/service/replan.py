@@ -48,6 +48,7 @@ import pandas as pd
 import stockout_forecast as sof
 
 from .._utils import spawn_seeds
+from ..io.schema import TABLES
 from ..io.validation import assume_valid
 from ..supply.shortage import shortage_costs
 from .events import stock_view
@@ -362,9 +363,8 @@ class ProcessCache:
         fresh = [i for i in ids if i not in self.kept]
         parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _HISTORY}
         if fresh:
-            full = {
-                t: _dated(df) for t, df in store.items_tables(conn, fresh, list(_HISTORY)).items()
-            }
+            got = store.items_tables(conn, fresh, tables=list(_HISTORY))
+            full = {t: _dated(df, t) for t, df in got.items()}
             cut = (
                 min(as_of, pd.Timestamp(utcnow().date())) - pd.Timedelta(days=HISTORY_TAIL_DAYS)
             ).date()
@@ -382,7 +382,7 @@ class ProcessCache:
             since = min(self.kept[i].cut for i in cached)
             tail = store.items_tables(conn, cached, tables=list(_HISTORY), since=since)
             for t in _HISTORY:
-                df = _dated(tail[t])
+                df = _dated(tail[t], t)
                 cuts = df["item_id"].map({i: pd.Timestamp(self.kept[i].cut) for i in cached})
                 parts[t].append(df[df["date"] >= cuts])
                 parts[t].extend(self.kept[i].tables[t] for i in cached)
@@ -391,13 +391,15 @@ class ProcessCache:
         return {t: _sorted_rows(parts[t]) for t in _HISTORY}
 
 
-def _dated(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its ``date`` column as ``datetime64[ns]`` (the store gives dates).
+def _dated(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``df`` (rows of ``table``) with its date columns as ``datetime64[ns]``.
 
-    What the validation of the batch's tables makes of them; kept rows are converted once,
-    so that the validation of every later batch finds them as it leaves them.
+    The store gives dates (or None); this is what the validation of the batch's tables makes
+    of them, done here so that the validation takes them as they are instead of parsing each
+    one again (kept history rows are converted once, when they are first read).
     """
-    return df.assign(date=pd.to_datetime(df["date"]).astype("datetime64[ns]"))
+    cols = [c for c, spec in TABLES[table].columns.items() if spec.kind == "date" and c in df]
+    return df.assign(**{c: pd.to_datetime(df[c]).astype("datetime64[ns]") for c in cols})
 
 
 def _sorted_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -444,7 +446,8 @@ def _read(store: Store, ids: list[str], cache: ProcessCache) -> _Batch:
         as_of = store.as_of(conn)
         as_of = pd.Timestamp(utcnow().date()) if as_of is None else as_of
         cache.refresh(store, conn, store.get_meta(conn, "planned_at"))
-        tables = store.items_tables(conn, ids, tables=list(_OTHER))
+        got = store.items_tables(conn, ids, tables=list(_OTHER))
+        tables = {t: _dated(df, t) for t, df in got.items()}
         tables.update(cache.history(store, conn, ids, seqs, as_of))
         start = store.get_meta(conn, "history_start")
         forecasts = store.get_forecasts(conn, ids)
