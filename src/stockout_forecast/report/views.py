@@ -188,11 +188,34 @@ def _reason(o: pd.Series, r: pd.Series, as_of: pd.Timestamp) -> str:
     if cap >= 0:
         end = policy.find("next review", cap)
         line += policy[cap : end + len("next review")] if end >= 0 else policy[cap:]
-    if policy.endswith(")") and " (" in policy:
-        note = policy[policy.rfind(" (") :]
-        if "open orders arrive too late" not in note and "judged over" not in note:
-            line += note
+    note = _trailing_note(policy)
+    if note and not any(said in note for said in _SAID_IN_THE_LINE):
+        line += note
     return line
+
+
+#: notes of the policy's reason that the order line already says in its own words
+_SAID_IN_THE_LINE = (
+    "open orders arrive too late",
+    "judged over",
+    "chance of running out before it arrives",
+)
+
+
+def _trailing_note(text: str) -> str:
+    """The parenthesised note that ends ``text``, with its leading space ('' if none).
+
+    Parentheses inside the note are kept: ``"x (new: 21 days (fewer than 28) since 4 Nov)"``
+    gives ``" (new: 21 days (fewer than 28) since 4 Nov)"``, not its inner half.
+    """
+    if not text.endswith(")"):
+        return ""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return (" " if i and text[i - 1] == " " else "") + text[i:]
+    return ""  # unbalanced: not a note
 
 
 # --------------------------------------------------------------------------- headline

@@ -1,0 +1,82 @@
+"""The orders to place as the report shows them: the plain line of why, the order-by date."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from stockout_forecast.report.views import orders_to_place
+
+AS_OF = pd.Timestamp("2026-11-24")
+
+
+def _plan(policy_reason: str, *, p_before: float = 0.34, order_by: str = "2026-12-05"):
+    """A one-item plan: the policy orders 232 units of A, split 30 + 202 over two suppliers."""
+    lines = pd.DataFrame(
+        {
+            "po_id": ["DRAFT-S1", "DRAFT-S2"],
+            "supplier_id": ["S1", "S2"],
+            "item_id": ["A", "A"],
+            "units": [30.0, 202.0],
+            "expected_arrival_date": pd.to_datetime(["2026-12-01", "2026-12-27"]),
+            "expected_units_short": [2.0, 1.0],
+            "line_total": [30.0, 202.0],
+        }
+    )
+    items = pd.DataFrame({"item_id": ["A"], "status": ["ok"], "shortage_cost_per_unit": [17.39]})
+    orders = pd.DataFrame(
+        {
+            "item_id": ["A"],
+            "order_now": [True],
+            "order_trigger": ["reorder_point"],
+            "order_by_date": pd.to_datetime([order_by]),
+            "stockout_date_p50_without_order": pd.to_datetime([pd.NaT]),
+            "p_stockout_before_arrival": [p_before],
+            "service_level": [0.95],
+            "implied_fill_rate": [0.97],
+            "expected_cost_per_year": [1173.0],
+            "days_of_cover": [120.0],
+            "velocity_units_per_day": [1.3],
+            "inventory_position_units": [40.0],
+            "reorder_point_units": [150.0],
+            "reason": [policy_reason],
+        }
+    )
+    return SimpleNamespace(
+        as_of=AS_OF,
+        orders=orders,
+        purchase_plan=SimpleNamespace(lines=lines, items=items),
+        items=None,
+    )
+
+
+def test_the_chance_of_running_out_is_said_once():
+    # the demo shop's SKU-00208: the policy's reason ends with the chance in parentheses, and
+    # the order line says it in its own words; before the fix the line said it twice
+    policy = (
+        "velocity 1.3/day, more than 90 days of cover, supplier S2 lead time 33±5 days → "
+        "order 232 by 5 Dec (34% chance of running out before it arrives)"
+    )
+    why = orders_to_place(_plan(policy))["reason"].iloc[0]
+    assert why.count("chance of running out before it arrives") == 1, why
+    assert why == (
+        "velocity 1.3/day, more than 120 days of cover; inventory position 40 at or below the "
+        "reorder point 150 → order 232 now: S1 30 arriving 1 Dec, S2 202 arriving 27 Dec "
+        "(last safe order day 5 Dec); 34% chance of running out before it arrives; "
+        "3 units expected short"
+    )
+
+
+def test_a_note_with_parentheses_inside_is_carried_whole():
+    policy = (
+        "velocity 1.3/day → order 232 by 5 Dec (forecast flagged new: only 21 days of history "
+        "(fewer than 28) since 2026-11-04)"
+    )
+    why = orders_to_place(_plan(policy, p_before=0.01))["reason"].iloc[0]
+    assert why.endswith(
+        "(forecast flagged new: only 21 days of history (fewer than 28) since 2026-11-04)"
+    ), why
+    assert why.count("(") == why.count(")")
+    assert not np.isnan(orders_to_place(_plan(policy))["order_units"].iloc[0])
