@@ -638,6 +638,26 @@ def test_default_overshoot_rounds_up_to_whole_packs():
         split_order(101, sup, overshoot_units=0, mode="optimal", max_share=0.5)
 
 
+def test_default_overshoot_rounds_a_fractional_quantity_up_to_a_whole_unit():
+    # the policy asks for a fractional quantity when the suppliers table has no pack_units
+    # (16.9988 units in a shop with only the required supplier columns); before the fix the
+    # default overshoot (largest pack 1 - 1 = 0) left no whole number of units to order, and
+    # every such item came back "infeasible: order 16 or 17 units"
+    r = split_order(16.9988, _sup(unit_cost=[2.0]))
+    assert r.lines["units"].tolist() == [17]
+    # with packs of 6 the fraction and the pack together: 16.2 -> 18 (3 packs)
+    r = split_order(16.2, _sup(unit_cost=[1.0], pack_units=[6]))
+    assert r.lines["units"].tolist() == [18]
+    orders = pd.DataFrame({"item_id": ["A", "B"], "order_units": [16.9988, 4.0]})
+    sup = pd.concat([_sup(unit_cost=[2.0]).assign(item_id=i) for i in ("A", "B")])
+    plan = plan_purchase_orders(orders, sup)
+    assert plan.items["status"].tolist() == ["ok", "ok"]
+    assert plan.lines.groupby("item_id")["units"].sum().to_dict() == {"A": 17.0, "B": 4.0}
+    # an explicit overshoot of 0 still asks for exactly the units
+    with pytest.raises(InfeasibleError):
+        split_order(16.9988, _sup(unit_cost=[2.0]), overshoot_units=0)
+
+
 def test_zero_units_gives_empty_split():
     r = split_order(0, _sup(unit_cost=[1.0, 2.0]))
     assert r.lines["units"].sum() == 0

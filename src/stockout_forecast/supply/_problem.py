@@ -255,7 +255,12 @@ def _build(
     pack = grid("pack_units", 1.0)
     biggest = np.where(present, pack, 0.0).max(axis=1)
     overshoot = orders["overshoot_units"].to_numpy(dtype=float)
-    overshoot = np.where(np.isnan(overshoot), np.maximum(biggest - 1.0, 0.0), overshoot)
+    # default: the largest pack less one unit, plus what lifts a fractional quantity to the
+    # next whole unit (the policy's quantity is fractional without pack sizes), so that any
+    # quantity can be rounded up to whole packs
+    to_whole = np.ceil(np.nan_to_num(units) - 1e-9) - np.nan_to_num(units)
+    default = np.maximum(biggest - 1.0, 0.0) + np.maximum(to_whole, 0.0)
+    overshoot = np.where(np.isnan(overshoot), default, overshoot)
     lt_mean = grid("lead_time_mean_days", 0.0)
     timing = grid("timing_on_time", 1.0)
     nj = _bucket_sizes(np.nan_to_num(units), n_buckets)

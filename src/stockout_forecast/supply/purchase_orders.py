@@ -63,7 +63,9 @@ def _orders_table(
         return np.where(np.isnan(v), default, v)
 
     out["units"] = pd.to_numeric(orders[qty], errors="coerce").to_numpy(dtype=float)
-    out["overshoot_units"] = num("overshoot_units", np.nan)  # NaN: largest pack - 1
+    out["overshoot_units"] = num(
+        "overshoot_units", np.nan
+    )  # NaN: largest pack - 1, + to a whole unit
     b = np.full(len(orders), float(shortage_cost))
     if items is not None and "backorder_cost" in items.columns:
         it = validate_table(items, "items")

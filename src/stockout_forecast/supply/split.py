@@ -127,8 +127,9 @@ def split_order(
         get nothing.
     overshoot_units : float, optional
         How many units above ``units`` may be ordered to meet packs and MOQs. Default: the
-        item's largest pack less one unit (``max(pack_units) - 1``, at least 0), so that
-        any order can be rounded up to whole packs; 0 asks for exactly ``units``.
+        item's largest pack less one unit (``max(pack_units) - 1``, at least 0) plus what
+        rounds a fractional ``units`` up to a whole unit, so that any order can be rounded
+        up to whole packs; 0 asks for exactly ``units``.
     stockout_quantile : float, default 0.5
         Stockout-date quantile the ``"dual"`` rule plans against (0.5 = P50; 0.1 is more
         cautious).
