@@ -263,3 +263,33 @@ def test_cli_reports_from_a_sqlite_database(small, tmp_path):
     assert code == cli.EXIT_OK, out
     csv = pd.read_csv(tmp_path / "rep" / "stockout_items.csv")
     assert set(small.items["item_id"]) == set(csv["item_id"])
+
+
+def test_an_item_idle_for_28_days_but_forecast_to_run_out_is_not_flagged_no_demand():
+    # A sells 3 units every 9th day until 35 days before the planning date: its 28-day velocity
+    # is 0 (stock cover says 'does not run out at this velocity'), but the forecast runs it
+    # out within the horizon and the policy orders it. Before the fix the summary called it
+    # 'no_demand' and the report listed it under items that 'could not be fully computed or
+    # are not reordered' while the Orders table ordered it.
+    from stockout_forecast import Dataset
+
+    days = pd.date_range("2024-01-01", periods=200)
+    a = pd.DataFrame({"item_id": "A", "date": days[:165:9], "units": 3.0})
+    b = pd.DataFrame({"item_id": "B", "date": days, "units": 4.0})
+    ds = Dataset(
+        sales=pd.concat([a, b], ignore_index=True),
+        inventory=pd.DataFrame(
+            {"item_id": ["A", "B"], "on_hand_units": [4.0, 60.0], "as_of": days[-1]}
+        ),
+        suppliers=pd.DataFrame(
+            {"item_id": ["A", "B"], "supplier_id": "S1", "unit_cost": 2.0, "lead_time_days": 30}
+        ),
+    )
+    plan = ReorderPlanner(n_paths=100, random_state=0).run(ds)
+    s = plan.summary().set_index("item_id")
+    assert plan.cover.set_index("item_id").loc["A", "status"] == "no_demand"
+    assert s.loc["A", "velocity_28d"] == 0
+    assert pd.notna(s.loc["A", "stockout_date_p50"])
+    assert s.loc["A", "status"] == "ok", s.loc["A", "reason"]
+    flagged = plan.headline().set_index("key").loc["flagged", "value"]
+    assert flagged == (s["status"] != "ok").sum() == 0

@@ -209,6 +209,10 @@ class ReorderPlan:
             if "status" not in frame.columns:
                 continue
             st = frame["status"].reindex(index)
+            if frame is cov and self.stockouts is not None:
+                # 'no_demand' only says the 28-day velocity is 0, so stock lasts for ever at
+                # that velocity; the simulated stockout dates of the forecast supersede it
+                st = st.where(st != "no_demand")
             rs = frame["reason"].reindex(index) if "reason" in frame.columns else st
             bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short", "no_order"])
             status[bad] = st[bad].astype(str)
