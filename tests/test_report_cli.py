@@ -293,3 +293,15 @@ def test_an_item_idle_for_28_days_but_forecast_to_run_out_is_not_flagged_no_dema
     assert s.loc["A", "status"] == "ok", s.loc["A", "reason"]
     flagged = plan.headline().set_index("key").loc["flagged", "value"]
     assert flagged == (s["status"] != "ok").sum() == 0
+
+
+def test_draft_po_lines_say_the_units_short_as_a_planner_reads_them(small):
+    # before the fix: '68 units at 26.95/unit, expected on day 4.33, 0.000396 units expected
+    # short' -- a figure no one orders by; one decimal is what the workbook shows
+    plan = ReorderPlanner(n_paths=100, random_state=0).run(small)
+    lines = plan.purchase_plan.lines
+    said = lines["reason"].str.extract(r", (\S+) units expected short")[0].dropna()
+    assert len(said) == len(lines)
+    assert said.str.fullmatch(r"[\d,]+\.\d").all(), said.tolist()[:5]
+    want = lines["expected_units_short"].map("{:,.1f}".format)
+    assert (said == want[said.index]).all()

@@ -129,7 +129,7 @@ def _reasons(
             continue
         txt = f"{_fmt(xs[k])} units at {price:.4g}/unit, expected on day {arr:.3g}"
         if np.isfinite(short[k]):
-            txt += f", {short[k]:.3g} units expected short"
+            txt += f", {short[k]:,.1f} units expected short"
         flags = []
         if a.moq[i, s] > 0 and abs(xs[k] - a.moq[i, s]) < a.p[i, s] - _EPS:
             flags.append("at its MOQ")
