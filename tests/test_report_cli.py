@@ -305,3 +305,23 @@ def test_draft_po_lines_say_the_units_short_as_a_planner_reads_them(small):
     assert said.str.fullmatch(r"[\d,]+\.\d").all(), said.tolist()[:5]
     want = lines["expected_units_short"].map("{:,.1f}".format)
     assert (said == want[said.index]).all()
+
+
+def test_report_csv_files_show_the_figures_the_workbook_shows(small, tmp_path):
+    # before the fix the CSV files held raw floats (orders.csv: '89.41894317464784',
+    # '49.78000000000001') while the workbook showed 89.42 and 49.78
+    plan = ReorderPlanner(n_paths=100, random_state=0).run(small)
+    paths = write_report(plan, tmp_path / "rep", excel=True)
+    csvs = [p for kind, p in paths.items() if p.suffix == ".csv"]
+    assert any(p.name == "orders.csv" for p in csvs)
+    for path in csvs:
+        text = path.read_text(encoding="utf-8")
+        long = re.findall(r"(?<![\w.])-?\d+\.\d{4,}(?![\w.])", text)
+        assert not long, (path.name, long[:3])
+    xl = pd.read_excel(paths["excel"], sheet_name="orders")
+    csv = pd.read_csv(paths["orders"])
+    units = pd.read_csv(paths["orders"], dtype=str)["order_units"]
+    assert units.str.fullmatch(r"\d+").all(), units.tolist()[:3]  # 120, not 120.0
+    for col in ("order_units", "expected_units_short", "order_value", "implied_fill_rate"):
+        got, want = csv[col].to_numpy(float), xl[col].to_numpy(float)
+        assert (abs(got - want) < 1e-9).all(), (col, got[:3], want[:3])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._export import safe_spreadsheet_frame
 
-__all__ = ["write_workbook"]
+__all__ = ["round_as_displayed", "write_workbook"]
 
 #: rows per sheet whose cells get an explicit number format (beyond it pandas' defaults)
 _FORMAT_ROWS = 20_000
@@ -33,6 +33,32 @@ def _number_format(name: str, values: pd.Series) -> tuple[int | None, str]:
     if any(h in name for h in _RATIO_HINTS):
         return 3, "0.000"
     return 2, "#,##0.00"
+
+
+def round_as_displayed(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with its numbers as the workbook shows them, for the report's CSV files.
+
+    Float columns are rounded to the decimals of their Excel format (three for
+    probabilities and ratios, two otherwise), and float columns holding only whole numbers
+    become whole numbers (``120``, not ``120.0``; missing stays empty), so a CSV opened in a
+    spreadsheet shows the same figures as the workbook, not ``89.41894317464784`` or
+    ``49.78000000000001``.
+
+    >>> import pandas as pd
+    >>> round_as_displayed(pd.DataFrame({"units": [120.0, None], "cost": [49.78000000000001, 1],
+    ...                                  "p_stockout": [0.98463, 0.5]})).to_csv(index=False).split()
+    ['units,cost,p_stockout', '120,49.78,0.985', ',1.0,0.5']
+    """
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_float_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            decimals, _ = _number_format(str(c), s)
+            if decimals is None:
+                out[c] = s.where(np.isfinite(s)).round().astype("Int64")
+            else:
+                out[c] = s.round(decimals)
+    return out
 
 
 def _excel_ready(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

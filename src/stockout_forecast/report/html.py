@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._export import escape_html, jsonable, safe_spreadsheet_frame
 from .blocks import fmt_date
-from .excel import write_workbook
+from .excel import round_as_displayed, write_workbook
 from .files import OutputFolder
 from .sections import SECTIONS, PlanLike, ReportFrames
 
@@ -148,7 +148,9 @@ def _write_files(
     def csv(df: pd.DataFrame, rel: str, kind: str) -> None:
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        safe_spreadsheet_frame(df).to_csv(path, index=False, date_format="%Y-%m-%d")
+        safe_spreadsheet_frame(round_as_displayed(df)).to_csv(
+            path, index=False, date_format="%Y-%m-%d"
+        )
         kinds[kind] = rel
 
     (out / "reorder_report.html").write_text(_render(frames, title), encoding="utf-8")
