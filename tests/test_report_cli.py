@@ -325,3 +325,29 @@ def test_report_csv_files_show_the_figures_the_workbook_shows(small, tmp_path):
     for col in ("order_units", "expected_units_short", "order_value", "implied_fill_rate"):
         got, want = csv[col].to_numpy(float), xl[col].to_numpy(float)
         assert (abs(got - want) < 1e-9).all(), (col, got[:3], want[:3])
+
+
+def test_workbook_formats_units_as_units_and_chances_as_fractions(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from stockout_forecast.report.excel import write_workbook
+
+    df = pd.DataFrame(
+        {
+            "order_up_to_units": [702.342, 10.0],  # 'p_' inside 'up_to': before the fix 0.000
+            "units_ship_now": [1.5, 0.0],  # 'p_' inside 'ship_now'
+            "p_stockout_in_horizon": [0.9461, 0.5],
+            "implied_fill_rate": [0.99712, 1.0],
+            "trend_ratio": [1.0974, 1.0],
+        }
+    )
+    path = write_workbook({"t": df}, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(path)["t"]
+    formats = {ws.cell(1, j).value: ws.cell(2, j).number_format for j in range(1, 6)}
+    assert formats == {
+        "order_up_to_units": "#,##0.00",
+        "units_ship_now": "#,##0.00",
+        "p_stockout_in_horizon": "0.000",
+        "implied_fill_rate": "0.000",
+        "trend_ratio": "0.000",
+    }
+    assert ws.cell(2, 1).value == pytest.approx(702.34)

@@ -21,7 +21,14 @@ __all__ = ["round_as_displayed", "write_workbook"]
 #: rows per sheet whose cells get an explicit number format (beyond it pandas' defaults)
 _FORMAT_ROWS = 20_000
 _MAX_WIDTH = 60
-_RATIO_HINTS = ("p_", "share", "rate", "ratio", "service_level", "probability")
+#: words of a column name that mark a probability or a ratio (whole words: 'units_ship_now'
+#: and 'order_up_to_units' hold units, though 'p_' is inside them)
+_RATIO_WORDS = frozenset({"share", "rate", "ratio", "probability"})
+
+
+def _is_ratio(name: str) -> bool:
+    words = name.lower().split("_")
+    return words[0] == "p" or "service_level" in name or not _RATIO_WORDS.isdisjoint(words)
 
 
 def _number_format(name: str, values: pd.Series) -> tuple[int | None, str]:
@@ -30,7 +37,7 @@ def _number_format(name: str, values: pd.Series) -> tuple[int | None, str]:
     v = v[np.isfinite(v)]
     if len(v) and (v == np.round(v)).all():
         return None, "#,##0"
-    if any(h in name for h in _RATIO_HINTS):
+    if _is_ratio(name):
         return 3, "0.000"
     return 2, "#,##0.00"
 
