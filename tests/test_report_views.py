@@ -80,3 +80,28 @@ def test_a_note_with_parentheses_inside_is_carried_whole():
     ), why
     assert why.count("(") == why.count(")")
     assert not np.isnan(orders_to_place(_plan(policy))["order_units"].iloc[0])
+
+
+def _orders_section_html(plan) -> str:
+    from stockout_forecast.report.sections import ReportFrames
+    from stockout_forecast.report.sections import orders_to_place as section
+
+    frames = ReportFrames(
+        plan, pd.DataFrame({"item_id": ["A"]}), orders_to_place(plan), pd.DataFrame()
+    )
+    return "".join(section(frames))
+
+
+def test_an_order_by_day_already_passed_reads_now_not_a_date_in_the_past():
+    # the demo shop (as of 2026-11-24) showed 'Order by 2026-10-07' for 40 orders: the
+    # planner cannot order in October; the cell now says when it became overdue
+    late = _orders_section_html(_plan("x", p_before=0.9, order_by="2026-10-07"))
+    assert "<td>now (overdue since 2026-10-07)</td>" in late
+    assert "<td>2026-10-07</td>" not in late
+    on_time = _orders_section_html(_plan("x", p_before=0.01, order_by="2026-12-05"))
+    assert "<td>2026-12-05</td>" in on_time
+    assert "overdue" not in on_time.split("</p>", 1)[1]
+    # the CSV/Excel/JSON keep the policy's date itself
+    assert orders_to_place(_plan("x", order_by="2026-10-07"))["order_by_date"].iloc[0] == (
+        pd.Timestamp("2026-10-07")
+    )

@@ -278,7 +278,7 @@ _ORDER_COLUMNS = [
     ("description", "Description", fmt_text),
     ("order_units", "Order units", fmt_num(0)),
     ("supplier_split", "From (supplier units)", fmt_text),
-    ("order_by_date", "Order by", fmt_date),
+    ("order_by", "Order by", fmt_text),
     ("arrives", "Arrives", fmt_text),
     ("stockout_date_p50", "Stockout P50", fmt_date),
     ("expected_units_short", "Short after order", fmt_num(0)),
@@ -288,6 +288,13 @@ _ORDER_COLUMNS = [
     ("expected_cost_per_year", "Expected cost / year", fmt_num(0)),
     ("reason", "Why", fmt_text),
 ]
+
+
+def _order_by(day: Any, as_of: pd.Timestamp) -> str:
+    """The order-by date, or 'now' with the day it passed: nobody can order in the past."""
+    if day is None or pd.isna(day) or pd.Timestamp(day) >= as_of:
+        return fmt_date(day)
+    return f"now (overdue since {fmt_date(day)})"
 
 
 def cost_of_the_plan(frames: ReportFrames) -> list[str]:
@@ -354,7 +361,13 @@ def orders_to_place(frames: ReportFrames) -> list[str]:
         )
         return [_note(why)]
     o = frames.orders
-    table = o.assign(arrives=o.apply(_arrives, axis=1)) if len(o) else o.assign(arrives="")
+    if len(o):
+        table = o.assign(
+            arrives=o.apply(_arrives, axis=1),
+            order_by=[_order_by(d, frames.as_of) for d in o["order_by_date"]],
+        )
+    else:
+        table = o.assign(arrives="", order_by="")
     out = [
         _note(
             f"{len(o):,} items to order now, most urgent first; each row is what the draft "
@@ -363,8 +376,8 @@ def orders_to_place(frames: ReportFrames) -> list[str]:
             "shortage cost, a unit short costing the item's backorder cost, else its selling "
             "price, else its dearest supplier's unit cost (column 'Cost of a unit short'). "
             "'Order by' is the last day an order still arrives before the chance of running "
-            "out passes the service-level risk; 'expedite' marks orders that are late "
-            "whatever is done today."
+            "out passes the service-level risk ('now (overdue since ...)' when that day has "
+            "passed); 'expedite' marks orders that are late whatever is done today."
         ),
         table_html(table, _ORDER_COLUMNS, max_rows=frames.max_rows),
     ]
