@@ -18,7 +18,13 @@ Formatter = Callable[[Any], str]
 
 
 def fmt_num(decimals: int = 0) -> Formatter:
-    """A formatter of numbers with ``decimals`` decimals and thousands separators (— for NaN)."""
+    """A formatter of numbers with ``decimals`` decimals and thousands separators (— for NaN).
+
+    A value that rounds to zero shows as ``0``, never ``-0``.
+
+    >>> fmt_num(0)(-0.0004), fmt_num(2)(-0.004), fmt_num(0)(1234.5), fmt_num(1)(-2.25)
+    ('0', '0.00', '1,234', '-2.2')
+    """
 
     def f(v: Any) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -29,7 +35,8 @@ def fmt_num(decimals: int = 0) -> Formatter:
             return escape_html(v)
         if np.isinf(x):
             return "∞"
-        return f"{x:,.{decimals}f}"
+        text = f"{x:,.{decimals}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
     return f
 
