@@ -351,6 +351,7 @@ def load(args, port, key, items, states, day, cost) -> dict:
         "read_p50_ms": pct(lat["read"], 50) * 1e3,
         "read_p99_ms": pct(lat["read"], 99) * 1e3,
         "events": len(lat["event"]),
+        "events_per_s": len(lat["event"]) / wall,
         "event_p50_ms": pct(lat["event"], 50) * 1e3,
         "event_p99_ms": pct(lat["event"], 99) * 1e3,
         "visibility_probes": len(visible),
@@ -408,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{res['requests']:,} requests at concurrency {res['concurrency']} "
         f"({res['reads']} availability reads, {res['events']} sales events): "
-        f"{res['errors']} errors, {res['wall_s']:.1f} s, {res['requests_per_s']:.0f} req/s\n"
+        f"{res['errors']} errors, {res['wall_s']:.1f} s, {res['requests_per_s']:.0f} req/s "
+        f"({res['events_per_s']:.0f} events/s)\n"
         f"latency all   p50 {res['p50_ms']:.1f} ms  p99 {res['p99_ms']:.1f} ms\n"
         f"latency reads p50 {res['read_p50_ms']:.1f} ms  p99 {res['read_p99_ms']:.1f} ms\n"
         f"latency event p50 {res['event_p50_ms']:.1f} ms  p99 {res['event_p99_ms']:.1f} ms "
