@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "--settle",
         type=float,
         default=0.0,
-        help="seconds to wait after the start (worker processes fill their caches unseen)",
+        help="seconds to wait once the server is ready (its workers up and warm)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", default=str(ROOT / "data" / "sample"), help="dataset to load")
