@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,13 @@ def test_health_openapi_and_docs(client):
     assert h["items"] == 8
     assert h["as_of"] == AS_OF
     assert h["version"] == sof.__version__
+    # ready once the lane has filled its cache for every item (8 items: one warm-up job)
+    deadline = time.monotonic() + 60
+    while not h["ready"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        h = client.get("/healthz").json()
+    assert h["ready"] is True
+    assert h["replan_warming"] == 0
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) == PATHS
     assert "X-API-Key" in json.dumps(schema["components"]["securitySchemes"])
