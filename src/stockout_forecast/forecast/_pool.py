@@ -2,9 +2,9 @@
 
 Some steps of the forecast pool over items: the class shrinkage of the selection and its
 fallback model, the per-class check of the long-memory fallback, the pooled weekday
-profile, the volume groups, pooled dispersions, the zero-mass and unit-variance factors
-of continuous items, the dispersion scale and the level-variance factor ``kappa``. The
-chunked planner computes them once over (a sample of) all items and hands them to the
+profile, the volume groups, pooled dispersions, the size prior, the zero-mass and
+unit-variance factors of continuous items, the dispersion scale and the level-variance
+factor ``kappa``. The chunked planner computes them once over (a sample of) all items and hands them to the
 forecast of every chunk (:class:`ForecastPool`), so that a chunk gets the forecasts one
 run over all items gives it. Each step asks a :class:`Pooled` for its value by key: the
 given pool's value when it has one, else the value computed over the items at hand; every
@@ -26,8 +26,8 @@ class ForecastPool:
 
     ``values`` maps a key naming a pooled step (``("gmeans", windows, models)``,
     ``("gate",)``, ``("weekday", window)``, ``"volume_edges"``, ``"dispersion"``,
-    ``"zero_mass"``, ``"unit_variance"``, ``"dispersion_scale"``, ``"kappa"``, ...) to its
-    value. Small: a few numbers per demand class, volume group, window and model.
+    ``"size_prior"``, ``"zero_mass"``, ``"unit_variance"``, ``"dispersion_scale"``,
+    ``"kappa"``, ...) to its value. Small: a few numbers per demand class, volume group, window and model.
     """
 
     values: dict[Any, Any] = field(default_factory=dict)

@@ -19,14 +19,13 @@ import pandas as pd
 from .._utils import RandomStateLike, check_fractions, check_random_state
 from ..exceptions import InsufficientHistoryError
 from ..history.panel import DemandHistory
-from . import _calibration as cal
 from . import _distribution as dist
 from . import _profile
 from ._base import _future_periods
 from ._choice import Decision, Rule, decide
-from ._distribution import Sizes
 from ._kernels import prepare_panel
 from ._pool import ForecastPool, Pooled
+from ._spread import _calibrate
 from .backtest import (
     BacktestArrays,
     check_models,
@@ -37,7 +36,7 @@ from .backtest import (
 from .registry import REGISTRY, make_model, model_names
 from .result import DemandForecast
 from .selection import _LOWER_IS_BETTER as METRICS
-from .selection import Ranking, demand_classes, volume_edges, volume_groups
+from .selection import Ranking, demand_classes
 
 __all__ = ["candidate_models", "forecast_demand"]
 
@@ -59,8 +58,6 @@ CANDIDATES = (
 )
 #: the long-memory levels that the selection falls back to (``long_memory_margin``)
 LONG_MEMORY = ("historic_average", "moving_average_long", "ses_slow")
-_WEIGHTING = "sums"
-_SCALE_DISPERSION = True
 
 
 def candidate_models(freq: str = "D") -> list[Any]:
@@ -259,7 +256,10 @@ def forecast_demand(
        (:mod:`~stockout_forecast.forecast._compound`; ``Var = s (1 + c) m + phi m^2``),
        with the occurrence size fitted to the item's history and scaled so that the
        backtest's zero periods are as many as predicted; ``result.distribution`` says
-       which per item. The errors are those of the model each item would
+       which per item. How the history's variance splits between varying sizes and
+       clustered occurrences (:func:`~._calibration.occurrence_sizes`) is chosen once per
+       forecast: the split whose final distribution covers the backtest best (80 % and
+       95 % PIT coverage and the share of zero periods). The errors are those of the model each item would
        have chosen *without* seeing the window (leave-one-window-out), so the selection
        does not shrink them. One pooled factor on the dispersion is then chosen so that
        cross-fitted 80 % and 95 % intervals on the backtest cover as they should. The level
@@ -517,101 +517,6 @@ def _fit_chosen(
         fitted_in = fit_sum / k[:, None]
     mean[~forecastable] = np.nan
     return mean, fitted_in
-
-
-@dataclass
-class _Spread:
-    """What the calibration step produced."""
-
-    dispersion: np.ndarray
-    level_correlation: np.ndarray
-    calibration: str
-    f_bt: np.ndarray | None
-    sizes: Sizes
-
-
-def _calibrate(
-    history: DemandHistory,
-    sel: _Selection,
-    mean: np.ndarray,
-    fitted_in: np.ndarray,
-    count: np.ndarray,
-    *,
-    calibration: str,
-    pool: Pooled,
-) -> _Spread:
-    """Step 3: the distribution around the means, from backtest (or in-sample) errors.
-
-    The unit of each item first (counts; or continuous, with occurrence sizes from its
-    history), then the dispersion from the errors; for continuous items the point mass at
-    zero is matched to the backtest's zeros, the size variation kept within what the
-    backtest errors show, and the dispersion estimated again; then one
-    pooled factor on the dispersion from cross-fitted interval coverage, and the level
-    correlation from the spread of the backtest window totals. Every value pooled over
-    items comes from ``pool`` (:mod:`._pool`).
-    """
-    y_all, m_all = prepare_panel(history.units, history.observed)
-    sizes = cal.occurrence_sizes(y_all, m_all, count)
-    arr = sel.backtest
-    edges = pool.take("volume_edges", lambda: volume_edges(y_all, m_all))
-    vgroups = volume_groups(y_all, m_all, edges=edges)
-
-    def dispersion(sz: Sizes, yy: np.ndarray, ff: np.ndarray, mm: np.ndarray, key: str) -> Any:
-        out: dict[tuple[bool, int], float] = {}
-        phi = cal.dispersion_from_residuals(
-            yy,
-            ff,
-            mm,
-            sz,
-            groups=vgroups,
-            cap=cal.dispersion_cap(y_all, m_all, sz),
-            pooled=pool.known(key),
-            pooled_out=out,
-        )
-        pool.put(key, out)
-        return phi
-
-    if calibration == "backtest" and arr is not None and sel.honest is not None:
-        f_bt = sel.honest
-        phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion")
-        if not sizes.count.all():
-            out: dict[str, float] = {}
-            sizes = cal.calibrate_zero_mass(
-                arr.y, f_bt, arr.mask, phi, sizes, factor=pool.known("zero_mass"), pooled_out=out
-            )
-            if "k" in out:
-                pool.put("zero_mass", out["k"])
-            out = {}
-            sizes = cal.cap_unit_variance(
-                arr.y, f_bt, arr.mask, sizes, pooled=pool.known("unit_variance"), pooled_out=out
-            )
-            if "unit_variance" in out:
-                pool.put("unit_variance", out["unit_variance"])
-            phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion_sized")
-        if _SCALE_DISPERSION:
-            cap = cal.dispersion_cap(y_all, m_all, sizes)
-            phi = phi * pool.take(
-                "dispersion_scale",
-                lambda: cal.dispersion_scale(arr.y, f_bt, arr.mask, sizes, groups=vgroups, cap=cap),
-            )
-        fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
-        phi, rho, kappa = cal.level_uncertainty(
-            arr.y,
-            f_bt,
-            arr.mask,
-            phi,
-            sizes,
-            fut,
-            weighting=_WEIGHTING,
-            kappa=pool.known("kappa"),
-        )
-        pool.put("kappa", kappa)
-        return _Spread(phi, rho, "backtest", f_bt, sizes)
-    if calibration == "backtest":
-        note = f" Spread from in-sample errors: no backtest possible ({sel.problem})."
-        sel.reason[:] = [r + note for r in sel.reason]
-    phi = dispersion(sizes, y_all, fitted_in, m_all, "dispersion_insample")
-    return _Spread(phi, np.zeros(history.n_items), "insample", None, sizes)
 
 
 def _statuses(history: DemandHistory, sel: _Selection) -> tuple[np.ndarray, pd.DataFrame]:
