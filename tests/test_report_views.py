@@ -105,3 +105,52 @@ def test_an_order_by_day_already_passed_reads_now_not_a_date_in_the_past():
     assert orders_to_place(_plan("x", order_by="2026-10-07"))["order_by_date"].iloc[0] == (
         pd.Timestamp("2026-10-07")
     )
+
+
+def test_customers_moved_only_by_the_p90_margin_are_counted_apart():
+    # 10 on hand, PO P1 brings 20 on 03-10 (lead-time sd 3 days: P90 margin 4 days, 03-14).
+    # o2 was promised P1's expected date 03-10 and still gets it at P50: its notice (03-14) is
+    # the margin only; o3 was promised 03-08, before P1 can arrive: a real slip.
+    from stockout_forecast import backorder_notices, promise_dates
+    from stockout_forecast.report.sections import ReportFrames, customers_to_notify
+
+    lines = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3"],
+            "line_id": "1",
+            "customer_id": ["c1", "c2", "c3"],
+            "item_id": "A",
+            "units": [6, 8, 5],
+            "order_date": ["2024-03-01", "2024-03-02", "2024-03-03"],
+            "promised_date": ["2024-03-05", "2024-03-10", "2024-03-08"],
+        }
+    )
+    inv = pd.DataFrame({"item_id": ["A"], "on_hand_units": [10]})
+    po = pd.DataFrame(
+        {
+            "po_id": ["P1"],
+            "item_id": ["A"],
+            "supplier_id": ["S"],
+            "units": [20],
+            "order_date": ["2024-02-20"],
+            "expected_date": ["2024-03-10"],
+        }
+    )
+    sup = pd.DataFrame(
+        {
+            "item_id": ["A"],
+            "supplier_id": ["S"],
+            "unit_cost": [1.0],
+            "lead_time_days": [14],
+            "lead_time_sd_days": [3],
+        }
+    )
+    bo = promise_dates(lines, inv, po, as_of="2024-03-05", suppliers=sup)
+    notices = backorder_notices(bo)
+    assert notices["order_id"].tolist() == ["o2", "o3"]
+    assert (notices["new_promised_date"] == pd.Timestamp("2024-03-14")).all()
+    plan = SimpleNamespace(notices=notices, backorders=bo, forecast=object())
+    frames = ReportFrames(plan, pd.DataFrame({"available_units": [10.0]}), None, None)
+    html = "".join(customers_to_notify(frames))
+    assert "2 open lines need a message" in html
+    assert "<b>1 of them moved only by the safety margin:</b>" in html

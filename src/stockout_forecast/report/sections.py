@@ -512,14 +512,40 @@ def customers_to_notify(frames: ReportFrames) -> list[str]:
         return [_note(why)]
     if len(plan.notices) == 0:
         return [_note("No promised date moved: nobody needs a new date.")]
-    return [
+    out = [
         _note(
             f"{len(plan.notices):,} open lines need a message: their date slipped "
             "against the last promise, they can no longer be promised, or they were never "
             "promised. Offer to ship what is in stock now, to keep waiting, or to cancel."
-        ),
-        table_html(plan.notices, _NOTICE_COLUMNS, max_rows=frames.max_rows),
+        )
     ]
+    margin = _moved_by_the_margin_only(plan)
+    if margin:
+        out.append(
+            _note(
+                f"<b>{margin:,} of them moved only by the safety margin:</b> the supply they "
+                "wait for is still expected by the date promised before (P50), but the date "
+                "promised now is the one kept 9 times in 10 (P90, from the lead-time spread). "
+                "If the earlier promises were expected dates, these customers need no message "
+                "until their P50 date moves (each line's P50 is in the promise_dates table of "
+                "the workbook and the JSON)."
+            )
+        )
+    out.append(table_html(plan.notices, _NOTICE_COLUMNS, max_rows=frames.max_rows))
+    return out
+
+
+def _moved_by_the_margin_only(plan: PlanLike) -> int:
+    """Notices of lines whose P50 date is still on or before the date promised before."""
+    lines = getattr(plan.backorders, "lines", None)
+    n = plan.notices
+    need = {"order_id", "line_id", "promised_date_p50"}
+    if lines is None or n is None or not len(n) or not need <= set(lines.columns):
+        return 0
+    key = ["order_id", "line_id"]
+    p50 = lines[[*key, "promised_date_p50"]].drop_duplicates(key)
+    slipped = n[n["notice"] == "date_slipped"].merge(p50, on=key, how="left")
+    return int((slipped["promised_date_p50"] <= slipped["old_promised_date"]).sum())
 
 
 def customer_tables(frames: ReportFrames) -> Tables:
