@@ -12,7 +12,15 @@ import pandas as pd
 
 from .._export import escape_html
 
-__all__ = ["figure_to_data_uri", "fmt_date", "fmt_num", "fmt_text", "img", "table_html"]
+__all__ = [
+    "figure_to_data_uri",
+    "fmt_date",
+    "fmt_num",
+    "fmt_text",
+    "img",
+    "one_line",
+    "table_html",
+]
 
 Formatter = Callable[[Any], str]
 
@@ -56,6 +64,24 @@ def fmt_text(v: Any) -> str:
     return escape_html(v)
 
 
+def one_line(fmt: Formatter) -> Formatter:
+    """``fmt`` for a column of dates written as text: its cells do not break across lines."""
+
+    def f(v: Any) -> str:
+        return fmt(v)
+
+    f.css_class = "date"  # type: ignore[attr-defined]
+    return f
+
+
+def _cell_class(fmt: Formatter) -> str:
+    """The class of a cell: dates keep to one line, numbers right-aligned, text plain."""
+    kind = getattr(fmt, "css_class", None)
+    if kind is None:
+        kind = "" if fmt is fmt_text else "date" if fmt is fmt_date else "num"
+    return f" class={kind}" if kind else ""
+
+
 def table_html(
     df: pd.DataFrame,
     columns: Sequence[tuple[str, str, Formatter]],
@@ -72,8 +98,7 @@ def table_html(
         cls = row_class(row) if row_class else ""
         cells = []
         for c, _, fmt in cols:
-            num = fmt is not fmt_text and fmt is not fmt_date
-            cells.append(f"<td{' class=num' if num else ''}>{fmt(row[c])}</td>")
+            cells.append(f"<td{_cell_class(fmt)}>{fmt(row[c])}</td>")
         body.append(f"<tr class='{cls}'>{''.join(cells)}</tr>")
     more = ""
     if max_rows is not None and len(df) > max_rows:

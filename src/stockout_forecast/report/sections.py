@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html
-from .blocks import figure_to_data_uri, fmt_date, fmt_num, fmt_text, img, table_html
+from .blocks import figure_to_data_uri, fmt_date, fmt_num, fmt_text, img, one_line, table_html
 from .views import headline as headline_frame
 from .views import orders_to_place as orders_frame
 
@@ -278,8 +278,8 @@ _ORDER_COLUMNS = [
     ("description", "Description", fmt_text),
     ("order_units", "Order units", fmt_num(0)),
     ("supplier_split", "From (supplier units)", fmt_text),
-    ("order_by", "Order by", fmt_text),
-    ("arrives", "Arrives", fmt_text),
+    ("order_by", "Order by", one_line(fmt_text)),
+    ("arrives", "Arrives", one_line(fmt_text)),
     ("stockout_date_p50", "Stockout P50", fmt_date),
     ("expected_units_short", "Short after order", fmt_num(0)),
     ("shortage_cost_per_unit", "Cost of a unit short", fmt_num(2)),
@@ -294,7 +294,7 @@ def _order_by(day: Any, as_of: pd.Timestamp) -> str:
     """The order-by date, or 'now' with the day it passed: nobody can order in the past."""
     if day is None or pd.isna(day) or pd.Timestamp(day) >= as_of:
         return fmt_date(day)
-    return f"now (overdue since {fmt_date(day)})"
+    return f"now (due {fmt_date(day)})"
 
 
 def cost_of_the_plan(frames: ReportFrames) -> list[str]:
@@ -376,8 +376,7 @@ def orders_to_place(frames: ReportFrames) -> list[str]:
             "shortage cost, a unit short costing the item's backorder cost, else its selling "
             "price, else its dearest supplier's unit cost (column 'Cost of a unit short'). "
             "'Order by' is the last day an order still arrives before the chance of running "
-            "out passes the service-level risk ('now (overdue since ...)' when that day has "
-            "passed); 'expedite' marks orders that are late whatever is done today."
+            "out passes the service-level risk ('now (due ...)' when that day has passed); 'expedite' marks orders that are late whatever is done today."
         ),
         table_html(table, _ORDER_COLUMNS, max_rows=frames.max_rows),
     ]
