@@ -171,3 +171,34 @@ def test_dates_do_not_break_across_lines():
     ) in html
     css = [r.split("{") for r in _CSS.replace("\n", "").split("}") if "{" in r]
     assert "white-space:nowrap" in {sel.strip(): body for sel, body in css}["td.date"]
+
+
+def test_the_stockout_chart_counts_the_items_the_headline_counts(monkeypatch):
+    # the demo report's first bar showed 62 items running out within 7 days while the
+    # headline said 26 out of stock now: 31 of the 62 were discontinued items, which the
+    # headline leaves out (they are not reordered)
+    from stockout_forecast.report import plotting
+    from stockout_forecast.report.sections import ReportFrames, headline
+    from stockout_forecast.report.views import headline as headline_frame
+
+    summary = pd.DataFrame(
+        {
+            "item_id": ["A", "B", "C"],
+            "status": ["ok", "discontinued", "ok"],
+            "available_units": [0.0, 0.0, 5.0],
+            "stockout_date_p50": pd.to_datetime(["2026-11-25", "2026-11-25", "2026-12-20"]),
+        }
+    )
+    plan = SimpleNamespace(as_of=AS_OF, notes=[], orders=None, notices=None)
+    h = headline_frame(plan, summary, pd.DataFrame())
+    assert h.set_index("key").loc["out_now", "value"] == 1
+    drawn = []
+    real = plotting.stockout_timeline
+
+    def spy(s, **kw):
+        drawn.append(s)
+        return real(s, **kw)
+
+    monkeypatch.setattr(plotting, "stockout_timeline", spy)
+    headline(ReportFrames(plan, summary, pd.DataFrame(), h))
+    assert drawn[0]["item_id"].tolist() == ["A", "C"]

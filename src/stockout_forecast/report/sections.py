@@ -218,6 +218,8 @@ def headline(frames: ReportFrames) -> list[str]:
     out.extend(_read_first(frames))
     if frames.stock_known:
         s = frames.summary
+        if "status" in s.columns:  # as the headline figures: discontinued items are not counted
+            s = s[s["status"] != "discontinued"]
         date = s[frames.stockout_col]
         fig = plotting.stockout_timeline(s.assign(stockout_date=date), as_of=frames.as_of)
         out.append(img(figure_to_data_uri(fig), "Items running out per week"))
