@@ -202,3 +202,17 @@ def test_the_stockout_chart_counts_the_items_the_headline_counts(monkeypatch):
     monkeypatch.setattr(plotting, "stockout_timeline", spy)
     headline(ReportFrames(plan, summary, pd.DataFrame(), h))
     assert drawn[0]["item_id"].tolist() == ["A", "C"]
+
+
+def test_the_stockout_chart_counts_whole_items():
+    # with few items the y axis read 0.5, 1.5, 2.5 items
+    import matplotlib.pyplot as plt
+
+    from stockout_forecast.report.plotting import stockout_timeline
+
+    s = pd.DataFrame({"stockout_date": pd.to_datetime(["2026-12-01", "2026-12-20", "2026-12-21"])})
+    fig = stockout_timeline(s, as_of=AS_OF)
+    ticks = fig.axes[0].get_yticks()
+    plt.close(fig)
+    assert len(ticks) > 1
+    assert all(float(t).is_integer() for t in ticks), ticks

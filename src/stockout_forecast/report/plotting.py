@@ -48,6 +48,9 @@ def stockout_timeline(
     ax.set_xticks(np.arange(0, weeks, 2))
     ax.set_xticklabels([f"{s:%d %b}" for s in starts[::2]], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("items running out")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # items are counted: no 2.5
     ax.set_title(
         "Items by week of their stockout date (first bar: the next 7 days, items already out "
         "included)",
