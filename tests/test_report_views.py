@@ -216,3 +216,30 @@ def test_the_stockout_chart_counts_whole_items():
     plt.close(fig)
     assert len(ticks) > 1
     assert all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_a_velocity_only_plan_does_not_call_its_dates_p50():
+    # `report --velocity-only` has no simulated stockout dates, but its headline read
+    # 'run out within 14 days (P50)' and its items section explained P10/P50/P90 paths
+    from stockout_forecast.report.sections import ReportFrames, items_by_stockout_date
+    from stockout_forecast.report.views import headline as headline_frame
+
+    summary = pd.DataFrame(
+        {
+            "item_id": ["A", "B"],
+            "status": ["ok", "ok"],
+            "available_units": [3.0, 50.0],
+            "days_of_cover": [3.0, 50.0],
+            "stockout_date": pd.to_datetime(["2026-11-27", "2027-01-13"]),
+        }
+    )
+    plan = SimpleNamespace(as_of=AS_OF, notes=[], orders=None, notices=None)
+    h = headline_frame(plan, summary, pd.DataFrame()).set_index("key")
+    assert h.loc["soon", "label"] == "run out within 14 days (at the current velocity)"
+    assert h.loc["soon", "value"] == 1
+    html = "".join(items_by_stockout_date(ReportFrames(plan, summary, pd.DataFrame(), h)))
+    assert "P50" not in html
+    assert "simulated" not in html
+    with_p50 = summary.assign(stockout_date_p50=summary["stockout_date"])
+    h = headline_frame(plan, with_p50, pd.DataFrame()).set_index("key")
+    assert h.loc["soon", "label"] == "run out within 14 days (P50)"

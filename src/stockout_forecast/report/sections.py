@@ -601,6 +601,17 @@ def items_by_stockout_date(frames: ReportFrames) -> list[str]:
             return "out"
         return "soon" if (d - as_of).days <= 14 else ""
 
+    if col == "stockout_date":  # no forecast: the dates are those at the current velocity
+        text = (
+            "Stockout at velocity: the day the item runs out when on hand − backordered − "
+            "allocated plus open purchase orders on their expected dates is consumed at the "
+            "current 28-day velocity, which counts only in-stock days. Red: out of stock now; "
+            "amber: within 14 days. Discontinued items are listed but never reordered."
+        )
+        return [
+            _note(text),
+            table_html(sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows),
+        ]
     return [
         _note(
             "Stockout P10/P50/P90: the dates by which the item has run out in 10, 50 "

@@ -242,7 +242,8 @@ def headline(plan: Any, summary: pd.DataFrame, orders: pd.DataFrame) -> pd.DataF
         days = (date - plan.as_of).dt.days
         soon = (date.notna() & (days <= 14)).to_numpy() & ~out_now & active
         rows.append(("out_now", "out of stock now (nothing available)", int(out_now.sum()), "red"))
-        rows.append(("soon", "run out within 14 days (P50)", int(soon.sum()), "amber"))
+        basis = "P50" if col == "stockout_date_p50" else "at the current velocity"
+        rows.append(("soon", f"run out within 14 days ({basis})", int(soon.sum()), "amber"))
         if "fastest_lead_time_days" in s.columns:
             lead = s["fastest_lead_time_days"]
             before = (date.notna() & (days <= lead)).to_numpy() & ~out_now & active
