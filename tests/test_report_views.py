@@ -243,3 +243,16 @@ def test_a_velocity_only_plan_does_not_call_its_dates_p50():
     with_p50 = summary.assign(stockout_date_p50=summary["stockout_date"])
     h = headline_frame(plan, with_p50, pd.DataFrame()).set_index("key")
     assert h.loc["soon", "label"] == "run out within 14 days (P50)"
+
+
+def test_a_text_column_empty_in_every_row_is_left_out():
+    # a shop without an items table showed a Description column of dashes in every table
+    from stockout_forecast.report.blocks import fmt_num, fmt_text, table_html
+
+    df = pd.DataFrame({"item_id": ["A", "B"], "description": [np.nan, None], "n": [np.nan] * 2})
+    cols = [("item_id", "Item", fmt_text), ("description", "Description", fmt_text)]
+    html = table_html(df, [*cols, ("n", "Units", fmt_num(0))])
+    assert "Description" not in html
+    assert "<th>Units</th>" in html  # a figure column stays: its dashes say 'no value'
+    html = table_html(df.assign(description=["bolt", None]), cols)
+    assert "<th>Description</th>" in html

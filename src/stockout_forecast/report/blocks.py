@@ -89,8 +89,16 @@ def table_html(
     row_class: Callable[[pd.Series], str] | None = None,
     max_rows: int | None = None,
 ) -> str:
-    """Render ``df`` as an HTML table with escaped cells; columns absent from ``df`` are skipped."""
-    cols = [(c, label, fmt) for c, label, fmt in columns if c in df.columns]
+    """Render ``df`` as an HTML table with escaped cells.
+
+    Columns absent from ``df`` are skipped, and so is a text column with no value in any row
+    (the description column of a shop without an items table: a column of dashes).
+    """
+    cols = [
+        (c, label, fmt)
+        for c, label, fmt in columns
+        if c in df.columns and not (fmt is fmt_text and len(df) and df[c].isna().all())
+    ]
     head = "".join(f"<th>{escape_html(label)}</th>" for _, label, _ in cols)
     body = []
     shown = df if max_rows is None else df.head(max_rows)
