@@ -22,7 +22,10 @@ What it does:
    their ids, whose ``event_seq`` is the last event folded into the item's re-planned
    velocity, stockout dates, reorder recommendation and promise dates, as in
    ``GET /v1/items/{id}``) and records, per event, the time from its acknowledgement to the
-   first read whose ``event_seq`` includes it: the event -> re-planned state lag.
+   first read whose ``event_seq`` includes it: the event -> re-planned state lag; and the
+   time to the first read whose ``fast_seq`` (the item's fast update: velocity, stockout
+   dates, order-by date, reorder point; ``--no-fast`` turns it off) or ``event_seq``
+   includes it: the event -> fast figures lag.
 6. After the load: how long the re-plan queue takes to empty.
 
 Prints requests, errors, wall time, requests per second, p50/p99 latency (all, reads,
@@ -176,6 +179,7 @@ def run(args: argparse.Namespace) -> dict:
             "--no-access-log",
             "--replan-workers",
             str(args.replan_workers),
+            *(["--no-fast-updates"] if args.no_fast else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -263,6 +267,8 @@ def load(args, port, key, items, states, day, cost) -> dict:
 
     visible: list[float] = []
     replanned: list[float] = []
+    fast: list[float] = []  # event -> its item's fast-updated figures (or re-plan) in a read
+    fast_seen: set[tuple[str, int]] = set()
     probe_errors: list[str] = []
     done = threading.Event()
 
@@ -311,8 +317,15 @@ def load(args, port, key, items, states, day, cost) -> dict:
                 _, body = c.call("GET", f"/v1/availability?{q}")
                 now = time.perf_counter()
                 at = {a["item_id"]: a["event_seq"] or 0 for a in body["items"]}
+                fast_at = {
+                    a["item_id"]: max(a["event_seq"] or 0, a.get("fast_seq") or 0)
+                    for a in body["items"]
+                }
                 still = []
                 for item, seq, t0 in waiting:
+                    if (item, seq) not in fast_seen and fast_at.get(item, -1) >= seq:
+                        fast_seen.add((item, seq))
+                        fast.append(now - t0)
                     if at.get(item, -1) >= seq:
                         replanned.append(now - t0)
                     else:
@@ -364,6 +377,12 @@ def load(args, port, key, items, states, day, cost) -> dict:
         "replan_lag_within_1s": sum(x <= 1.0 for x in replanned) / len(replanned)
         if replanned
         else float("nan"),
+        "fast_lag_events": len(fast),
+        "fast_lag_p50_ms": pct(fast, 50) * 1e3,
+        "fast_lag_p99_ms": pct(fast, 99) * 1e3,
+        "fast_lag_max_ms": max(fast) * 1e3 if fast else float("nan"),
+        "fast_lag_within_1s": sum(x <= 1.0 for x in fast) / len(fast) if fast else float("nan"),
+        "fast_updates": not args.no_fast,
         "queue_drain_after_load_s": drain,
         "wait_for_replan": bool(args.wait),
         "replan_workers": args.replan_workers,
@@ -384,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--event-share", type=float, default=0.2, help="share of sales events")
     p.add_argument("--replan-items", type=int, default=30)
     p.add_argument("--replan-workers", type=int, default=1, help="serve --replan-workers")
+    p.add_argument("--no-fast", action="store_true", help="serve --no-fast-updates (re-plans only)")
     p.add_argument("--probe-every", type=float, default=0.25, help="seconds between probes")
     p.add_argument(
         "--track-every", type=float, default=0.02, help="seconds between re-plan lag reads"
@@ -417,6 +437,10 @@ def main(argv: list[str] | None = None) -> int:
         + ("(answered once the item is re-planned)\n" if args.wait else "(answered at commit)\n")
         + f"event -> visible in a read: {res['visibility_probes']} probes, median "
         f"{res['visibility_median_ms']:.0f} ms, max {res['visibility_max_ms']:.0f} ms\n"
+        f"event -> fast update in a read (velocity, stockout dates, order-by date, reorder "
+        f"point; or the re-plan if first), {res['fast_lag_events']} events: p50 "
+        f"{res['fast_lag_p50_ms']:.0f} ms, p99 {res['fast_lag_p99_ms']:.0f} ms, max "
+        f"{res['fast_lag_max_ms']:.0f} ms, {res['fast_lag_within_1s']:.1%} within 1 s\n"
         f"event -> item re-planned (velocity, stockout dates, orders), "
         f"{res['replan_lag_events']} events: p50 {res['replan_lag_p50_ms']:.0f} ms, "
         f"p99 {res['replan_lag_p99_ms']:.0f} ms, max {res['replan_lag_max_ms']:.0f} ms, "

@@ -63,6 +63,12 @@ def add_subcommands(sub: Any) -> None:
         help="worker processes that re-plan items after events (default 1; 0: a thread of "
         "the server itself)",
     )
+    s.add_argument(
+        "--no-fast-updates",
+        action="store_true",
+        help="no fast update of an item's velocity, stockout dates, order-by date and "
+        "reorder point ahead of its re-plan (one worker fewer)",
+    )
     s.add_argument("--no-access-log", action="store_true", help="do not log each request")
 
     k = sub.add_parser(
@@ -131,6 +137,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         max_items=args.max_items,
         random_state=args.seed,
         replan_workers=args.replan_workers,
+        fast_updates=not args.no_fast_updates,
     )
     store = Store(args.db)
     import sqlalchemy as sa

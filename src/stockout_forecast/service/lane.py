@@ -16,6 +16,16 @@ server's requests for its interpreter lock, and use a core of their own when one
 With ``replan_workers=0`` one thread of the server re-plans in the server's own process
 (for tests and embedding; it shares the interpreter with the requests).
 
+Fast updates (``ServiceSettings.fast_updates``, on by default): one more lane thread, with a
+worker process of its own, takes every item whose event waits and runs its fast update
+(:func:`~.fast.fast_items`: velocity, stockout dates, order-by date and reorder point, the
+re-plan's own figures) ahead of the re-plan; the re-plan workers then run at a lower
+priority (``os.nice`` + :data:`REPLAN_NICENESS`), so that the fast figures and the server's
+requests get the CPU first on a busy machine. Under ``benchmarks/bench_service.py``'s
+default load this brings an event's velocity, stockout dates, order-by date and reorder
+point to a read within 1 s; the supplier split, order units and promise dates follow with
+the re-plan.
+
 A worker process exits when the server that started it goes away, even when the server is
 killed without a chance to stop it (SIGKILL): a thread of the worker watches its parent
 process id. A worker that dies is started again by its thread.
@@ -39,6 +49,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .fast import fast_items
 from .replan import replan_items, warm_items
 from .settings import ServiceSettings
 from .store import Store
@@ -51,6 +62,9 @@ log = logging.getLogger("stockout_forecast.service")
 PARENT_POLL_S = 0.5
 #: items per warm-up job
 WARM_CHUNK = 64
+#: niceness added to the re-plan worker processes when fast updates run (their figures
+#: come first; the re-plan, which only adds the supplier split and promise dates, after)
+REPLAN_NICENESS = 10
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -61,9 +75,13 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(PARENT_POLL_S)
 
 
-def _worker_main(conn: Connection, url: str, settings: ServiceSettings, parent_pid: int) -> None:
+def _worker_main(
+    conn: Connection, url: str, settings: ServiceSettings, parent_pid: int, niceness: int = 0
+) -> None:
     """A worker process: jobs in, counts out, until ``None``, a closed pipe or a dead parent."""
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     store = Store(url)
     conn.send(("ready", 0))
     while True:
@@ -75,7 +93,7 @@ def _worker_main(conn: Connection, url: str, settings: ServiceSettings, parent_p
             break
         kind, ids = job
         try:
-            fn = warm_items if kind == "warm" else replan_items
+            fn = {"warm": warm_items, "fast": fast_items}.get(kind, replan_items)
             conn.send(("ok", fn(store, ids, settings)))
         except Exception as err:  # reported to the lane, which logs it
             log.exception("worker: %s of %d items failed", kind, len(ids))
@@ -86,8 +104,8 @@ def _worker_main(conn: Connection, url: str, settings: ServiceSettings, parent_p
 class _Worker:
     """One worker process and the pipe to it (used by one lane thread only)."""
 
-    def __init__(self, store: Store, settings: ServiceSettings) -> None:
-        self.url, self.settings = store.url, settings
+    def __init__(self, store: Store, settings: ServiceSettings, niceness: int = 0) -> None:
+        self.url, self.settings, self.niceness = store.url, settings, niceness
         self.proc: Any = None
         self.conn: Connection | None = None
 
@@ -96,7 +114,7 @@ class _Worker:
         mine, theirs = ctx.Pipe()
         self.proc = ctx.Process(
             target=_worker_main,
-            args=(theirs, self.url, self.settings, os.getpid()),
+            args=(theirs, self.url, self.settings, os.getpid(), self.niceness),
             name="stockout-forecast-replan",
             daemon=True,
         )
@@ -150,22 +168,32 @@ class ReplanLane:
         #: worker processes (0: one thread of this process re-plans)
         self.n_processes = max(0, int(settings.replan_workers))
         self.n_threads = max(1, self.n_processes)
+        #: the fast-update thread (and worker process), after the re-plan threads
+        self.fast = bool(settings.fast_updates)
+        self._fast_pending: dict[str, int] = {}
         self._cond = threading.Condition()
         self._pending: dict[str, int] = {}
         self._busy: set[str] = set()
         self._done: dict[str, int] = {}
         self._stop = False
         self._threads: list[threading.Thread] = []
-        self._workers = [_Worker(store, settings) for _ in range(self.n_processes)]
+        # with fast updates, the re-plan workers yield the CPU to them (and to the server)
+        nice = REPLAN_NICENESS if self.fast else 0
+        self._workers = [_Worker(store, settings, nice) for _ in range(self.n_processes)]
+        if self.fast and self.n_processes:
+            self._workers.append(_Worker(store, settings))
         self.batch_items = max(1, int(settings.replan_batch_items))
         #: per lane thread, the items whose cache it still has to fill while idle, and the
         #: size of the warm-up job in hand
-        self._warm: list[list[str]] = [[] for _ in range(self.n_threads)]
-        self._warming_now = [0] * self.n_threads
-        self._up = [False] * self.n_threads
+        n_all = self.n_threads + (1 if self.fast else 0)
+        self._warm: list[list[str]] = [[] for _ in range(n_all)]
+        self._warming_now = [0] * n_all
+        self._up = [False] * n_all
         self._started = False
         #: (seconds, items) per re-plan, most recent last (bounded)
         self.timings: list[tuple[float, int]] = []
+        #: (seconds, items) per fast update, most recent last (bounded)
+        self.fast_timings: list[tuple[float, int]] = []
 
     def start(self, timeout: float = 120.0) -> None:
         """Start the workers and queue the items whose state is behind their events.
@@ -181,9 +209,12 @@ class ReplanLane:
             log.info("re-planning %d items whose state is behind their events", len(stale))
             self.submit(seqs)
         with self._cond:
+            # the fast thread's worker has a cache of its own (none when it is a thread)
             self._warm = [list(ids) for _ in range(self.n_threads)]
+            if self.fast:
+                self._warm.append(list(ids) if self.n_processes else [])
             self._started = True
-        for k in range(self.n_threads):
+        for k in range(len(self._up)):
             t = threading.Thread(target=self._run, args=(k,), name=f"replan-lane-{k}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -209,6 +240,8 @@ class ReplanLane:
             for iid, seq in items.items():
                 if self._done.get(iid, -1) < seq:
                     self._pending[iid] = max(seq, self._pending.get(iid, -1))
+                    if self.fast:
+                        self._fast_pending[iid] = max(seq, self._fast_pending.get(iid, -1))
             self._cond.notify_all()
 
     def wait(self, items: dict[str, int], timeout: float) -> bool:
@@ -254,6 +287,19 @@ class ReplanLane:
             while True:
                 if self._stop:
                     return None
+                if k == self.n_threads:  # the fast thread
+                    if self._fast_pending:
+                        ids = list(self._fast_pending)[: self.batch_items]
+                        return "fast", {i: self._fast_pending.pop(i) for i in ids}
+                    if self._warm[k]:
+                        chunk, self._warm[k] = (
+                            self._warm[k][:WARM_CHUNK],
+                            self._warm[k][WARM_CHUNK:],
+                        )
+                        self._warming_now[k] = len(chunk)
+                        return "warm", chunk
+                    self._cond.wait()
+                    continue
                 free = [i for i in self._pending if i not in self._busy][: self.batch_items]
                 if free:
                     self._busy.update(free)
@@ -269,6 +315,8 @@ class ReplanLane:
             return self._workers[k].run(kind, ids)
         if kind == "warm":
             return warm_items(self.store, ids, self.settings)
+        if kind == "fast":
+            return fast_items(self.store, ids, self.settings)
         return self.compute(self.store, ids, self.settings)
 
     def _run(self, k: int) -> None:
@@ -303,6 +351,14 @@ class ReplanLane:
                     self._warming_now[k] = 0
                 continue
             t0 = time.perf_counter()
+            if kind == "fast":
+                try:
+                    self._job(k, "fast", sorted(items))
+                except Exception:  # only a head start: the re-plan follows
+                    log.exception("the fast update of %d items failed", len(items))
+                took = (time.perf_counter() - t0, len(items))
+                self.fast_timings = [*self.fast_timings[-999:], took]
+                continue
             try:
                 self._job(k, "replan", sorted(items))
             except Exception:  # keep the lane alive; the items are retried on restart

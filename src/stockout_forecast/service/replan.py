@@ -58,6 +58,7 @@ from .state import (
     _fallback_state,
     _item_dataset,
     _models,
+    apply_fast,
     forecast_records,
     service_planner,
     states_from_plan,
@@ -97,36 +98,14 @@ def plan_with_forecast(
     :class:`~stockout_forecast.ReorderPlan` of those stages (no ``notes``).
     """
     seeds = spawn_seeds(planner.random_state, 3)
-    every = pd.concat([df["item_id"].astype(str) for df in dataset.tables.values()])
-    ids = pd.Index(sorted(every.unique()))
-    assert dataset.sales is not None
-    history = sof.demand_history(
-        dataset.sales,
-        dataset.stock_history,
-        freq=planner.freq,
-        as_of=as_of,
-        items=ids,
-        start=start,
+    ids, history, velocity, classes, lead_times = front_stages(
+        dataset, planner, as_of=as_of, start=start
     )
-    velocity = sof.item_velocity(history)
-    classes = sof.classify_demand(history)
-    inv, po, sup = dataset.inventory, dataset.purchase_orders, dataset.suppliers
-    lead_times = None
-    if po is not None or sup is not None:
-        lead_times = sof.lead_time_history(
-            po if po is not None else _no_purchase_orders(), sup, as_of=as_of
-        )
+    inv = dataset.inventory
     parts: dict[str, Any] = {}
     if inv is not None:
         parts = _stock_stages(dataset, forecast, planner, seeds, as_of, lead_times, ids)
-        parts["cover"] = sof.stock_cover(
-            inv,
-            velocity,
-            po,
-            as_of=as_of,
-            horizon=planner.cover_horizon_days,
-            velocity_column=planner.velocity_column,
-        )
+        parts["cover"] = cover_stage(dataset, velocity, planner, as_of)
         parts["stockouts"] = dataclasses.replace(
             parts["stockouts"], _scenario=None, censored_share=float(history.censored_share)
         )
@@ -142,6 +121,106 @@ def plan_with_forecast(
         source=dataset.source,
         **parts,
     )
+
+
+def front_stages(
+    dataset: sof.Dataset,
+    planner: sof.ReorderPlanner,
+    *,
+    as_of: pd.Timestamp,
+    start: pd.Timestamp | None,
+) -> tuple[pd.Index, Any, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The stages before the simulation: items, demand history, velocity, classes, lead times.
+
+    Shared by the re-plan (:func:`plan_with_forecast`) and the fast update
+    (:mod:`.fast`), so that both compute these figures with the same calls.
+    """
+    every = pd.concat([df["item_id"].astype(str) for df in dataset.tables.values()])
+    ids = pd.Index(sorted(every.unique()))
+    assert dataset.sales is not None
+    history = sof.demand_history(
+        dataset.sales,
+        dataset.stock_history,
+        freq=planner.freq,
+        as_of=as_of,
+        items=ids,
+        start=start,
+    )
+    velocity = sof.item_velocity(history)
+    classes = sof.classify_demand(history)
+    po, sup = dataset.purchase_orders, dataset.suppliers
+    lead_times = None
+    if po is not None or sup is not None:
+        lead_times = sof.lead_time_history(
+            po if po is not None else _no_purchase_orders(), sup, as_of=as_of
+        )
+    return ids, history, velocity, classes, lead_times
+
+
+def cover_stage(
+    dataset: sof.Dataset, velocity: pd.DataFrame, planner: sof.ReorderPlanner, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Days of cover at the current velocity (``stock_cover``), as the planner calls it."""
+    assert dataset.inventory is not None
+    return sof.stock_cover(
+        dataset.inventory,
+        velocity,
+        dataset.purchase_orders,
+        as_of=as_of,
+        horizon=planner.cover_horizon_days,
+        velocity_column=planner.velocity_column,
+    )
+
+
+def simulate_stage(
+    ds: sof.Dataset,
+    forecast: sof.DemandForecast,
+    planner: sof.ReorderPlanner,
+    seeds: list[Any],
+    lead_times: pd.DataFrame | None,
+    ids: pd.Index,
+) -> Any:
+    """Stockout dates of ``ids`` on their demand paths (kept for the orders)."""
+    assert ds.inventory is not None
+    return sof.stockout_dates(
+        forecast,
+        ds.inventory,
+        ds.purchase_orders,
+        items=list(ids),
+        n_paths=planner.n_paths,
+        lead_time_uncertainty=lead_times,
+        random_state=seeds[1],
+        keep_paths=True,
+    )
+
+
+def orders_stage(
+    so: Any,
+    ds: sof.Dataset,
+    forecast: sof.DemandForecast,
+    planner: sof.ReorderPlanner,
+    seeds: list[Any],
+    as_of: pd.Timestamp,
+    lead_times: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """``recommend_orders`` on the stockout forecast's paths, and the day orders are placed."""
+    assert ds.inventory is not None
+    assert ds.suppliers is not None
+    order_day = max(as_of, pd.Timestamp(forecast.dates[0]) - pd.Timedelta(days=1))
+    orders = sof.recommend_orders(
+        so,
+        ds.inventory,
+        ds.suppliers,
+        ds.purchase_orders,
+        ds.items,
+        service_level=planner.service_level,
+        review_period_days=planner.review_period_days,
+        as_of=order_day,
+        lead_times=lead_times,
+        n_paths=planner.n_paths,
+        random_state=seeds[2],
+    )
+    return orders, order_day
 
 
 def _no_purchase_orders() -> pd.DataFrame:
@@ -162,33 +241,11 @@ def _stock_stages(
     """Stockout dates (paths kept), orders on the same paths, splits, promise dates."""
     inv, po = ds.inventory, ds.purchase_orders
     assert inv is not None
-    so = sof.stockout_dates(
-        forecast,
-        inv,
-        po,
-        items=list(ids),
-        n_paths=planner.n_paths,
-        lead_time_uncertainty=lead_times,
-        random_state=seeds[1],
-        keep_paths=True,
-    )
+    so = simulate_stage(ds, forecast, planner, seeds, lead_times, ids)
     out: dict[str, Any] = {"stockouts": so}
     plan_lines = None
     if ds.suppliers is not None:
-        order_day = max(as_of, pd.Timestamp(forecast.dates[0]) - pd.Timedelta(days=1))
-        orders = sof.recommend_orders(
-            so,
-            inv,
-            ds.suppliers,
-            po,
-            ds.items,
-            service_level=planner.service_level,
-            review_period_days=planner.review_period_days,
-            as_of=order_day,
-            lead_times=lead_times,
-            n_paths=planner.n_paths,
-            random_state=seeds[2],
-        )
+        orders, order_day = orders_stage(so, ds, forecast, planner, seeds, as_of, lead_times)
         out["orders"] = orders
         to_order = orders[orders["order_now"].fillna(False).astype(bool)]
         if len(to_order):
@@ -513,6 +570,7 @@ def _save_states(
 ) -> int:
     """Store the re-planned states; the number stored (a state of later events is kept).
 
+    A fast update of later events (:mod:`.fast`) stays on the re-planned state, as it was.
     An event committed while the re-plan ran has brought the item's stock and availability
     up to date in the store (``stock_seq`` beyond the re-plan's events): the re-planned state
     is stored all the same (it includes every event up to its ``seq``) and that stock view is
@@ -520,9 +578,13 @@ def _save_states(
     neither the re-plan nor the later event's stock is lost.
     """
     held = store.state_seqs(conn, list(states))
+    before = store.get_states(conn, list(states))
     saved = 0
     for iid, st in states.items():
         seq = seqs.get(iid, 0)
+        fast = (before.get(iid) or {}).get("fast")
+        if fast and int(fast.get("event_seq", -1)) > seq:
+            apply_fast(st, fast)  # a fast update of later events: it stays until their re-plan
         event_seq, stock_seq = held.get(iid, (-1, -1))
         model = st.get("forecast_model")
         if stock_seq > seq and event_seq <= seq:
@@ -578,15 +640,8 @@ def _plan_batch(
     before the planning date are planned together on that forecast; the others one by one
     (:func:`_plan_alone`).
     """
-    max_age = settings.forecast_max_age_days
-    on_plan, alone = [], []
-    for iid in ids:
-        got = b.forecasts.get(iid)
-        fresh = got is not None and 0 <= (b.as_of - got[0]).days <= max_age
-        if got is not None and fresh and got[1] is not None and iid in b.cache.plan_rows:
-            on_plan.append(iid)
-        else:
-            alone.append(iid)
+    on_plan = on_plan_items(b, ids, settings)
+    alone = [i for i in ids if i not in set(on_plan)]
     if on_plan:
         planner = service_planner(settings, b.as_of)
         fc = b.cache.forecast_ahead(b.as_of)
@@ -604,6 +659,18 @@ def _plan_batch(
             _plan_alone(b, iid, settings, states, new_forecasts)
         except ValueError:
             _invalid(b, iid, states)
+
+
+def on_plan_items(b: _Batch, ids: list[str], settings: ServiceSettings) -> list[str]:
+    """The items of ``ids`` planned on the full plan's forecast (a fresh row of it)."""
+    max_age = settings.forecast_max_age_days
+    out = []
+    for iid in ids:
+        got = b.forecasts.get(iid)
+        fresh = got is not None and 0 <= (b.as_of - got[0]).days <= max_age
+        if got is not None and fresh and got[1] is not None and iid in b.cache.plan_rows:
+            out.append(iid)
+    return out
 
 
 def _invalid(b: _Batch, iid: str, states: dict[str, dict[str, Any]]) -> None:

@@ -211,7 +211,14 @@ class Availability(BaseModel):
     ships_by_date_p50: str | None = Field(None, description="All units asked for, median date.")
     ships_by_date_p90: str | None = Field(None, description="All units asked for, 90% sure.")
     as_of: str | None = None
-    event_seq: int | None = None
+    event_seq: int | None = Field(
+        None, description="Last event folded into the item's re-planned state."
+    )
+    fast_seq: int | None = Field(
+        None,
+        description="Last event folded into the item's fast-updated figures (velocity, "
+        "stockout dates, order-by date, reorder point), when later than event_seq.",
+    )
     reason: str | None = None
 
 
@@ -249,6 +256,17 @@ class ItemState(BaseModel):
         False,
         description="True: stock and availability include events that the rest (velocity, "
         "stockout dates, orders, promise dates) does not yet; the item's re-plan follows.",
+    )
+    replan_status: Literal["current", "fast"] = Field(
+        "current",
+        description="fast: the fields listed in fast.fields include events the re-plan "
+        "(event_seq) does not yet; those in fast.pending keep the re-plan's values until it "
+        "follows. current: every figure is the re-plan's.",
+    )
+    fast: dict[str, Any] | None = Field(
+        None,
+        description="The fast update: event_seq, computed_at, fields (part -> column -> "
+        "value) and pending (what only the re-plan states).",
     )
 
 

@@ -30,6 +30,7 @@ from .store import Store, utcnow
 
 __all__ = [
     "COMPUTE_LOCK",
+    "apply_fast",
     "forecast_records",
     "plan_store",
     "service_planner",
@@ -275,8 +276,17 @@ def states_from_plan(
         st["lines"] = lines.get(iid, [])
         st["notices"] = notices.get(iid, [])
         st["notes"] = []
+        st["replan_status"], st["fast"] = "current", None
         out[iid] = st
     return out
+
+
+def apply_fast(state: dict[str, Any], fast: dict[str, Any]) -> None:
+    """Write a fast update (``fields``, ``pending``, ``event_seq``; see :mod:`.fast`) into ``state``."""
+    for part, values in fast["fields"].items():
+        state.setdefault(part, {}).update(values)
+    state["fast"] = fast
+    state["replan_status"] = "fast"
 
 
 def _item_dataset(
@@ -352,6 +362,8 @@ def _fallback_state(
         "lines": [],
         "notices": [],
         "notes": [],
+        "replan_status": "current",
+        "fast": None,
     }
 
 

@@ -43,6 +43,7 @@ def availability_of(item_id: str, st: dict[str, Any] | None, units: float | None
         "next_available_units": a.get("next_available_units"),
         "as_of": st.get("as_of"),
         "event_seq": st.get("event_seq"),
+        "fast_seq": (st.get("fast") or {}).get("event_seq"),
         "reason": st.get("reason") or None,
     }
     if units is None:
