@@ -24,7 +24,7 @@ What it does:
    ``GET /v1/items/{id}``) and records, per event, the time from its acknowledgement to the
    first read whose ``event_seq`` includes it: the event -> re-planned state lag; and the
    time to the first read whose ``fast_seq`` (the item's fast update: velocity, stockout
-   dates, order-by date, reorder point; ``--no-fast`` turns it off) or ``event_seq``
+   dates, order-by date, reorder point; with ``--fast``, else the re-plan) or ``event_seq``
    includes it: the event -> fast figures lag.
 6. After the load: how long the re-plan queue takes to empty.
 
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> dict:
             "--no-access-log",
             "--replan-workers",
             str(args.replan_workers),
-            *(["--no-fast-updates"] if args.no_fast else []),
+            *(["--fast-updates"] if args.fast else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -382,7 +382,7 @@ def load(args, port, key, items, states, day, cost) -> dict:
         "fast_lag_p99_ms": pct(fast, 99) * 1e3,
         "fast_lag_max_ms": max(fast) * 1e3 if fast else float("nan"),
         "fast_lag_within_1s": sum(x <= 1.0 for x in fast) / len(fast) if fast else float("nan"),
-        "fast_updates": not args.no_fast,
+        "fast_updates": bool(args.fast),
         "queue_drain_after_load_s": drain,
         "wait_for_replan": bool(args.wait),
         "replan_workers": args.replan_workers,
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--event-share", type=float, default=0.2, help="share of sales events")
     p.add_argument("--replan-items", type=int, default=30)
     p.add_argument("--replan-workers", type=int, default=1, help="serve --replan-workers")
-    p.add_argument("--no-fast", action="store_true", help="serve --no-fast-updates (re-plans only)")
+    p.add_argument("--fast", action="store_true", help="serve --fast-updates (default: off)")
     p.add_argument("--probe-every", type=float, default=0.25, help="seconds between probes")
     p.add_argument(
         "--track-every", type=float, default=0.02, help="seconds between re-plan lag reads"

@@ -146,7 +146,9 @@ def test_a_replan_of_earlier_events_keeps_the_later_fast_update(shop):
 
 def test_the_lane_shows_fast_figures_while_the_replan_waits(shop):
     store = Store(shop.url)
-    settings = ServiceSettings(db_url=shop.url, replan_workers=0, replan_warm=False)
+    settings = ServiceSettings(
+        db_url=shop.url, replan_workers=0, replan_warm=False, fast_updates=True
+    )
     gate = threading.Event()
 
     def held_replan(s, ids, st):

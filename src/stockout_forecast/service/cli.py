@@ -64,10 +64,10 @@ def add_subcommands(sub: Any) -> None:
         "the server itself)",
     )
     s.add_argument(
-        "--no-fast-updates",
+        "--fast-updates",
         action="store_true",
-        help="no fast update of an item's velocity, stockout dates, order-by date and "
-        "reorder point ahead of its re-plan (one worker fewer)",
+        help="a fast update of an item's velocity, stockout dates, order-by date and "
+        "reorder point ahead of its re-plan (one worker process more; off by default)",
     )
     s.add_argument("--no-access-log", action="store_true", help="do not log each request")
 
@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         max_items=args.max_items,
         random_state=args.seed,
         replan_workers=args.replan_workers,
-        fast_updates=not args.no_fast_updates,
+        fast_updates=args.fast_updates,
     )
     store = Store(args.db)
     import sqlalchemy as sa

@@ -16,15 +16,15 @@ server's requests for its interpreter lock, and use a core of their own when one
 With ``replan_workers=0`` one thread of the server re-plans in the server's own process
 (for tests and embedding; it shares the interpreter with the requests).
 
-Fast updates (``ServiceSettings.fast_updates``, on by default): one more lane thread, with a
+Fast updates (``ServiceSettings.fast_updates``, off by default): one more lane thread, with a
 worker process of its own, takes every item whose event waits and runs its fast update
 (:func:`~.fast.fast_items`: velocity, stockout dates, order-by date and reorder point, the
 re-plan's own figures) ahead of the re-plan; the re-plan workers then run at a lower
 priority (``os.nice`` + :data:`REPLAN_NICENESS`), so that the fast figures and the server's
-requests get the CPU first on a busy machine. Under ``benchmarks/bench_service.py``'s
-default load this brings an event's velocity, stockout dates, order-by date and reorder
-point to a read within 1 s; the supplier split, order units and promise dates follow with
-the re-plan.
+requests get the CPU first on a busy machine. On two cores this brought an event's
+velocity, stockout dates, order-by date and reorder point to a read sooner than the
+re-plan when the machine was busy (load 4-6), but later at ~100 events/s on a quiet one
+(``benchmarks/README.md``): hence off by default.
 
 A worker process exits when the server that started it goes away, even when the server is
 killed without a chance to stop it (SIGKILL): a thread of the worker watches its parent

@@ -43,10 +43,12 @@ class ServiceSettings:
     replan_warm : bool, default True
         Fill the re-plan cache (history rows, demand paths) of every item after the start,
         while no event waits (each worker process its own).
-    fast_updates : bool, default True
+    fast_updates : bool, default False
         After an event, update the item's velocity, stockout dates, order-by date and
         reorder point at once, in a worker of their own, ahead of its re-plan
-        (:mod:`~stockout_forecast.service.fast`; with ``replan_workers=0`` a thread).
+        (:mod:`~stockout_forecast.service.fast`; with ``replan_workers=0`` a thread). Off by
+        default: on two cores it brought those figures sooner on a busy machine but later
+        at ~100 events/s on a quiet one (see ``benchmarks/README.md``).
     forecast_max_age_days : int, default 7
         Days after the planning date of its last full plan that an item's stored forecast
         is still used by the re-plans after events (on its days still ahead); older, the
@@ -80,7 +82,7 @@ class ServiceSettings:
     replan_batch_items: int = 256
     replan_paths_mb: float = 256.0
     replan_warm: bool = True
-    fast_updates: bool = True
+    fast_updates: bool = False
     forecast_max_age_days: int = 7
     wait_seconds: float = 10.0
     random_state: int = 0
