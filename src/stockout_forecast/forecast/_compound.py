@@ -68,7 +68,12 @@ def _occurrence_pmf(lam: np.ndarray, phi: np.ndarray, n_terms: int) -> np.ndarra
 
 
 def _n_terms(lam: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Occurrence counts to sum per cell: through the count's ``1 - _TAIL`` quantile."""
+    """Occurrence counts to sum per cell: through the count's ``1 - _TAIL`` quantile.
+
+    Cells whose quantile is beyond ``MAX_TERMS`` (their CDF at ``MAX_TERMS`` is below
+    ``1 - _TAIL``) get ``MAX_TERMS + 1`` without the quantile search, which is slow for
+    a negative binomial of large mean and dispersion; only ``> MAX_TERMS`` matters for them.
+    """
     lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
     phi = np.asarray(phi, dtype=float)
     top = np.zeros(lam.shape)
@@ -76,7 +81,11 @@ def _n_terms(lam: np.ndarray, phi: np.ndarray) -> np.ndarray:
     nb = pos & (phi > 0)
     if nb.any():
         r = 1.0 / phi[nb]
-        top[nb] = stats.nbinom.ppf(1.0 - _TAIL, r, r / (r + lam[nb]))
+        p = r / (r + lam[nb])
+        long = stats.nbinom.cdf(MAX_TERMS, r, p) < 1.0 - _TAIL
+        q = np.full(r.shape, float(MAX_TERMS + 1))
+        q[~long] = stats.nbinom.ppf(1.0 - _TAIL, r[~long], p[~long])
+        top[nb] = q
     po = pos & ~(phi > 0)
     if po.any():
         top[po] = stats.poisson.ppf(1.0 - _TAIL, lam[po])
