@@ -10,7 +10,7 @@ scale over the in-stock training periods, as in ``bench_accuracy.py``).
 
 Settings (every combination): candidates (``base``: the nine models of the earlier default;
 ``long``: those plus the long-memory levels historic average, long moving average and slow
-SES), backtest windows (2 or 3), metric (MAE, MASE, RMSSE), class shrinkage (0, 3, 10
+SES), backtest windows (2 or 3), metric (MAE, MASE, RMSSE, RMSE), class shrinkage (0, 3, 10
 pseudo-windows), models averaged (1, 2, 3), the long-memory margin (never; or fall back
 unless the choice beats the long-memory level by 0, 1 or 2 standard errors), how an item
 falls back (replaced by the level, or averaged with it) and the weekday profile of daily
@@ -79,7 +79,7 @@ BASE = (
 )
 POOLS = {"base": BASE, "long": BASE + LONG_MEMORY, "shipped": CANDIDATES}
 WINDOWS = (2, 3)
-METRICS = ("mae", "mase", "rmsse")
+METRICS = ("mae", "mase", "rmsse", "rmse")
 SHRINKAGE = (0.0, 3.0, 10.0)
 COMBINE = (1, 2, 3)
 MARGINS = (None, 0.0, 1.0, 2.0)
