@@ -55,6 +55,7 @@ from .replan import (
 )
 from .settings import ServiceSettings
 from .state import (
+    _STATE_PARTS,
     COMPUTE_LOCK,
     CURVE_DAYS,
     _item_dataset,
@@ -68,15 +69,9 @@ __all__ = ["fast_items"]
 
 _VELOCITY = ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio")
 _CLASSES = ("demand_class", "xyz")
-_COVER = ("stockout_date", "days_of_cover")
-_STOCKOUT = (
-    "stockout_date_p10",
-    "stockout_date_p50",
-    "stockout_date_p90",
-    "p_stockout_in_horizon",
-    "p_stockout_before_next_receipt",
-    "expected_units_short",
-)
+#: the state's cover and stockout parts, as the re-plan writes them (``state._STATE_PARTS``)
+_COVER = _STATE_PARTS["cover"]
+_STOCKOUT = _STATE_PARTS["stockout"]
 _REORDER = ("order_by_date", "reorder_point_units")
 #: what the fast update never states: the re-plan's alone
 ALWAYS_PENDING = (
