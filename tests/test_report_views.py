@@ -96,10 +96,10 @@ def test_an_order_by_day_already_passed_reads_now_not_a_date_in_the_past():
     # the demo shop (as of 2026-11-24) showed 'Order by 2026-10-07' for 40 orders: the
     # planner cannot order in October; the cell now says to order now, and the day it was due
     late = _orders_section_html(_plan("x", p_before=0.9, order_by="2026-10-07"))
-    assert "<td class=date>now (due 2026-10-07)</td>" in late
+    assert "<td class=phrases>now <span class=nb>(due 2026-10-07)</span></td>" in late
     assert "<td>2026-10-07</td>" not in late
     on_time = _orders_section_html(_plan("x", p_before=0.01, order_by="2026-12-05"))
-    assert "<td class=date>2026-12-05</td>" in on_time
+    assert "<td class=phrases><span class=nb>2026-12-05</span></td>" in on_time
     assert "now (due" not in on_time.split("</p>", 1)[1]
     # the CSV/Excel/JSON keep the policy's date itself
     assert orders_to_place(_plan("x", order_by="2026-10-07"))["order_by_date"].iloc[0] == (
@@ -164,13 +164,16 @@ def test_dates_do_not_break_across_lines():
 
     df = pd.DataFrame({"d": [pd.Timestamp("2026-12-29")], "n": [1234.5], "t": ["a b"]})
     cols = [("d", "D", fmt_date), ("n", "N", fmt_num(1)), ("t", "T", fmt_text)]
-    html = table_html(df, [*cols, ("t", "T2", one_line(fmt_text))])
+    df["r"] = "2026-12-23 – 2026-12-25"
+    html = table_html(df, [*cols, ("r", "R", one_line(fmt_text))])
     assert (
         "<td class=date>2026-12-29</td><td class=num>1,234.5</td><td>a b</td>"
-        "<td class=date>a b</td>"
+        "<td class=phrases><span class=nb>2026-12-23</span> – <span class=nb>2026-12-25</span></td>"
     ) in html
     css = [r.split("{") for r in _CSS.replace("\n", "").split("}") if "{" in r]
-    assert "white-space:nowrap" in {sel.strip(): body for sel, body in css}["td.date"]
+    rules = {sel.strip(): body for sel, body in css}
+    assert "white-space:nowrap" in rules["td.date"]
+    assert "white-space:nowrap" in rules[".nb"]
 
 
 def test_the_stockout_chart_counts_the_items_the_headline_counts(monkeypatch):

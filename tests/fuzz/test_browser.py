@@ -142,6 +142,7 @@ def _open(page: Path, profile: Path) -> tuple[DevTools, dict[str, Any], bytes]:
         kpis: document.querySelectorAll('.kpi').length,
         images: [...document.images].map(i => i.complete && i.naturalWidth > 0),
         height: document.documentElement.scrollHeight,
+        width: document.documentElement.scrollWidth,
     })"""
     dom = json.loads(
         dt.send("Runtime.evaluate", expression=js, returnByValue=True)["result"]["value"]
@@ -191,6 +192,9 @@ def test_report_in_headless_chromium(shape, base_shop, tmp_path):
     assert dom["tables"] == want_tables > 0
     assert dom["kpis"] >= 3
     assert all(dom["images"]), "an embedded chart did not load"
+    # every table fits a 1,280-px window: the orders' reasons and the 17 columns of the
+    # items table once pushed the page to 1,630 px, with a horizontal scroll bar
+    assert dom["width"] <= 1280, f"the page is {dom['width']} px wide in a 1,280-px window"
     assert not errors, errors
     from matplotlib import image
 

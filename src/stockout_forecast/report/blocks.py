@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,10 +16,12 @@ from .._export import escape_html
 __all__ = [
     "figure_to_data_uri",
     "fmt_date",
+    "fmt_name",
     "fmt_num",
     "fmt_text",
     "img",
     "one_line",
+    "prose",
     "table_html",
 ]
 
@@ -64,21 +67,62 @@ def fmt_text(v: Any) -> str:
     return escape_html(v)
 
 
+def fmt_name(v: Any) -> str:
+    """A name made of words joined by ``_`` (a model's name), escaped, that may break after each ``_``.
+
+    >>> fmt_name("historic_average"), fmt_name("<b>")
+    ('historic_<wbr>average', '&lt;b&gt;')
+    """
+    return escape_html(v).replace("_", "_<wbr>")
+
+
+_UNBREAKABLE = re.compile(r"\([^()]*\)|\d{4}-\d{2}-\d{2}")
+
+
 def one_line(fmt: Formatter) -> Formatter:
-    """``fmt`` for a column of dates written as text: its cells do not break across lines."""
+    """``fmt`` for a column of dates written as text: a date never breaks across lines.
+
+    The cell may break only between its phrases — around the dash of a range, before a
+    parenthesis — so ``2026-12-23 – 2026-12-25`` and ``now (due 2026-10-07)`` take two
+    short lines instead of one wide one, and its text is unchanged.
+
+    >>> one_line(fmt_text)("now (due 2026-10-07)")
+    'now <span class=nb>(due 2026-10-07)</span>'
+    >>> one_line(fmt_text)("2026-12-23 – 2026-12-25")
+    '<span class=nb>2026-12-23</span> – <span class=nb>2026-12-25</span>'
+    """
+
+    def f(v: Any) -> str:
+        return _UNBREAKABLE.sub(lambda m: f"<span class=nb>{m.group(0)}</span>", fmt(v))
+
+    f.css_class = "phrases"  # type: ignore[attr-defined]
+    return f
+
+
+def prose(fmt: Formatter) -> Formatter:
+    """``fmt`` for a column of sentences (the orders' reasons): its cells keep a readable width.
+
+    Without it a wide table squeezes the longest text into a column a few words wide, and
+    each row grows a dozen lines tall.
+    """
 
     def f(v: Any) -> str:
         return fmt(v)
 
-    f.css_class = "date"  # type: ignore[attr-defined]
+    f.css_class = "prose"  # type: ignore[attr-defined]
+    f.is_text = True  # type: ignore[attr-defined]
     return f
+
+
+def _is_text(fmt: Formatter) -> bool:
+    return fmt is fmt_text or fmt is fmt_name or getattr(fmt, "is_text", False)
 
 
 def _cell_class(fmt: Formatter) -> str:
     """The class of a cell: dates keep to one line, numbers right-aligned, text plain."""
     kind = getattr(fmt, "css_class", None)
     if kind is None:
-        kind = "" if fmt is fmt_text else "date" if fmt is fmt_date else "num"
+        kind = "" if _is_text(fmt) else "date" if fmt is fmt_date else "num"
     return f" class={kind}" if kind else ""
 
 
@@ -88,8 +132,12 @@ def table_html(
     *,
     row_class: Callable[[pd.Series], str] | None = None,
     max_rows: int | None = None,
+    dense: bool = False,
 ) -> str:
     """Render ``df`` as an HTML table with escaped cells.
+
+    ``dense`` sets a smaller type and narrower padding, so a table of many columns still
+    fits the page.
 
     Columns absent from ``df`` are skipped, and so is a text column with no value in any row
     (the description column of a shop without an items table: a column of dashes).
@@ -97,7 +145,7 @@ def table_html(
     cols = [
         (c, label, fmt)
         for c, label, fmt in columns
-        if c in df.columns and not (fmt is fmt_text and len(df) and df[c].isna().all())
+        if c in df.columns and not (_is_text(fmt) and len(df) and df[c].isna().all())
     ]
     head = "".join(f"<th>{escape_html(label)}</th>" for _, label, _ in cols)
     body = []
@@ -114,7 +162,8 @@ def table_html(
             f"<p class=note>Showing the first {max_rows:,} of {len(df):,} rows; "
             f"the CSV has them all.</p>"
         )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    table = "<table class=dense>" if dense else "<table>"
+    return f"{table}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
 def figure_to_data_uri(fig: Any) -> str:

@@ -32,7 +32,8 @@ padding:10px 16px;min-width:150px}.kpi b{display:block;font-size:22px}.kpi span{
 .kpi.red b{color:#b42318}.kpi.amber b{color:#b54708}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}th{background:#eef2f6;text-align:left;
 padding:6px 8px;position:sticky;top:0}td{padding:5px 8px;border-bottom:1px solid #e9edf1;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td.date{white-space:nowrap}tr.out td{background:#fdecea}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.date{white-space:nowrap}
+td.prose{min-width:18em}.nb{white-space:nowrap}table.dense{font-size:12px}table.dense td,table.dense th{padding:4px 4px}tr.out td{background:#fdecea}
 tr.soon td{background:#fff6e5}.note{color:#5b6b7c;font-size:13px}.tag{display:inline-block;padding:1px 6px;
 border-radius:4px;background:#eef2f6;font-size:12px}img{max-width:100%}
 details{margin:8px 0}summary{cursor:pointer;color:#24548f}

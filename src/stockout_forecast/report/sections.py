@@ -21,7 +21,17 @@ import numpy as np
 import pandas as pd
 
 from .._export import escape_html
-from .blocks import figure_to_data_uri, fmt_date, fmt_num, fmt_text, img, one_line, table_html
+from .blocks import (
+    figure_to_data_uri,
+    fmt_date,
+    fmt_name,
+    fmt_num,
+    fmt_text,
+    img,
+    one_line,
+    prose,
+    table_html,
+)
 from .views import headline as headline_frame
 from .views import orders_to_place as orders_frame
 
@@ -288,7 +298,7 @@ _ORDER_COLUMNS = [
     ("service_level", "Service target", _fmt_pct),
     ("implied_fill_rate", "Implied fill", _fmt_pct),
     ("expected_cost_per_year", "Expected cost / year", fmt_num(0)),
-    ("reason", "Why", fmt_text),
+    ("reason", "Why", prose(fmt_text)),
 ]
 
 
@@ -424,7 +434,7 @@ _LEVEL_COLUMNS = [
     ("safety_stock_units", "Safety stock", fmt_num(0)),
     ("reorder_point_units", "Reorder point", fmt_num(0)),
     ("order_up_to_units", "Order up to", fmt_num(0)),
-    ("forecast_model", "Model", fmt_text),
+    ("forecast_model", "Model", fmt_name),
     ("reason", "Note", fmt_text),
 ]
 
@@ -494,7 +504,7 @@ _NOTICE_COLUMNS = [
     ("old_promised_date", "Was promised", fmt_date),
     ("new_promised_date", "New date", fmt_date),
     ("notice", "Notice", fmt_text),
-    ("reason", "Why", fmt_text),
+    ("reason", "Why", prose(fmt_text)),
     ("options", "Offer", fmt_text),
 ]
 
@@ -573,7 +583,7 @@ _ITEM_COLUMNS = [
     ("backordered_units", "Back-ordered", fmt_num(0)),
     ("open_po_units", "Open PO units", fmt_num(0)),
     ("next_receipt_date", "Next receipt", fmt_date),
-    ("forecast_model", "Model", fmt_text),
+    ("forecast_model", "Model", fmt_name),
     ("reason", "Note", fmt_text),
 ]
 
@@ -610,7 +620,9 @@ def items_by_stockout_date(frames: ReportFrames) -> list[str]:
         )
         return [
             _note(text),
-            table_html(sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows),
+            table_html(
+                sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows, dense=True
+            ),
         ]
     return [
         _note(
@@ -622,7 +634,9 @@ def items_by_stockout_date(frames: ReportFrames) -> list[str]:
             "of stock now; amber: P50 within 14 days. Discontinued items are listed but never "
             "reordered."
         ),
-        table_html(sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows),
+        table_html(
+            sorted_s, _ITEM_COLUMNS, row_class=row_class, max_rows=frames.max_rows, dense=True
+        ),
     ]
 
 
