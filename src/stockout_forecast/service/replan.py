@@ -418,52 +418,103 @@ class ProcessCache:
                 if k is not None and seq > k.seq and day < k.cut:
                     del self.kept[iid]  # a late event changed the rows kept
         fresh = [i for i in ids if i not in self.kept]
-        parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _HISTORY}
+        pieces: dict[str, dict[str, list[pd.DataFrame]]] = {t: {} for t in _HISTORY}
+        empty: dict[str, pd.DataFrame] = {}
         if fresh:
             got = store.items_tables(conn, fresh, tables=list(_HISTORY))
-            full = {t: _dated(df, t) for t, df in got.items()}
             cut = (
                 min(as_of, pd.Timestamp(utcnow().date())) - pd.Timedelta(days=HISTORY_TAIL_DAYS)
             ).date()
-            old = {t: full[t]["date"] < pd.Timestamp(cut) for t in _HISTORY}
+            kept: dict[str, dict[str, pd.DataFrame]] = {i: {} for i in fresh}
             for t in _HISTORY:
-                parts[t].append(full[t])
+                full = _dated(got[t], t)
+                empty[t] = full
+                for iid, rows in _item_runs(full).items():
+                    pieces[t][iid] = [rows]
+                for iid in fresh:
+                    rows = pieces[t][iid][0] if iid in pieces[t] else full.iloc[:0]
+                    n_old = int(np.searchsorted(rows["date"].to_numpy(), np.datetime64(cut, "ns")))
+                    kept[iid][t] = rows.iloc[:n_old]
             for iid in fresh:
-                kept = {}
-                for t in _HISTORY:
-                    df = full[t]
-                    kept[t] = df[old[t] & (df["item_id"] == iid)]
-                self.kept[iid] = _Kept(kept, cut, seqs.get(iid, 0))
+                self.kept[iid] = _Kept(kept[iid], cut, seqs.get(iid, 0))
         cached = [i for i in ids if i not in set(fresh)]
         if cached:
             since = min(self.kept[i].cut for i in cached)
             tail = store.items_tables(conn, cached, tables=list(_HISTORY), since=since)
             for t in _HISTORY:
                 df = _dated(tail[t], t)
-                cuts = df["item_id"].map({i: pd.Timestamp(self.kept[i].cut) for i in cached})
-                parts[t].append(df[df["date"] >= cuts])
-                parts[t].extend(self.kept[i].tables[t] for i in cached)
+                empty.setdefault(t, df)
+                runs = _item_runs(df)
+                for iid in cached:
+                    k = self.kept[iid]
+                    got_rows = runs.get(iid)
+                    parts = [k.tables[t]]
+                    if got_rows is not None:  # the store's rows from the item's cut-off day on
+                        dates = got_rows["date"].to_numpy()
+                        lo = int(np.searchsorted(dates, np.datetime64(k.cut, "ns")))
+                        parts.append(got_rows.iloc[lo:])
+                    pieces[t][iid] = parts
             for iid in cached:
                 self.kept[iid].seq = max(self.kept[iid].seq, seqs.get(iid, 0))
-        return {t: _sorted_rows(parts[t]) for t in _HISTORY}
+        return {t: _joined(pieces[t], ids, empty[t]) for t in _HISTORY}
+
+
+def _item_runs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``df``'s rows by item, as slices of one frame sorted by item and date.
+
+    A stable sort: rows of the same item and day keep their storage order.
+    """
+    if len(df) == 0:
+        return {}
+    items = df["item_id"].to_numpy(dtype=str)
+    order = np.lexsort((df["date"].to_numpy(), items))
+    srt = df.iloc[order].reset_index(drop=True)
+    items = items[order]
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    ends = np.r_[starts[1:], len(items)]
+    return {str(items[a]): srt.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
+
+
+def _joined(
+    pieces: dict[str, list[pd.DataFrame]], ids: list[str], empty: pd.DataFrame
+) -> pd.DataFrame:
+    """The items' rows in the order of ``ids`` (sorted), each item's pieces in their order.
+
+    The same rows, in the same order, as a stable sort by item and date of every row read
+    (kept rows are dated before the item's cut-off day, the rows read after it on or after).
+    """
+    parts = [p for iid in ids for p in pieces.get(iid, ()) if len(p)]
+    if not parts:
+        return empty.iloc[:0].reset_index(drop=True)
+    return (
+        pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    )
 
 
 def _dated(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """``df`` (rows of ``table``) with its date columns as ``datetime64[ns]``.
+    """``df`` (rows of ``table``) in the contract's types (dates, ids, quantities).
 
-    The store gives dates (or None); this is what the validation of the batch's tables makes
-    of them, done here so that the validation takes them as they are instead of parsing each
-    one again (kept history rows are converted once, when they are first read).
+    Dates become ``datetime64[ns]``, ids strings, quantities ``float64``: what the validation of the batch's tables makes of the store's values, done here once
+    (kept history rows are converted when first read), so that the batch's validation takes
+    the tables as they are (:func:`~stockout_forecast.io.validation.assume_valid`: the store's
+    rows were validated on their way in). A column that does not convert is left as it is
+    (and validated as usual).
     """
-    cols = [c for c, spec in TABLES[table].columns.items() if spec.kind == "date" and c in df]
-    return df.assign(**{c: pd.to_datetime(df[c]).astype("datetime64[ns]") for c in cols})
-
-
-def _sorted_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The rows of ``parts`` by item and date (a stable sort: same-day rows keep their order)."""
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    order = np.lexsort((df["date"].to_numpy(), df["item_id"].to_numpy(dtype=str)))
-    return df.iloc[order].reset_index(drop=True)
+    conv: dict[str, pd.Series] = {}
+    for c, spec in TABLES[table].columns.items():
+        if c not in df.columns:
+            continue
+        col = df[c]
+        if spec.kind == "date":
+            conv[c] = pd.to_datetime(col).astype("datetime64[ns]")
+        elif spec.kind == "id" and col.dtype == object:
+            if col.isna().all() or col.map(lambda v: v is None or isinstance(v, str)).all():
+                conv[c] = col.astype("str")
+        elif spec.kind in ("number", "fraction") and col.dtype != np.float64:
+            ok = col.isna().all() or col.map(lambda v: v is None or isinstance(v, (int, float)))
+            if ok is True or (ok is not False and ok.all()):
+                conv[c] = col.astype("float64")
+    return df.assign(**conv) if conv else df
 
 
 _CACHES: dict[str, ProcessCache] = {}
@@ -716,7 +767,7 @@ def _plan_group(
     info: dict[str, Any],
 ) -> dict[str, dict[str, Any]]:
     """The states of ``ids`` planned together on the forecast ``fc``."""
-    ds, notes = _item_dataset(b.tables_of(ids), b.as_of)
+    ds, notes = _item_dataset(b.tables_of(ids), b.as_of, trusted=True)
     assert ds.sales is not None
     start = b.start
     if start is not None:  # a late event may reach before the nightly plan's first day

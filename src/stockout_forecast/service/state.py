@@ -12,6 +12,7 @@ the re-plans after events start from instead of fitting one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -25,6 +26,7 @@ import pandas as pd
 import stockout_forecast as sof
 
 from ..forecast.result import quantile_column
+from ..io.validation import assume_valid
 from .settings import ServiceSettings
 from .store import Store, utcnow
 
@@ -290,13 +292,22 @@ def apply_fast(state: dict[str, Any], fast: dict[str, Any]) -> None:
 
 
 def _item_dataset(
-    tables: dict[str, pd.DataFrame], as_of: pd.Timestamp
+    tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, *, trusted: bool = False
 ) -> tuple[sof.Dataset, list[str]]:
-    """A validated one-item Dataset from the store's rows (empty tables left out)."""
+    """A validated Dataset of the store's rows of some items (empty tables left out).
+
+    ``trusted``: the tables are the store's rows in the contract's types (``replan._dated``),
+    which were validated on their way in (the loaded dataset by ``validate_dataset``, each
+    event by its model's bounds, keys by the store's); each table then passes as it is
+    (:func:`~stockout_forecast.io.validation.assume_valid`) and only the checks across
+    tables run (with their notes). An item whose re-plan fails is validated again in full,
+    for the message (``replan._invalid``).
+    """
     present = {k: v for k, v in tables.items() if len(v)}
     if "inventory" in present:
         inv = present["inventory"].copy()
-        inv["as_of"] = as_of  # the live on-hand is current: it is the stock as of today
+        # the live on-hand is current: it is the stock as of today
+        inv["as_of"] = pd.Series(pd.Timestamp(as_of), index=inv.index).astype("datetime64[ns]")
         present["inventory"] = inv
     if "customer_orders" not in present and "inventory" in present:
         present["customer_orders"] = tables["customer_orders"]
@@ -304,10 +315,11 @@ def _item_dataset(
         warnings.simplefilter("always")
         # the shop's data as a whole is checked for staleness by the nightly plan; one item
         # that has not sold for months is not stale data, so that check is off here
-        ds = sof.validate_dataset(
-            sof.Dataset(**present, source="service store"),  # type: ignore[arg-type]
-            thresholds=sof.Thresholds(stale_days=float("inf")),
-        )
+        with assume_valid() if trusted else contextlib.nullcontext():
+            ds = sof.validate_dataset(
+                sof.Dataset(**present, source="service store"),  # type: ignore[arg-type]
+                thresholds=sof.Thresholds(stale_days=float("inf")),
+            )
     notes = list(ds.notes) + [str(w.message) for w in caught if str(w.message) not in ds.notes]
     return ds, notes
 
