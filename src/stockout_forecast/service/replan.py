@@ -40,6 +40,7 @@ import logging
 import re
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,7 @@ def plan_with_forecast(
     *,
     as_of: pd.Timestamp,
     start: pd.Timestamp | None = None,
+    lead_time_fn: Callable[..., pd.DataFrame] | None = None,
 ) -> sof.ReorderPlan:
     """The planner's stages on ``dataset`` with a given forecast (nothing is fitted).
 
@@ -95,11 +97,13 @@ def plan_with_forecast(
     demand history (the nightly plan's, so that the periods are the same). ``forecast`` may
     hold more items than ``dataset`` (the full plan's forecast): only the dataset's items
     are simulated, each with the demand paths of its row's seed block. Returns the
-    :class:`~stockout_forecast.ReorderPlan` of those stages (no ``notes``).
+    :class:`~stockout_forecast.ReorderPlan` of those stages (no ``notes``). ``lead_time_fn``:
+    a function called as ``lead_time_history`` that gives the same frame (a cache of it,
+    :meth:`ProcessCache.lead_times`); default ``lead_time_history``.
     """
     seeds = spawn_seeds(planner.random_state, 3)
     ids, history, velocity, classes, lead_times = front_stages(
-        dataset, planner, as_of=as_of, start=start
+        dataset, planner, as_of=as_of, start=start, lead_time_fn=lead_time_fn
     )
     inv = dataset.inventory
     parts: dict[str, Any] = {}
@@ -129,6 +133,7 @@ def front_stages(
     *,
     as_of: pd.Timestamp,
     start: pd.Timestamp | None,
+    lead_time_fn: Callable[..., pd.DataFrame] | None = None,
 ) -> tuple[pd.Index, Any, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """The stages before the simulation: items, demand history, velocity, classes, lead times.
 
@@ -149,12 +154,12 @@ def front_stages(
     velocity = sof.item_velocity(history)
     classes = sof.classify_demand(history)
     po, sup = dataset.purchase_orders, dataset.suppliers
-    lead_times = None
+    lt = None
     if po is not None or sup is not None:
-        lead_times = sof.lead_time_history(
+        lt = (lead_time_fn or sof.lead_time_history)(
             po if po is not None else _no_purchase_orders(), sup, as_of=as_of
         )
-    return ids, history, velocity, classes, lead_times
+    return ids, history, velocity, classes, lt
 
 
 def cover_stage(
@@ -380,12 +385,52 @@ class ProcessCache:
         self.plan_made_for: pd.Timestamp | None = None
         self.plan_rows: dict[str, int] = {}
         self._ahead: tuple[pd.Timestamp, sof.DemandForecast] | None = None
+        #: per item: the key of its purchase-order and supplier rows, its lead-time rows
+        self._lead: dict[str, tuple[tuple[int, ...], pd.DataFrame]] = {}
+        self._lead_as_of: Any = None
+
+    def lead_times(
+        self, purchase_orders: pd.DataFrame, suppliers: pd.DataFrame | None, *, as_of: Any
+    ) -> pd.DataFrame:
+        """``lead_time_history(purchase_orders, suppliers, as_of=as_of)``, kept per item.
+
+        An item's rows of ``lead_time_history`` come from its own purchase-order and supplier
+        rows (one row per item x supplier, sorted by item and supplier), so they are kept with
+        a hash of those input rows and handed out again while the rows and ``as_of`` are the
+        same (a sale changes neither). When an item's rows changed, the whole frame is
+        computed again (and kept); otherwise the items' kept rows, in item order, are the frame.
+        """
+        keys = _row_keys(purchase_orders, suppliers)
+        if as_of != self._lead_as_of:
+            self._lead.clear()
+            self._lead_as_of = as_of
+        miss = {i for i, k in keys.items() if i not in self._lead or self._lead[i][0] != k}
+        if miss:
+            po, sup = purchase_orders, suppliers
+            sup_miss = None if sup is None else sup[sup["item_id"].isin(miss)]
+            if sup_miss is not None and {*sup_miss["item_id"]} == miss:
+                # only the changed items' rows (each has supplier rows, as in the whole frame)
+                po, sup = po[po["item_id"].isin(miss)], sup_miss
+            got = sof.lead_time_history(po, sup, as_of=as_of)
+            runs = _item_slices(got)
+            for iid in miss if po is not purchase_orders else keys:
+                self._lead[iid] = (keys[iid], runs.get(iid, got.iloc[:0]))
+        parts = [self._lead[i][1] for i in sorted(keys)]
+        parts = [p for p in parts if len(p)] or parts[:1]
+        if not parts:
+            return sof.lead_time_history(purchase_orders, suppliers, as_of=as_of)
+        return (
+            pd.concat(parts, ignore_index=True)
+            if len(parts) > 1
+            else parts[0].reset_index(drop=True)
+        )
 
     def refresh(self, store: Store, conn: Any, planned_at: Any) -> None:
         """Drop everything when the store holds a newer full plan; load its forecast."""
         if planned_at == self.planned_at and self.planned_at is not None:
             return
         self.kept.clear()
+        self._lead.clear()
         self._ahead = None
         self.plan_forecast, self.plan_made_for, self.plan_rows = None, None, {}
         got = store.plan_forecasts(conn)
@@ -466,13 +511,8 @@ def _item_runs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """
     if len(df) == 0:
         return {}
-    items = df["item_id"].to_numpy(dtype=str)
-    order = np.lexsort((df["date"].to_numpy(), items))
-    srt = df.iloc[order].reset_index(drop=True)
-    items = items[order]
-    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
-    ends = np.r_[starts[1:], len(items)]
-    return {str(items[a]): srt.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
+    order = np.lexsort((df["date"].to_numpy(), df["item_id"].to_numpy(dtype=str)))
+    return _item_slices(df.iloc[order].reset_index(drop=True))
 
 
 def _joined(
@@ -489,6 +529,28 @@ def _joined(
     return (
         pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     )
+
+
+def _row_keys(po: pd.DataFrame, sup: pd.DataFrame | None) -> dict[str, tuple[Any, ...]]:
+    """Per item of ``po`` and ``sup``: the hashes of its rows of each, in order."""
+    keys: dict[str, tuple[list[int], list[int]]] = {}
+    for k, df in enumerate((po, sup)):
+        if df is None or len(df) == 0:
+            continue
+        hashes = pd.util.hash_pandas_object(df, index=False).to_numpy()
+        for iid, h in zip(df["item_id"].astype(str), hashes.tolist(), strict=True):
+            keys.setdefault(iid, ([], []))[k].append(h)
+    return {i: (tuple(a), tuple(b)) for i, (a, b) in keys.items()}
+
+
+def _item_slices(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``df`` (sorted by ``item_id``) as one slice per item."""
+    if len(df) == 0:
+        return {}
+    items = df["item_id"].to_numpy(dtype=str)
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    ends = np.r_[starts[1:], len(items)]
+    return {str(items[a]): df.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
 
 
 def _dated(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -659,6 +721,7 @@ def warm_items(store: Store, item_ids: list[str], settings: ServiceSettings) -> 
     cache = process_cache(store, settings)
     with cache.lock:
         b = _read(store, ids, cache)
+        _warm_lead_times(b)
         on_plan = [i for i in ids if i in cache.plan_rows]
         if on_plan and cache.plan_forecast is not None and cache.paths_bytes > 0:
             planner = service_planner(settings, b.as_of)
@@ -676,6 +739,20 @@ def warm_items(store: Store, item_ids: list[str], settings: ServiceSettings) -> 
                     keep_paths=True,
                 )
         return sum(i in cache.kept for i in ids)
+
+
+def _warm_lead_times(b: _Batch) -> None:
+    """Keep the lead times of the batch's items (:meth:`ProcessCache.lead_times`)."""
+    try:
+        with COMPUTE_LOCK, warnings.catch_warnings(), assume_valid():
+            warnings.simplefilter("ignore")
+            ds, _ = _item_dataset(b.tables, b.as_of, trusted=True)
+            po, sup = ds.purchase_orders, ds.suppliers
+            if po is not None or sup is not None:
+                po = po if po is not None else _no_purchase_orders()
+                b.cache.lead_times(po, sup, as_of=b.as_of)
+    except ValueError:  # bad data: the items' re-plan says what is wrong
+        pass
 
 
 def _plan_batch(
@@ -775,7 +852,9 @@ def _plan_group(
     # the tables were validated once (``_item_dataset``): the stages need not check them again
     with warnings.catch_warnings(record=True) as caught, assume_valid():
         warnings.simplefilter("always")
-        plan = plan_with_forecast(ds, fc, planner, as_of=b.as_of, start=start)
+        plan = plan_with_forecast(
+            ds, fc, planner, as_of=b.as_of, start=start, lead_time_fn=b.cache.lead_times
+        )
         states = states_from_plan(plan, ds, settings, b.seqs, source="event")
     notes += [str(w.message) for w in caught]
     info = {**info, "horizon_days": len(fc.dates)}
