@@ -189,8 +189,8 @@ class ReorderPlan:
         self, index: pd.Index, vel: pd.DataFrame, cov: pd.DataFrame | None
     ) -> tuple[pd.Series, pd.Series]:
         """Status and reason per item: the first stage that could not compute it says why."""
-        status = pd.Series("ok", index=index, dtype="str")
-        reason = pd.Series("", index=index, dtype="str")
+        status = np.full(len(index), "ok", dtype=object)
+        reason = np.full(len(index), "", dtype=object)
         if self.items is not None and "status" in self.items.columns:
             item_status = self.items.set_index("item_id")["status"].astype(str).str.strip()
             disc = (item_status.str.lower().reindex(index) == "discontinued").to_numpy(bool)
@@ -213,14 +213,18 @@ class ReorderPlan:
                 # 'no_demand' only says the 28-day velocity is 0, so stock lasts for ever at
                 # that velocity; the simulated stockout dates of the forecast supersede it
                 st = st.where(st != "no_demand")
+            bad = (status == "ok") & (st.notna() & ~st.isin(["ok", "short", "no_order"])).to_numpy()
+            if not bad.any():
+                continue
             rs = frame["reason"].reindex(index) if "reason" in frame.columns else st
-            bad = (status == "ok") & st.notna() & ~st.isin(["ok", "short", "no_order"])
-            status[bad] = st[bad].astype(str)
-            reason[bad] = rs[bad].fillna("").astype(str)
-        no_sales = ~index.isin(self.history.item_ids) & (status == "ok").to_numpy()
+            status[bad] = st[bad].astype(str).to_numpy(dtype=object)
+            reason[bad] = rs[bad].fillna("").astype(str).to_numpy(dtype=object)
+        no_sales = ~index.isin(self.history.item_ids) & (status == "ok")
         status[no_sales] = "no_sales"
         reason[no_sales] = "item is listed but has no sales history"
-        return status, reason
+        return pd.Series(status, index=index, dtype="str"), pd.Series(
+            reason, index=index, dtype="str"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Alias of :meth:`summary`."""
@@ -330,9 +334,12 @@ def _take(
     """Copy ``cols`` of ``frame`` (indexed by item) into ``out``, aligned on its items."""
     if frame is None:
         return
-    for col in cols:
-        if col in frame.columns:
-            out[(rename or {}).get(col, col)] = frame[col].reindex(out.index)
+    have = [c for c in cols if c in frame.columns]
+    if not have:
+        return
+    got = frame[have].reindex(out.index)  # one reindex for the columns (same values)
+    for col in have:
+        out[(rename or {}).get(col, col)] = got[col]
 
 
 class ReorderPlanner:

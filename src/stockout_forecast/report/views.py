@@ -8,7 +8,7 @@ planner sees first comes from :func:`headline`. Nothing else computes these figu
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,16 @@ def _split_text(lines: pd.DataFrame) -> pd.DataFrame:
     lines = lines.sort_values(["item_id", "expected_arrival_date", "supplier_id"], kind="stable")
     part = lines["supplier_id"].astype(str) + " " + lines["units"].map("{:,.0f}".format)
     g = lines.assign(_part=part).groupby("item_id", sort=False)
+    arrivals: dict[Any, list[str]] = {}
+    for item, sup, units, day in zip(
+        lines["item_id"],
+        lines["supplier_id"],
+        lines["units"],
+        lines["expected_arrival_date"],
+        strict=True,
+    ):
+        arrivals.setdefault(item, []).append(f"{sup} {units:,.0f} arriving {_day(day)}")
+    groups = g.size().index
     return pd.DataFrame(
         {
             "order_units": g["units"].sum(),
@@ -62,15 +72,8 @@ def _split_text(lines: pd.DataFrame) -> pd.DataFrame:
             "last_arrival_date": g["expected_arrival_date"].max(),
             "expected_units_short": g["expected_units_short"].sum(min_count=1),
             "order_value": g["line_total"].sum(),
-            "_arrivals": g[["supplier_id", "units", "expected_arrival_date"]].apply(_arrival_text),
+            "_arrivals": pd.Series([", ".join(arrivals[k]) for k in groups], index=groups),
         }
-    )
-
-
-def _arrival_text(g: pd.DataFrame) -> Any:
-    return ", ".join(
-        f"{s} {u:,.0f} arriving {_day(d)}"
-        for s, u, d in zip(g["supplier_id"], g["units"], g["expected_arrival_date"], strict=True)
     )
 
 
@@ -148,14 +151,15 @@ def _reasons(out: pd.DataFrame, rec: pd.DataFrame, as_of: pd.Timestamp) -> pd.Se
     Built from the figures of the row itself (the split's suppliers and arrivals, the
     policy's trigger and order-by date), so the line never names a supplier that gets no PO.
     """
-    lines = []
-    for item, o in out.iterrows():
-        r = cast("pd.Series", rec.loc[str(item)])  # one row per item (rec is keyed by item)
-        lines.append(_reason(o, r, as_of))
+    by_item = rec.to_dict("index")  # one row per item (rec is keyed by item)
+    lines = [
+        _reason(o, by_item[str(item)], as_of)
+        for item, o in zip(out.index, out.to_dict("records"), strict=True)
+    ]
     return pd.Series(lines, index=out.index, dtype="str")
 
 
-def _reason(o: pd.Series, r: pd.Series, as_of: pd.Timestamp) -> str:
+def _reason(o: dict[Any, Any], r: dict[Any, Any], as_of: pd.Timestamp) -> str:
     cover = r.get("days_of_cover")
     cover_txt = ""
     if pd.notna(cover):
