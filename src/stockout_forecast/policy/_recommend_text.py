@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,14 +21,6 @@ __all__ = [
 EXPEDITE_AT = 0.5
 
 
-def _fmt_date(d: pd.Series) -> pd.Series:
-    """'3 Dec' style dates (NaT becomes '')."""
-    ok = d.notna()
-    out = pd.Series("", index=d.index, dtype="str")
-    out[ok] = d[ok].dt.day.astype(str) + " " + d[ok].dt.strftime("%b")
-    return out
-
-
 def backorder_note(reorder_point: float) -> str:
     """What a negative reorder point means, said plainly: ' (order when 3 units are backordered)'.
 
@@ -41,71 +33,115 @@ def backorder_note(reorder_point: float) -> str:
     return f" (order when {n:,} unit{'s are' if n != 1 else ' is'} backordered)"
 
 
+def _int_text(v: Any) -> str | None:
+    """A number rounded half to even, as text ('<NA>'-free: None when missing)."""
+    return None if pd.isna(v) else str(round(float(v)))
+
+
+def _cat(*parts: str | None) -> str | None:
+    """The parts joined; None (a missing line) when one is missing, as pandas concatenates."""
+    return None if any(p is None for p in parts) else "".join(cast("tuple[str, ...]", parts))
+
+
 def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.ndarray:
-    """One plain line per item: velocity, cover, supplier lead time → decision."""
-    cover = rec["days_of_cover"]
-    cover_txt = cover.round().astype("Int64").astype("str") + " days of cover"
-    beyond = rec["stockout_date_p50_without_order"].isna()
-    cover_txt = cover_txt.where(~beyond, "more than " + cover_txt)
-    lt = rec["lead_time_days"]
-    lt_txt = (
-        "supplier "
-        + rec["supplier_id"].astype("str")
-        + " lead time "
-        + lt.round().astype("Int64").astype("str")
-        + "±"
-        + rec["lead_time_sd_days"].round().astype("Int64").astype("str")
-        + " days"
+    """One plain line per item: velocity, cover, supplier lead time → decision.
+
+    Written row by row (a few microseconds per item; whole-column string operations cost
+    ~10 ms per call whatever the number of items). A missing figure (NaN) in a part of the
+    line makes the line missing, as concatenating columns of text does.
+    """
+    n = len(rec)
+    get = rec.__getitem__
+    p_before = (
+        get("p_stockout_before_arrival").to_numpy(dtype=float)
+        if "p_stockout_before_arrival" in rec
+        else np.full(n, np.nan)
     )
-    vel_txt = "velocity " + rec["velocity_units_per_day"].map("{:.1f}".format) + "/day"
-    obd = rec["order_by_date"]
-    by = _fmt_date(obd)
-    units = rec["order_units"].round().astype("Int64").map("{:,}".format)
-    p_before = rec["p_stockout_before_arrival"] if "p_stockout_before_arrival" in rec else None
-    if p_before is None:
-        p_before = pd.Series(np.nan, index=rec.index)
-    risky = p_before.notna() & (p_before > 1.0 - rec["service_level"].astype(float))
-    late = p_before.notna() & (p_before >= EXPEDITE_AT)
-    pct = (100 * p_before).round().astype("Int64").astype("str") + "%"
-    decision = pd.Series("", index=rec.index, dtype="str")
-    now = rec["order_now"].astype(bool)
-    decision[now & ~late] = "order " + units[now & ~late] + " by " + by[now & ~late]
-    last_day = pd.Series("", index=rec.index, dtype="str")
-    past = late & obd.notna() & (obd < as_of)
-    last_day[past] = by[past] + " was the last safe day; "
-    decision[now & late] = (
-        "order "
-        + units[now & late]
-        + " now and expedite: "
-        + last_day[now & late]
-        + pct[now & late]
-        + " chance of running out before it arrives"
+    cols = zip(
+        get("days_of_cover").to_numpy(dtype=float),
+        get("stockout_date_p50_without_order").isna().to_numpy(),
+        get("supplier_id").to_numpy(dtype=object),
+        get("lead_time_days").to_numpy(dtype=float),
+        get("lead_time_sd_days").to_numpy(dtype=float),
+        get("velocity_units_per_day").to_numpy(dtype=float),
+        get("order_by_date").to_numpy(dtype="datetime64[ns]"),
+        get("order_units").to_numpy(dtype=float),
+        p_before,
+        get("service_level").to_numpy(dtype=float),
+        get("order_now").astype(bool).to_numpy(),
+        get("inventory_position_units").to_numpy(dtype=float),
+        get("reorder_point_units").to_numpy(dtype=float),
+        (get("order_trigger") == "order_by_date").to_numpy(),
+        np.asarray(capped, dtype=bool),
+        strict=True,
     )
-    warn = now & risky & ~late
-    decision[warn] = decision[warn] + " (" + pct[warn] + " chance of running out before it arrives)"
-    ip = rec["inventory_position_units"].round().astype("Int64").astype("str")
-    sp = rec["reorder_point_units"].round().astype("Int64").astype("str")
-    sp = sp + pd.Series(
-        [backorder_note(v) for v in rec["reorder_point_units"]], index=rec.index, dtype="str"
-    )
-    wait = ~now
-    decision[wait] = "no order: inventory position " + ip[wait] + " above reorder point " + sp[wait]
-    has_by = wait & obd.notna()
-    decision[has_by] = decision[has_by] + ", order by " + by[has_by]
-    timed = (rec["order_trigger"] == "order_by_date").to_numpy()
-    decision[timed] = decision[timed] + " (open orders arrive too late to count on)"
-    chase = wait & risky
-    decision[chase] = (
-        decision[chase]
-        + "; "
-        + pct[chase]
-        + " chance of running out before an order placed today could arrive: chase the "
-        "open orders"
-    )
-    line = vel_txt + ", " + cover_txt + ", " + lt_txt + " → " + decision
-    cap = pd.Series(capped, index=rec.index)
-    line[cap] = line[cap] + " (service level judged over the horizon only)"
-    return line.to_numpy(dtype=object)
+    out = np.empty(n, dtype=object)
+    for k, (
+        cov,
+        beyond,
+        sup,
+        lt,
+        lt_sd,
+        vel,
+        obd,
+        units,
+        p,
+        level,
+        now,
+        ip,
+        rp,
+        timed,
+        cap,
+    ) in enumerate(cols):
+        cover_txt = _cat(_int_text(cov), " days of cover")
+        if beyond:
+            cover_txt = _cat("more than ", cover_txt)
+        sup_txt = None if pd.isna(sup) else str(sup)
+        lt_txt = _cat(
+            "supplier ", sup_txt, " lead time ", _int_text(lt), "±", _int_text(lt_sd), " days"
+        )
+        day = pd.Timestamp(obd)
+        by = "" if pd.isna(day) else f"{day.day} {day.strftime('%b')}"
+        has_p = not np.isnan(p)
+        risky = has_p and p > 1.0 - level
+        late = has_p and p >= EXPEDITE_AT
+        pct = f"{round(100 * float(p))}%" if has_p else None
+        decision: str | None
+        if now:
+            units_txt = "<NA>" if np.isnan(units) else f"{round(float(units)):,}"
+            if late:
+                last = by + " was the last safe day; " if not pd.isna(day) and day < as_of else ""
+                decision = _cat(
+                    "order ", units_txt, " now and expedite: ", last, pct,
+                    " chance of running out before it arrives",
+                )  # fmt: skip
+            else:
+                decision = "order " + units_txt + " by " + by
+                if risky:
+                    decision = _cat(
+                        decision, " (", pct, " chance of running out before it arrives)"
+                    )
+        else:
+            sp = _cat(_int_text(rp), backorder_note(rp))
+            decision = _cat(
+                "no order: inventory position ", _int_text(ip), " above reorder point ", sp
+            )
+            if not pd.isna(day):
+                decision = _cat(decision, ", order by ", by)
+        if timed:
+            decision = _cat(decision, " (open orders arrive too late to count on)")
+        if not now and risky:
+            decision = _cat(
+                decision, "; ", pct,
+                " chance of running out before an order placed today could arrive: chase the "
+                "open orders",
+            )  # fmt: skip
+        vel_txt = f"velocity {vel:.1f}/day"
+        line = _cat(vel_txt, ", ", cover_txt, ", ", lt_txt, " → ", decision)
+        if cap:
+            line = _cat(line, " (service level judged over the horizon only)")
+        out[k] = np.nan if line is None else line
+    return out
 
 
 def status_and_reason(
