@@ -294,11 +294,49 @@ _OTHER = ("inventory", "purchase_orders", "suppliers", "items", "customer_orders
 
 @dataclasses.dataclass
 class _Kept:
-    """One item's history rows dated before ``cut``, which include every event up to ``seq``."""
+    """An item's history rows before ``cut`` are kept; they include every event up to ``seq``."""
 
-    tables: dict[str, pd.DataFrame]
     cut: dt.date
     seq: int
+
+
+class _KeptRows:
+    """The kept rows of one history table, every item's in one frame (``item -> (lo, hi)``).
+
+    Rows added together wait in ``pending`` and join the frame at the next :meth:`take`
+    (one concatenation per warm-up chunk or fresh read, not one per re-plan).
+    """
+
+    def __init__(self) -> None:
+        self.frame: pd.DataFrame | None = None
+        self.where: dict[str, tuple[int, int]] = {}
+        self.pending: list[tuple[pd.DataFrame, dict[str, tuple[int, int]]]] = []
+
+    def add(self, rows: pd.DataFrame, where: dict[str, tuple[int, int]]) -> None:
+        self.pending.append((rows, where))
+
+    def take(self, ids: list[str]) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+        """The rows of ``ids`` (each item's together, in the order of ``ids``) and where."""
+        if self.pending:
+            frames = [] if self.frame is None else [self.frame]
+            off = 0 if self.frame is None else len(self.frame)
+            for rows, where in self.pending:
+                for iid, (lo, hi) in where.items():
+                    self.where[iid] = (lo + off, hi + off)
+                frames.append(rows)
+                off += len(rows)
+            self.frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            self.pending = []
+        assert self.frame is not None
+        out: dict[str, tuple[int, int]] = {}
+        pos, n = [], 0
+        for iid in ids:
+            lo, hi = self.where[iid]
+            pos.append(np.arange(lo, hi))
+            out[iid] = (n, n + hi - lo)
+            n += hi - lo
+        taken = self.frame.take(np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64))
+        return taken.reset_index(drop=True), out
 
 
 class _PathStore:
@@ -381,6 +419,7 @@ class ProcessCache:
         self.lock = threading.Lock()
         self.planned_at: Any = None
         self.kept: dict[str, _Kept] = {}
+        self.rows: dict[str, _KeptRows] = {t: _KeptRows() for t in _HISTORY}
         self.plan_forecast: sof.DemandForecast | None = None
         self.plan_made_for: pd.Timestamp | None = None
         self.plan_rows: dict[str, int] = {}
@@ -430,6 +469,7 @@ class ProcessCache:
         if planned_at == self.planned_at and self.planned_at is not None:
             return
         self.kept.clear()
+        self.rows = {t: _KeptRows() for t in _HISTORY}
         self._lead.clear()
         self._ahead = None
         self.plan_forecast, self.plan_made_for, self.plan_rows = None, None, {}
@@ -463,72 +503,89 @@ class ProcessCache:
                 if k is not None and seq > k.seq and day < k.cut:
                     del self.kept[iid]  # a late event changed the rows kept
         fresh = [i for i in ids if i not in self.kept]
-        pieces: dict[str, dict[str, list[pd.DataFrame]]] = {t: {} for t in _HISTORY}
-        empty: dict[str, pd.DataFrame] = {}
+        # per table: the frames the rows come from, and per item its (frame, lo, hi) spans
+        srcs: dict[str, list[pd.DataFrame]] = {t: [] for t in _HISTORY}
+        spans: dict[str, dict[str, list[tuple[int, int, int]]]] = {t: {} for t in _HISTORY}
         if fresh:
             got = store.items_tables(conn, fresh, tables=list(_HISTORY))
             cut = (
                 min(as_of, pd.Timestamp(utcnow().date())) - pd.Timedelta(days=HISTORY_TAIL_DAYS)
             ).date()
-            kept: dict[str, dict[str, pd.DataFrame]] = {i: {} for i in fresh}
             for t in _HISTORY:
-                full = _dated(got[t], t)
-                empty[t] = full
-                for iid, rows in _item_runs(full).items():
-                    pieces[t][iid] = [rows]
+                srt, bounds = _item_runs(_dated(got[t], t))
+                dates = srt["date"].to_numpy()
+                keep, where, n = [], {}, 0
                 for iid in fresh:
-                    rows = pieces[t][iid][0] if iid in pieces[t] else full.iloc[:0]
-                    n_old = int(np.searchsorted(rows["date"].to_numpy(), np.datetime64(cut, "ns")))
-                    kept[iid][t] = rows.iloc[:n_old]
+                    lo, hi = bounds.get(iid, (0, 0))
+                    old = int(np.searchsorted(dates[lo:hi], np.datetime64(cut, "ns")))
+                    keep.append(np.arange(lo, lo + old))
+                    where[iid] = (n, n + old)
+                    n += old
+                    spans[t][iid] = [(len(srcs[t]), lo, hi)]
+                self.rows[t].add(srt.take(np.concatenate(keep)).reset_index(drop=True), where)
+                srcs[t].append(srt)
             for iid in fresh:
-                self.kept[iid] = _Kept(kept[iid], cut, seqs.get(iid, 0))
+                self.kept[iid] = _Kept(cut, seqs.get(iid, 0))
         cached = [i for i in ids if i not in set(fresh)]
         if cached:
             since = min(self.kept[i].cut for i in cached)
             tail = store.items_tables(conn, cached, tables=list(_HISTORY), since=since)
             for t in _HISTORY:
-                df = _dated(tail[t], t)
-                empty.setdefault(t, df)
-                runs = _item_runs(df)
+                kept_rows, where = self.rows[t].take(cached)
+                srt, bounds = _item_runs(_dated(tail[t], t))
+                dates = srt["date"].to_numpy()
+                k_src, t_src = len(srcs[t]), len(srcs[t]) + 1
+                srcs[t] += [kept_rows, srt]
                 for iid in cached:
-                    k = self.kept[iid]
-                    got_rows = runs.get(iid)
-                    parts = [k.tables[t]]
-                    if got_rows is not None:  # the store's rows from the item's cut-off day on
-                        dates = got_rows["date"].to_numpy()
-                        lo = int(np.searchsorted(dates, np.datetime64(k.cut, "ns")))
-                        parts.append(got_rows.iloc[lo:])
-                    pieces[t][iid] = parts
+                    lo, hi = bounds.get(iid, (0, 0))  # the store's rows from the cut-off day on
+                    cut_ns = np.datetime64(self.kept[iid].cut, "ns")
+                    lo += int(np.searchsorted(dates[lo:hi], cut_ns))
+                    spans[t][iid] = [(k_src, *where[iid]), (t_src, lo, hi)]
             for iid in cached:
                 self.kept[iid].seq = max(self.kept[iid].seq, seqs.get(iid, 0))
-        return {t: _joined(pieces[t], ids, empty[t]) for t in _HISTORY}
+        return {t: _joined(srcs[t], spans[t], ids) for t in _HISTORY}
 
 
-def _item_runs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``df``'s rows by item, as slices of one frame sorted by item and date.
+def _item_runs(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+    """``df`` sorted by item and date, and each item's ``(lo, hi)`` rows in it.
 
     A stable sort: rows of the same item and day keep their storage order.
     """
     if len(df) == 0:
-        return {}
-    order = np.lexsort((df["date"].to_numpy(), df["item_id"].to_numpy(dtype=str)))
-    return _item_slices(df.iloc[order].reset_index(drop=True))
+        return df.reset_index(drop=True), {}
+    items = df["item_id"].to_numpy(dtype=str)
+    order = np.lexsort((df["date"].to_numpy(), items))
+    items = items[order]
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    ends = np.r_[starts[1:], len(items)]
+    bounds = {str(items[a]): (int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
+    return df.take(order).reset_index(drop=True), bounds
 
 
 def _joined(
-    pieces: dict[str, list[pd.DataFrame]], ids: list[str], empty: pd.DataFrame
+    srcs: list[pd.DataFrame], spans: dict[str, list[tuple[int, int, int]]], ids: list[str]
 ) -> pd.DataFrame:
-    """The items' rows in the order of ``ids`` (sorted), each item's pieces in their order.
+    """The items' rows in the order of ``ids`` (sorted), each item's spans in their order.
 
     The same rows, in the same order, as a stable sort by item and date of every row read
     (kept rows are dated before the item's cut-off day, the rows read after it on or after).
     """
-    parts = [p for iid in ids for p in pieces.get(iid, ()) if len(p)]
-    if not parts:
-        return empty.iloc[:0].reset_index(drop=True)
-    return (
-        pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    )
+    used = [k for k, df in enumerate(srcs) if len(df)]
+    if not used:
+        return srcs[0].iloc[:0].reset_index(drop=True)
+    offset, off = {}, 0
+    for k in used:
+        offset[k] = off
+        off += len(srcs[k])
+    pos = [
+        np.arange(offset[k] + lo, offset[k] + hi)
+        for iid in ids
+        for k, lo, hi in spans.get(iid, ())
+        if hi > lo
+    ]
+    big = pd.concat([srcs[k] for k in used], ignore_index=True) if len(used) > 1 else srcs[used[0]]
+    rows = np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64)
+    return big.take(rows).reset_index(drop=True)
 
 
 def _row_keys(po: pd.DataFrame, sup: pd.DataFrame | None) -> dict[str, tuple[Any, ...]]:
