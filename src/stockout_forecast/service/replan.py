@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -724,8 +725,11 @@ def replan_items(
         if work:
             with COMPUTE_LOCK:
                 _plan_batch(b, work, settings, states, new_forecasts)
+    # encoded before the write transaction: it holds the store's write lock, which every
+    # event's commit waits for
+    payloads = {iid: json.dumps(st, allow_nan=False) for iid, st in states.items()}
     with store.write() as conn:
-        saved = _save_states(store, conn, states, b.seqs, settings)
+        saved = _save_states(store, conn, states, b.seqs, settings, payloads)
         if new_forecasts:
             store.put_forecasts(conn, b.as_of, new_forecasts)
     return saved
@@ -737,8 +741,12 @@ def _save_states(
     states: dict[str, dict[str, Any]],
     seqs: dict[str, int],
     settings: ServiceSettings,
+    payloads: dict[str, str] | None = None,
 ) -> int:
     """Store the re-planned states; the number stored (a state of later events is kept).
+
+    ``payloads``: the states as JSON, encoded before the transaction (a state changed here
+    is encoded again).
 
     A fast update of later events (:mod:`.fast`) stays on the re-planned state, as it was.
     An event committed while the re-plan ran has brought the item's stock and availability
@@ -748,21 +756,24 @@ def _save_states(
     neither the re-plan nor the later event's stock is lost.
     """
     held = store.state_seqs(conn, list(states))
-    before = store.get_states(conn, list(states))
+    before = store.fast_updates(conn, list(states))
+    payloads = dict(payloads or {})
     saved = 0
     for iid, st in states.items():
         seq = seqs.get(iid, 0)
-        fast = (before.get(iid) or {}).get("fast")
+        fast = before.get(iid)
         if fast and int(fast.get("event_seq", -1)) > seq:
             apply_fast(st, fast)  # a fast update of later events: it stays until their re-plan
+            payloads.pop(iid, None)
         event_seq, stock_seq = held.get(iid, (-1, -1))
         model = st.get("forecast_model")
+        payload = payloads.get(iid)
         if stock_seq > seq and event_seq <= seq:
-            if store.put_state(conn, iid, seq, st, model, stock_seq=stock_seq):
+            if store.put_state(conn, iid, seq, st, model, stock_seq=stock_seq, payload=payload):
                 stock_view(conn, store, iid, stock_seq, settings.low_stock_units, settings.promise)
                 saved += 1
         else:
-            saved += store.put_state(conn, iid, seq, st, model)
+            saved += store.put_state(conn, iid, seq, st, model, payload=payload)
     return saved
 
 

@@ -437,15 +437,19 @@ class Store:
         model: str | None,
         *,
         stock_seq: int | None = None,
+        payload: str | None = None,
     ) -> bool:
         """Store an item's state unless one from later events is there already.
 
         ``seq`` is the last event the whole state includes; ``stock_seq`` (default ``seq``)
         the last one its stock and availability include. A re-plan that read the store
         before an event committed cannot overwrite the stock that event brought up to date.
+        ``payload``: ``state`` as JSON already (encoded before the write transaction, so
+        that the transaction holds the store's write lock for less time).
         """
         stock_seq = seq if stock_seq is None else stock_seq
-        payload = json.dumps(state, allow_nan=False)
+        if payload is None:
+            payload = json.dumps(state, allow_nan=False)
         vals = dict(
             event_seq=seq,
             stock_seq=stock_seq,
@@ -490,6 +494,23 @@ class Store:
             chunk = item_ids[i : i + 500]
             q = sa.select(state_t.c.item_id, state_t.c.state).where(state_t.c.item_id.in_(chunk))
             out.update({r.item_id: json.loads(r.state) for r in conn.execute(q)})
+        return out
+
+    def fast_updates(self, conn: Connection, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Per item whose state carries a fast update (``state["fast"]``), that update.
+
+        Only the states whose JSON holds a ``"fast"`` object are decoded (the others say
+        ``"fast": null``; a quote inside a string is escaped, so the text cannot occur there).
+        """
+        out = {}
+        for i in range(0, len(item_ids), 500):
+            chunk = item_ids[i : i + 500]
+            q = sa.select(state_t.c.item_id, state_t.c.state).where(state_t.c.item_id.in_(chunk))
+            for r in conn.execute(q):
+                if '"fast": {' in r.state:
+                    fast = json.loads(r.state).get("fast")
+                    if fast:
+                        out[r.item_id] = fast
         return out
 
     def put_forecasts(
