@@ -218,6 +218,8 @@ def compound_quantile(
 ) -> np.ndarray:
     """Quantiles ``inf{y : F(y) >= q}`` per cell and level, shape (cells, n_levels).
 
+    ``levels`` has shape (n_levels,), or (cells, n_levels) for levels per cell.
+
     0 where ``q <= P(Y = 0)``; otherwise the root of ``F(y) = q`` by Newton's method from
     the hurdle approximation's quantile, kept inside a bracket (bisection when a step leaves
     it). Cells with the same ``(m, phi, s, c)`` -- the mean taken to 3 significant digits,
@@ -226,22 +228,26 @@ def compound_quantile(
     """
     m, phi, s, c = (np.asarray(v, dtype=float).ravel() for v in (m, phi, s, c))
     levels = np.asarray(levels, dtype=float)
-    out = np.full((m.size, levels.size), np.nan)
+    n_q = levels.shape[-1]
+    out = np.full((m.size, n_q), np.nan)
     ok = np.isfinite(m) & np.isfinite(phi)
     if not ok.any():
         return out
-    key = np.column_stack([_round_sig(np.maximum(m[ok], 0.0)), phi[ok], s[ok], c[ok]])
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    um, uphi, us, uc = uniq.T
-    res = np.zeros((uniq.shape[0], levels.size))
+    cols = [_round_sig(np.maximum(m[ok], 0.0)), phi[ok], s[ok], c[ok]]
+    if levels.ndim == 2:  # levels per cell
+        cols.extend(levels[ok].T)
+    uniq, inv = np.unique(np.column_stack(cols), axis=0, return_inverse=True)
+    um, uphi, us, uc = uniq.T[:4]
+    lv = uniq[:, 4:] if levels.ndim == 2 else np.broadcast_to(levels, (uniq.shape[0], n_q))
+    res = np.zeros((uniq.shape[0], n_q))
     p0 = compound_p0(um, uphi, us)
-    need = (levels[None, :] > p0[:, None]) & (um[:, None] > 0)
+    need = (lv > p0[:, None]) & (um[:, None] > 0)
     rows = np.flatnonzero(need.any(axis=1))
     terms = _n_terms(np.where(um > 0, um / us, 0.0), uphi)
     for r in _blocks(terms, rows):
         cdf = _Cdf(um[r], uphi[r], us[r], uc[r])
-        for j, q in enumerate(levels):
-            res[r, j] = np.where(need[r, j], _newton(cdf, np.full(r.size, q)), 0.0)
+        for j in range(n_q):
+            res[r, j] = np.where(need[r, j], _newton(cdf, lv[r, j].copy()), 0.0)
     out[ok] = res[inv.ravel()]
     return out
 

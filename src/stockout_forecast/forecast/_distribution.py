@@ -89,8 +89,8 @@ def nb_quantile(mean: np.ndarray, phi: np.ndarray, levels: np.ndarray) -> np.nda
         Means (units per period), >= 0. NaN gives NaN.
     phi : array, shape (n,)
         Dispersions, >= 0 (0 = Poisson).
-    levels : array, shape (n_q,)
-        Sorted fractions in (0, 1).
+    levels : array, shape (n_q,) or (n, n_q)
+        Sorted fractions in (0, 1), shared by all cells or per cell.
 
     Returns
     -------
@@ -109,23 +109,25 @@ def nb_quantile(mean: np.ndarray, phi: np.ndarray, levels: np.ndarray) -> np.nda
     mean = np.asarray(mean, dtype=float)
     phi = np.broadcast_to(np.asarray(phi, dtype=float), mean.shape)
     levels = np.asarray(levels, dtype=float)
-    out = np.full((mean.size, levels.size), np.nan)
+    n_q = levels.shape[-1]
+    out = np.full((mean.size, n_q), np.nan)
     ok = np.isfinite(mean) & np.isfinite(phi)
     idx = np.flatnonzero(ok)
     if idx.size == 0:
         return out
+    lv = levels[idx] if levels.ndim == 2 else np.broadcast_to(levels[None, :], (idx.size, n_q))
     m = np.maximum(mean[idx], 0.0)
     f = np.maximum(phi[idx], 0.0)
     k = _nb_start(m, f)
     cdf = _nb_cdf(k - 1.0, m, f)
     pmf = np.exp(_nb_logpmf(k, m, f))
-    res = np.full((idx.size, levels.size), -1.0)
+    res = np.full((idx.size, n_q), -1.0)
     active = np.arange(idx.size)
     # a start above a requested low quantile: do those cells exactly with scipy
-    bad = cdf[:, None] >= levels[None, :]
+    bad = cdf[:, None] >= lv
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))
-        res[rows] = _scipy_nb_ppf(m[rows, None], f[rows, None], levels[None, :])
+        res[rows] = _scipy_nb_ppf(m[rows, None], f[rows, None], lv[rows])
         active = np.setdiff1d(active, rows)
     cdf = cdf + pmf
     for _ in range(_MAX_STEPS):
@@ -133,7 +135,7 @@ def nb_quantile(mean: np.ndarray, phi: np.ndarray, levels: np.ndarray) -> np.nda
             break
         c = cdf[active]
         kk = k[active]
-        hit = (c[:, None] >= levels[None, :]) & (res[active] < 0)
+        hit = (c[:, None] >= lv[active]) & (res[active] < 0)
         if hit.any():
             r, j = np.nonzero(hit)
             res[active[r], j] = kk[r]
@@ -148,7 +150,7 @@ def nb_quantile(mean: np.ndarray, phi: np.ndarray, levels: np.ndarray) -> np.nda
         cdf[active] = cdf[active] + pmf[active]
         k[active] = ka
     if active.size:
-        res[active] = _scipy_nb_ppf(m[active, None], f[active, None], levels[None, :])
+        res[active] = _scipy_nb_ppf(m[active, None], f[active, None], lv[active])
     out[idx] = res
     return out
 
@@ -178,19 +180,39 @@ class Sizes:
     count: np.ndarray
     mean: np.ndarray
     cv2: np.ndarray
+    zero: np.ndarray | None = None
 
     @classmethod
-    def of(cls, count: Any, mean: np.ndarray | None = None, cv2: np.ndarray | None = None) -> Sizes:
+    def of(
+        cls,
+        count: Any,
+        mean: np.ndarray | None = None,
+        cv2: np.ndarray | None = None,
+        zero: np.ndarray | None = None,
+    ) -> Sizes:
         """From a bool ``count`` array (a :class:`Sizes` passes through).
 
-        Continuous items without given sizes get ``mean = 1``, ``cv2 = 1``.
+        Continuous items without given sizes get ``mean = 1``, ``cv2 = 1``; ``zero`` is the
+        extra point mass at zero per item (:func:`zero_inflated_base`; default none).
         """
         if isinstance(count, Sizes):
             return count
         cnt = np.asarray(count, dtype=bool)
         mu = np.ones(cnt.shape) if mean is None else np.asarray(mean, dtype=float)
         c = np.where(cnt, 0.0, 1.0) if cv2 is None else np.asarray(cv2, dtype=float)
-        return cls(cnt, np.where(cnt, 1.0, mu), np.where(cnt, 0.0, c))
+        z = None if zero is None else np.asarray(zero, dtype=float)
+        return cls(cnt, np.where(cnt, 1.0, mu), np.where(cnt, 0.0, c), z)
+
+    @property
+    def inflation(self) -> np.ndarray:
+        """The extra point mass at zero per item, ``pi`` in [0, 1) (0: the plain shape)."""
+        if self.zero is None:
+            return np.zeros(self.count.shape)
+        return np.nan_to_num(self.zero, nan=0.0)
+
+    def with_zero(self, zero: np.ndarray) -> Sizes:
+        """The same sizes with the extra point mass at zero ``zero`` per item."""
+        return Sizes(self.count, self.mean, self.cv2, np.asarray(zero, dtype=float))
 
     @property
     def unit_var(self) -> np.ndarray:
@@ -199,7 +221,8 @@ class Sizes:
 
     def take(self, idx: Any) -> Sizes:
         """The sizes of the items ``idx``."""
-        return Sizes(self.count[idx], self.mean[idx], self.cv2[idx])
+        z = None if self.zero is None else self.zero[idx]
+        return Sizes(self.count[idx], self.mean[idx], self.cv2[idx], z)
 
     def per_cell(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``count``, ``mean`` and ``cv2`` broadcast from items (axis 0) to ``shape``."""
@@ -225,22 +248,76 @@ def marginal_quantiles(
     out = np.full((n, lv.size, h), np.nan)
     phi = np.asarray(phi, dtype=float)
     phi_b = np.broadcast_to(phi[:, None] if phi.ndim == 1 else phi, (n, h))
+    pi = sz.inflation
+    zi = pi > 0
+    if zi.any():  # the base of the zero-inflated items at the levels (q - pi) / (1 - pi)
+        mean = mean.copy()
+        phi_b = phi_b.copy()
+        mean[zi], phi_b[zi], _ = zero_inflated_base(mean[zi], phi_b[zi], 0.0, pi[zi, None])
+    per_item = (lv[None, :] - pi[:, None]) / (1.0 - pi[:, None])  # (n, n_levels)
+    cells = np.repeat(np.clip(per_item, 1e-12, None), h, axis=0) if zi.any() else lv
     cnt = sz.count
-    if cnt.any():
-        q = nb_quantile(mean[cnt].ravel(), phi_b[cnt].ravel(), lv)
-        out[cnt] = q.reshape(int(cnt.sum()), h, lv.size).transpose(0, 2, 1)
-    if (~cnt).any():
-        c = ~cnt
-        k = int(c.sum())
-        q = _compound.compound_quantile(
-            mean[c].ravel(),
-            phi_b[c].ravel(),
-            np.repeat(sz.mean[c], h),
-            np.repeat(sz.cv2[c], h),
-            lv,
-        )
-        out[c] = q.reshape(k, h, lv.size).transpose(0, 2, 1)
+    for part in (cnt, ~cnt):
+        if not part.any():
+            continue
+        k = int(part.sum())
+        rows = np.repeat(part, h) if zi.any() else slice(None)
+        lev = cells[rows] if zi.any() else lv
+        if part is cnt:
+            q = nb_quantile(mean[part].ravel(), phi_b[part].ravel(), lev)
+        else:
+            q = _compound.compound_quantile(
+                mean[part].ravel(),
+                phi_b[part].ravel(),
+                np.repeat(sz.mean[part], h),
+                np.repeat(sz.cv2[part], h),
+                lev,
+            )
+        out[part] = q.reshape(k, h, lv.size).transpose(0, 2, 1)
+    if zi.any():  # levels within the extra mass at zero
+        out = np.where((per_item <= 0.0)[:, :, None] & np.isfinite(out), 0.0, out)
     return out
+
+
+def zero_inflation_cap(phi: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """The largest extra mass at zero that keeps the variance and the level covariance.
+
+    ``1 - (1 + rho phi / MAX_RHO) / (1 + phi)`` (at least 0): beyond it the base's
+    dispersion ``phi'`` could not carry the level covariance ``rho phi`` with a level
+    correlation of at most ``MAX_RHO`` (:func:`zero_inflated_base`).
+
+    >>> zero_inflation_cap(np.array([1.0, 3.0, 0.0]), np.array([0.0, 0.0, 0.5]))
+    array([0.5 , 0.75, 0.  ])
+    """
+    phi = np.maximum(np.asarray(phi, dtype=float), 0.0)
+    rho = np.asarray(rho, dtype=float)
+    with np.errstate(invalid="ignore"):
+        cap = 1.0 - (1.0 + rho * phi / MAX_RHO) / (1.0 + phi)
+    return np.clip(np.nan_to_num(cap, nan=0.0), 0.0, None)
+
+
+def zero_inflated_base(
+    mean: np.ndarray, phi: np.ndarray, rho: Any, pi: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The base ``(m', phi', rho')`` of a zero-inflated demand with mean ``mean``.
+
+    Demand is 0 with probability ``pi`` and else the base distribution (negative binomial,
+    or compound for continuous items) with mean ``m' = m / (1 - pi)``, dispersion
+    ``phi' = (1 + phi) (1 - pi) - 1`` and level correlation ``rho' = rho phi / phi'``:
+    the mixture keeps the mean ``m``, the variance ``b m + phi m**2`` and the covariance
+    ``rho phi m_s m_t`` of two periods (``pi`` at most :func:`zero_inflation_cap`); only
+    the shape changes -- more zeros, a positive part further out.
+
+    >>> m, f, r = zero_inflated_base(np.array([1.0]), np.array([3.0]), np.array([0.2]), 0.5)
+    >>> m, f, r   # Var: 1 + 3 * 1 = 0.5 * (2 + 1 * 4 + 4) - 1 = 4
+    (array([2.]), array([1.]), array([0.6]))
+    """
+    pi = np.asarray(pi, dtype=float)
+    phi = np.asarray(phi, dtype=float)
+    base_phi = np.maximum((1.0 + phi) * (1.0 - pi) - 1.0, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_rho = np.where(base_phi > 0, np.asarray(rho, dtype=float) * phi / base_phi, 0.0)
+    return mean / (1.0 - pi), base_phi, np.clip(base_rho, 0.0, MAX_RHO)
 
 
 def cumulative_moments(
@@ -272,11 +349,13 @@ def pit_bounds(
     sz = Sizes.of(sizes)
     shape = y.shape
     n = shape[0]
-    ph = np.broadcast_to(
-        np.asarray(phi, dtype=float).reshape((n,) + (1,) * (len(shape) - 1)), shape
-    )
+    tail = (1,) * (len(shape) - 1)
+    ph = np.broadcast_to(np.asarray(phi, dtype=float).reshape((n, *tail)), shape)
     cn, s_mean, s_cv2 = sz.per_cell(shape)
     m = np.maximum(mean, 0.0)
+    pi = np.broadcast_to(sz.inflation.reshape((n, *tail)), shape)
+    if (pi > 0).any():
+        m, ph, _ = zero_inflated_base(m, ph, 0.0, pi)
     lo, hi = np.full(shape, np.nan), np.full(shape, np.nan)
     ok = np.isfinite(y) & np.isfinite(m)
     c = ok & cn
@@ -287,6 +366,9 @@ def pit_bounds(
     g = ok & ~cn
     if g.any():
         lo[g], hi[g] = _compound.compound_pit_bounds(y[g], m[g], ph[g], s_mean[g], s_cv2[g])
+    if (pi > 0).any():  # the extra mass at zero: F(y) = pi + (1 - pi) F'(y)
+        lo = np.where(y > 0, pi, 0.0) + (1.0 - pi) * lo
+        hi = pi + (1.0 - pi) * hi
     return lo, hi
 
 

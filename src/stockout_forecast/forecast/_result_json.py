@@ -45,6 +45,7 @@ def forecast_to_dict(fc: DemandForecast) -> dict[str, Any]:
             "dispersion": fc.dispersion[i],
             "size_mean": fc.size_mean[i],
             "size_cv2": fc.size_cv2[i],
+            "zero_inflation": fc.zero_inflation[i],
             "level_correlation": fc.level_correlation[i],
             "demand_mean": fc.mean[i],
             "count": fc.count[i],
@@ -103,13 +104,14 @@ def forecast_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     dispersion = per_item("dispersion", 0.0)
     count = np.asarray([bool(r.get("count", True)) for r in records], dtype=bool)
     size_mean, size_cv2 = per_item("size_mean", 1.0), per_item("size_cv2", 0.0)
+    zero = per_item("zero_inflation", 0.0)
     cols = [quantile_column(q) for q in levels]
     if records and all(c in r for r in records for c in cols):
         quantiles = np.asarray(
             [[per_period(r, c) for c in cols] for r in records], dtype=float
         ).reshape(len(ids), len(levels), len(dates))
     else:
-        sizes = dist.Sizes.of(count, size_mean, size_cv2)
+        sizes = dist.Sizes.of(count, size_mean, size_cv2, zero)
         quantiles = dist.marginal_quantiles(mean, dispersion, sizes, levels)
     status = pd.DataFrame(
         {
@@ -136,4 +138,5 @@ def forecast_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         calibration=str(data.get("calibration") or "given"),
         n_paths=int(data.get("n_paths") or 1000),
         anchor=anchor,
+        zero_inflation=zero,
     )

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _compound
-from ._distribution import MAX_RHO, Sizes, _scipy_nb_ppf, nb_quantile
+from ._distribution import MAX_RHO, Sizes, _scipy_nb_ppf, nb_quantile, zero_inflated_base
 
 __all__: list[str] = []
 
@@ -294,7 +294,9 @@ def sample_paths(
     ``_MAX_DENSE_STEPS``) draw the gamma rate and then a Poisson count. Continuous items
     (``sizes``, :mod:`._compound`) draw their occurrence counts this way, with mean
     ``m_t / s``, then each period's demand given its count ``N``: ``Gamma(N / c, s c)``
-    (0 when ``N = 0``). Items are drawn in passes of about ``_PATH_CELLS`` cells;
+    (0 when ``N = 0``). Zero-inflated items (``sizes.zero``) draw their base
+    (:func:`~._distribution.zero_inflated_base`) and then each period is 0 with probability
+    ``pi``, independently. Items are drawn in passes of about ``_PATH_CELLS`` cells;
     the result depends only on ``rng`` and the items given. ``out``, if given, is a C-ordered
     float64 array of the result's shape to fill (and return) instead of a new one.
     """
@@ -307,6 +309,12 @@ def sample_paths(
             f"{out.dtype} {out.shape}."
         )
     sz = Sizes.of(sizes)
+    pi = sz.inflation
+    zi = np.flatnonzero(pi > 0)
+    if zi.size:  # zero-inflated items: their base, then the extra zeros (below)
+        mean, phi, rho = mean.copy(), np.array(phi, dtype=float), np.array(rho, dtype=float)
+        m_b, f_b, r_b = zero_inflated_base(mean[zi], phi[zi, None], rho[zi, None], pi[zi, None])
+        mean[zi], phi[zi], rho[zi] = m_b, f_b[:, 0], r_b[:, 0]
     mean = mean / sz.mean[:, None]  # occurrences per period (the mean itself for counts)
     ok = np.isfinite(mean).all(axis=1)
     out[~ok] = np.nan
@@ -346,4 +354,7 @@ def sample_paths(
     cont = np.flatnonzero(ok & ~sz.count)
     if cont.size:
         out[cont] = _compound.draw(out[cont], sz.mean[cont], sz.cv2[cont], rng)
+    if zi.size:  # each period of a zero-inflated item is 0 with probability pi
+        keep = rng.random((zi.size, n_paths, h)) >= pi[zi, None, None]
+        out[zi] = np.where(keep, out[zi], 0.0 * out[zi])
     return out

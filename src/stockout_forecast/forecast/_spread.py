@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _calibration as cal
-from ._distribution import Sizes
+from ._compound import compound_p0
+from ._distribution import Sizes, interval_error, zero_inflated_base, zero_inflation_cap
 from ._kernels import prepare_panel
 from ._pool import Pooled
 from .backtest import BacktestArrays
@@ -33,6 +34,14 @@ _SCALE_DISPERSION = True
 #: the continuous items' default in ``Sizes.of``); chosen per forecast on the backtest
 SIZE_PRIORS = ("varying_sizes", "clustered")
 _PRIORS: dict[str, float | None] = {"varying_sizes": None, "clustered": 1.0}
+#: the extra point masses at zero tried (each item's at most its ``zero_inflation_cap``),
+#: chosen per forecast on the backtest: 0, the plain shape, unless another fits better
+ZERO_INFLATION = (0.0, 0.2, 0.4, 0.6, 0.8)
+#: how much smaller (``shape_error``) a zero-inflated shape's error must be than the plain
+#: shape's to be chosen: one point of coverage, above the criterion's sampling noise
+ZERO_MARGIN = 0.01
+#: backtest cells on which the shape is judged (evenly spaced beyond that)
+_CHOICE_CELLS = 50_000
 
 
 @dataclass
@@ -93,11 +102,15 @@ def _calibrate(
         f_bt = sel.honest
         fut = np.nan_to_num(mean.mean(axis=1), nan=0.0)
 
-        def spread(sz: Sizes, pl: Pooled) -> tuple[Sizes, np.ndarray, np.ndarray]:
+        def spread(
+            sz: Sizes, pl: Pooled, zero: float = 0.0, memo: dict[Any, Any] | None = None
+        ) -> tuple[Sizes, np.ndarray, np.ndarray]:
             def disp(sz_: Sizes, yy: np.ndarray, ff: np.ndarray, mm: np.ndarray, key: str) -> Any:
                 return dispersion(sz_, yy, ff, mm, key, pl)
 
-            return _backtest_spread(sz, arr, f_bt, fut, pl, disp, (y_all, m_all), vgroups)
+            return _backtest_spread(
+                sz, arr, f_bt, fut, pl, disp, (y_all, m_all), vgroups, zero=zero, memo=memo
+            )
 
         if not sizes.count.all():
 
@@ -111,7 +124,20 @@ def _calibrate(
 
             prior = pool.take("size_prior", choose_prior)
             sizes = cal.occurrence_sizes(y_all, m_all, count, cv2_prior=_PRIORS[prior])
-        sizes, phi, rho = spread(sizes, pool)
+
+        memo: dict[Any, Any] = {}
+        zero = pool.known("zero_inflation")
+        plain = None
+        if zero is None:  # the plain shape, then the others judged against it
+            plain = spread(sizes, pool, 0.0, memo)
+            zero = _choose_zero(
+                shape_error(arr, f_bt, *plain[:2]),
+                lambda z: shape_error(arr, f_bt, *spread(sizes, Pooled(), z, memo)[:2])[0],
+            )
+        pool.put("zero_inflation", zero)
+        if plain is None or zero > 0:
+            plain = spread(sizes, pool, zero, memo)
+        sizes, phi, rho = plain
         return _Spread(phi, rho, "backtest", f_bt, sizes)
     if calibration == "backtest":
         note = f" Spread from in-sample errors: no backtest possible ({sel.problem})."
@@ -129,28 +155,45 @@ def _backtest_spread(
     dispersion: Any,
     panel: tuple[np.ndarray, np.ndarray],
     vgroups: np.ndarray,
+    *,
+    zero: float = 0.0,
+    memo: dict[Any, Any] | None = None,
 ) -> tuple[Sizes, np.ndarray, np.ndarray]:
     """The spread from the backtest errors: (sizes, dispersion, level correlation).
 
     Dispersion from the errors; for continuous items then the zero mass, the size
     variation and the dispersion again (:func:`_sized`); one pooled factor on the
-    dispersion from cross-fitted interval coverage; the level correlation for the mean
-    forecast per period ``fut``. Pooled values come from ``pool``.
+    dispersion from cross-fitted interval coverage of the shape with the extra point mass
+    at zero ``zero``; the level correlation for the mean forecast per period ``fut``; then
+    each item's extra mass at zero, ``zero`` up to its
+    :func:`~._distribution.zero_inflation_cap` (in ``sizes.zero``). Pooled values come
+    from ``pool``. ``memo`` keeps what does not depend on ``zero`` from call to call.
     """
-    if sizes.count.all():
-        phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion")
-    else:
-        sizes, phi = _sized(sizes, arr, f_bt, pool, dispersion)
+    memo = {} if memo is None else memo
+    if "raw" not in memo:
+        if sizes.count.all():
+            phi = dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion")
+        else:
+            sizes, phi = _sized(sizes, arr, f_bt, pool, dispersion)
+        memo["raw"] = (sizes, phi)
+    sizes, phi = memo["raw"]
     if _SCALE_DISPERSION:
         cap = cal.dispersion_cap(*panel, sizes)
         phi = phi * pool.take(
             "dispersion_scale",
-            lambda: cal.dispersion_scale(arr.y, f_bt, arr.mask, sizes, groups=vgroups, cap=cap),
+            lambda: cal.dispersion_scale(
+                arr.y, f_bt, arr.mask, sizes, groups=vgroups, cap=cap, zero=zero
+            ),
         )
-    phi, rho, kappa = cal.level_uncertainty(
-        arr.y, f_bt, arr.mask, phi, sizes, fut, weighting=_WEIGHTING, kappa=pool.known("kappa")
-    )
+    key = ("level", phi.tobytes())
+    if key not in memo:
+        memo[key] = cal.level_uncertainty(
+            arr.y, f_bt, arr.mask, phi, sizes, fut, weighting=_WEIGHTING, kappa=pool.known("kappa")
+        )
+    phi, rho, kappa = memo[key]
     pool.put("kappa", kappa)
+    if zero > 0:
+        sizes = sizes.with_zero(np.minimum(zero, zero_inflation_cap(phi, rho)))
     return sizes, phi, rho
 
 
@@ -177,3 +220,49 @@ def _sized(
     if "unit_variance" in out:
         pool.put("unit_variance", out["unit_variance"])
     return sizes, dispersion(sizes, arr.y, f_bt, arr.mask, "dispersion_sized")
+
+
+def shape_error(
+    arr: BacktestArrays, f_bt: np.ndarray, sizes: Sizes, phi: np.ndarray
+) -> tuple[float, float]:
+    """``|cov80 - 0.8| + |cov95 - 0.95| + |P(0) - zero share|`` on the backtest cells.
+
+    Returned with ``P(0) - zero share`` (the predicted minus the observed share of periods
+    without demand).
+
+    The PIT coverage of the backtest actuals under the final distribution (dispersion
+    ``phi``, ``sizes`` with their extra mass at zero) around the leave-one-window-out
+    forecasts ``f_bt``, and the error of its predicted share of periods without demand:
+    the criterion of the size split (:func:`~._calibration.continuous_interval_error`),
+    over all items. An evenly spaced subset of ``_CHOICE_CELLS`` cells beyond that.
+    """
+    ok = arr.mask & np.isfinite(arr.y) & np.isfinite(f_bt)
+    ii, ww, tt = np.nonzero(ok)
+    if ii.size == 0:
+        return 0.0, 0.0
+    if ii.size > _CHOICE_CELLS:
+        pick = np.linspace(0, ii.size - 1, _CHOICE_CELLS).astype(int)
+        ii, ww, tt = ii[pick], ww[pick], tt[pick]
+    y, f, ph, sz = arr.y[ii, ww, tt], np.maximum(f_bt[ii, ww, tt], 0.0), phi[ii], sizes.take(ii)
+    pi = sz.inflation
+    m_b, phi_b, _ = zero_inflated_base(f, ph, 0.0, pi)
+    p0 = pi + (1.0 - pi) * compound_p0(m_b, phi_b, sz.mean)
+    zeros = float(p0.mean()) - float((y <= 0).mean())
+    return interval_error(y[:, None], f[:, None], ph, sz) + abs(zeros), zeros
+
+
+def _choose_zero(plain: tuple[float, float], error_of: Any) -> float:
+    """The extra mass at zero of :data:`ZERO_INFLATION` with the smallest ``shape_error``.
+
+    ``plain`` is the plain shape's ``shape_error`` (error, predicted minus observed share
+    of periods without demand). The zero-inflated shapes are tried only where the plain
+    shape predicts fewer periods without demand than the backtest shows (extra zeros are
+    what they add), and one is chosen only if its error is at least ``ZERO_MARGIN``
+    smaller than the plain shape's.
+    """
+    plain_error, zeros = plain
+    if zeros >= 0 or len(ZERO_INFLATION) < 2:
+        return 0.0
+    errs = {float(z): error_of(z) for z in ZERO_INFLATION[1:]}
+    best = min(errs, key=lambda z: errs[z])
+    return best if errs[best] <= plain_error - ZERO_MARGIN else 0.0

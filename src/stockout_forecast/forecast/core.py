@@ -652,5 +652,6 @@ def _forecast_demand(
         size_cv2=spread.sizes.cv2,
         calibration=spread.calibration,
         n_paths=int(n_paths),
+        zero_inflation=spread.sizes.inflation,
     )
     return fc, {"backtest": sel.backtest, "f_bt": spread.f_bt, "count": count, "pool": pooled.made}

@@ -70,6 +70,15 @@ class DemandForecast:
         ``"insample"``, ``"given"``).
     n_paths : int
         Default number of paths drawn by :meth:`sample_paths`.
+    anchor : str or None
+        The history's period anchor (``"W-MON"``, ``"ME"``, ...).
+    zero_inflation : numpy.ndarray of float64, shape (n_items,)
+        Extra probability of a period without demand, ``pi`` in [0, 1) (0: the plain
+        shape). With ``pi > 0`` demand is 0 with probability ``pi`` and otherwise drawn
+        from the item's negative binomial (or compound) with mean ``mean / (1 - pi)`` and
+        dispersion ``(1 + phi) (1 - pi) - 1``: mean, variance and level covariance stay those
+        of ``dispersion`` and ``level_correlation``; more zeros and a positive part further
+        out. Chosen per demand class on the backtest (:func:`forecast_demand`, Notes).
 
     Notes
     -----
@@ -118,6 +127,7 @@ class DemandForecast:
     calibration: str = "given"
     n_paths: int = 1000
     anchor: str | None = None
+    zero_inflation: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         n, h = len(self.item_ids), len(self.dates)
@@ -145,6 +155,7 @@ class DemandForecast:
             "count": np.ones(n, dtype=bool),
             "size_mean": np.ones(n),
             "size_cv2": np.zeros(n),
+            "zero_inflation": np.zeros(n),
         }
         for name, default in defaults.items():
             value = getattr(self, name)
@@ -194,7 +205,7 @@ class DemandForecast:
     @property
     def sizes(self) -> dist.Sizes:
         """The unit of each item (count, or continuous with its occurrence sizes)."""
-        return dist.Sizes.of(self.count, self.size_mean, self.size_cv2)
+        return dist.Sizes.of(self.count, self.size_mean, self.size_cv2, self.zero_inflation)
 
     def _index(self, items: slice | np.ndarray | Sequence[Any] | None) -> np.ndarray:
         """Positions of ``items`` (None, slice, int positions, bool mask or item ids)."""
@@ -448,6 +459,7 @@ class DemandForecast:
         size_cv2: float | Sequence[float] | np.ndarray = 1.0,
         freq: str = "D",
         quantile_levels: Sequence[float] = (0.1, 0.5, 0.9),
+        zero_inflation: float | Sequence[float] | np.ndarray = 0.0,
     ) -> DemandForecast:
         """A forecast from given means: Poisson, or negative binomial with a dispersion.
 
@@ -469,6 +481,9 @@ class DemandForecast:
         freq : {"D", "W", "M"}
         quantile_levels : sequence of float
             Fractions in (0, 1) to hold in ``quantiles``.
+        zero_inflation : float or array of shape (n_items,), default 0.0
+            Extra probability of no demand ``pi`` (the attribute ``zero_inflation``), at
+            most ``dispersion / (1 + dispersion)``: mean and variance stay as given.
 
         Returns
         -------
@@ -515,6 +530,14 @@ class DemandForecast:
             if not (np.isfinite(scv2).all() and (scv2 > 0).all()):
                 raise ValueError(f"size_cv2 must be finite and > 0; got {size_cv2!r}.")
             sizes = dist.Sizes.of(np.zeros(n, dtype=bool), smean, scv2)
+        pi = np.broadcast_to(np.asarray(zero_inflation, dtype=float), (n,)).copy()
+        cap = dist.zero_inflation_cap(phi, np.zeros(n))
+        if not np.isfinite(pi).all() or (pi < 0).any() or (pi > cap + 1e-12).any():
+            raise ValueError(
+                f"zero_inflation must be >= 0 and at most dispersion / (1 + dispersion) "
+                f"(the largest extra mass at zero that keeps the variance); got {zero_inflation!r}."
+            )
+        sizes = sizes.with_zero(np.minimum(pi, cap))
         q = dist.marginal_quantiles(m, phi, sizes, levels)
         status = pd.DataFrame(
             {"status": "ok", "reason": "mean given by the caller"},
@@ -536,6 +559,7 @@ class DemandForecast:
             size_mean=sizes.mean,
             size_cv2=sizes.cv2,
             calibration="given",
+            zero_inflation=sizes.inflation,
         )
 
     # ------------------------------------------------------------------ conversions

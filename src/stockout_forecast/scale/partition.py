@@ -124,6 +124,9 @@ def concat_forecasts(
         dispersion=cat("dispersion"),
         level_correlation=cat("level_correlation"),
         count=cat("count"),
+        size_mean=cat("size_mean"),
+        size_cv2=cat("size_cv2"),
+        zero_inflation=cat("zero_inflation"),
         calibration=first.calibration,
         n_paths=first.n_paths,
     )
@@ -146,6 +149,9 @@ def take_forecast(
         dispersion=fc.dispersion[rows],
         level_correlation=fc.level_correlation[rows],
         count=fc.count[rows],
+        size_mean=fc.size_mean[rows],
+        size_cv2=fc.size_cv2[rows],
+        zero_inflation=fc.zero_inflation[rows],
         calibration=fc.calibration,
         n_paths=fc.n_paths,
     )
