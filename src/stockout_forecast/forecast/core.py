@@ -259,7 +259,12 @@ def forecast_demand(
        which per item. How the history's variance splits between varying sizes and
        clustered occurrences (:func:`~._calibration.occurrence_sizes`) is chosen once per
        forecast: the split whose final distribution covers the backtest best (80 % and
-       95 % PIT coverage and the share of zero periods). The errors are those of the model each item would
+       95 % PIT coverage and the share of zero periods). Then the shape: where that final
+       distribution predicts fewer periods without demand than the backtest shows, shapes
+       with an extra point mass at zero (:attr:`DemandForecast.zero_inflation`; mean,
+       variance and level covariance kept) are tried, each with its own dispersion factor,
+       and one is kept only if it lowers the same criterion by at least 0.01 (0: the plain
+       shape). The errors are those of the model each item would
        have chosen *without* seeing the window (leave-one-window-out), so the selection
        does not shrink them. One pooled factor on the dispersion is then chosen so that
        cross-fitted 80 % and 95 % intervals on the backtest cover as they should. The level

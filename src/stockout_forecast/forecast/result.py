@@ -91,6 +91,12 @@ class DemandForecast:
 
         Var[sum_t D_t] = M + phi * (1 - rho) * sum_t m_t**2 + rho * phi * M**2,  M = sum_t m_t
 
+    With ``zero_inflation`` ``pi > 0`` each period is 0 with probability ``pi`` and
+    otherwise drawn from the base above with mean ``m_t / (1 - pi)``, dispersion
+    ``phi' = (1 + phi) (1 - pi) - 1`` and level correlation ``rho phi / phi'``: the
+    per-period mean and variance and the covariance of two periods are unchanged, so the
+    cumulative moments above hold as they are; quantiles, PIT and paths use the mixture.
+
     References
     ----------
     Kolassa, S. (2016). Evaluating predictive count data distributions in retail sales
