@@ -15,10 +15,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from stockout_forecast.forecast import DemandForecast, history_from_array
+from stockout_forecast.forecast import DemandForecast, _spread, history_from_array
 from stockout_forecast.forecast import _compound as cmp
 from stockout_forecast.forecast import _distribution as dist
-from stockout_forecast.forecast import _spread
 from stockout_forecast.forecast.core import _forecast_demand
 
 
