@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from stockout_forecast.forecast import DemandForecast, _spread, history_from_array
@@ -178,4 +179,33 @@ def test_chunk_with_the_pool_gets_the_whole_runs_zero_inflated_rows():
     np.testing.assert_array_equal(
         whole.sample_paths(50, random_state=1, items=slice(5, 29)),
         part.sample_paths(50, random_state=1),
+    )
+
+
+def test_chunked_planner_parts_keep_the_distribution_of_every_row():
+    """``take_forecast`` / ``concat_forecasts`` (the chunked planner) keep each row's unit,
+    sizes, extra zeros and the period anchor: the whole forecast's quantiles, paths and
+    labels come back (they used to drop the sizes and the anchor)."""
+    from stockout_forecast.scale.partition import concat_forecasts, take_forecast
+
+    fc = DemandForecast.from_mean(
+        ["A", "B", "C"],
+        ["2024-01-31", "2024-02-29"],
+        [[0.8, 1.0], [2.0, 2.0], [5.0, 4.0]],
+        dispersion=[2.0, 0.5, 1.0],
+        size_mean=[1.5, 0.6, 2.0],
+        size_cv2=[0.8, 0.3, 0.5],
+        zero_inflation=[0.5, 0.0, 0.3],
+        freq="M",
+    )
+    fc = dataclasses.replace(fc, anchor="ME")
+    parts = [take_forecast(fc, np.array([0]), None), take_forecast(fc, np.array([1, 2]), None)]
+    back = concat_forecasts(parts)
+    for name in ("size_mean", "size_cv2", "zero_inflation", "count", "quantiles"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(fc, name), err_msg=name)
+    assert (
+        list(back.labels) == list(fc.labels) == list(pd.to_datetime(["2024-01-31", "2024-02-29"]))
+    )
+    np.testing.assert_array_equal(
+        back.sample_paths(20, random_state=2), fc.sample_paths(20, random_state=2)
     )

@@ -129,6 +129,7 @@ def concat_forecasts(
         zero_inflation=cat("zero_inflation"),
         calibration=first.calibration,
         n_paths=first.n_paths,
+        anchor=first.anchor,
     )
 
 
@@ -154,6 +155,7 @@ def take_forecast(
         zero_inflation=fc.zero_inflation[rows],
         calibration=fc.calibration,
         n_paths=fc.n_paths,
+        anchor=fc.anchor,
     )
 
 
