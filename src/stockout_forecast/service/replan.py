@@ -758,7 +758,7 @@ def _save_states(
     held = store.state_seqs(conn, list(states))
     before = store.fast_updates(conn, list(states))
     payloads = dict(payloads or {})
-    saved = 0
+    rows, views = [], {}
     for iid, st in states.items():
         seq = seqs.get(iid, 0)
         fast = before.get(iid)
@@ -766,15 +766,17 @@ def _save_states(
             apply_fast(st, fast)  # a fast update of later events: it stays until their re-plan
             payloads.pop(iid, None)
         event_seq, stock_seq = held.get(iid, (-1, -1))
-        model = st.get("forecast_model")
-        payload = payloads.get(iid)
-        if stock_seq > seq and event_seq <= seq:
-            if store.put_state(conn, iid, seq, st, model, stock_seq=stock_seq, payload=payload):
-                stock_view(conn, store, iid, stock_seq, settings.low_stock_units, settings.promise)
-                saved += 1
+        payload = payloads.get(iid) or json.dumps(st, allow_nan=False)
+        if stock_seq > seq and event_seq <= seq:  # a later event's stock view: made again
+            views[iid] = stock_seq
+            rows.append((iid, seq, stock_seq, st, st.get("forecast_model"), payload))
         else:
-            saved += store.put_state(conn, iid, seq, st, model, payload=payload)
-    return saved
+            rows.append((iid, seq, seq, st, st.get("forecast_model"), payload))
+    stored = store.put_states(conn, rows, held)
+    for iid, stock_seq in views.items():
+        if iid in stored:
+            stock_view(conn, store, iid, stock_seq, settings.low_stock_units, settings.promise)
+    return len(stored)
 
 
 def warm_items(store: Store, item_ids: list[str], settings: ServiceSettings) -> int:

@@ -51,6 +51,12 @@ CURVE_DAYS = (7, 14, 28, 56, 90)
 
 def jsonify(value: Any) -> Any:
     """A scalar as JSON: dates ISO (YYYY-MM-DD), NaN/NaT None, numpy scalars as Python."""
+    kind = type(value)
+    if kind is float or kind is np.float64:  # the common cases first (same answers)
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if kind is str:
+        return value
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, (pd.Timestamp, np.datetime64)):

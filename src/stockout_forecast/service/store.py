@@ -476,6 +476,52 @@ class Store:
         conn.execute(state_t.insert().values(item_id=item_id, **vals))
         return True
 
+    def put_states(
+        self,
+        conn: Connection,
+        rows: list[tuple[str, int, int, dict[str, Any], str | None, str]],
+        held: dict[str, tuple[int, int]],
+    ) -> set[str]:
+        """:meth:`put_state` for many states in two statements; the ids stored.
+
+        ``rows``: ``(item_id, seq, stock_seq, state, model, payload)``; ``held``: the
+        :meth:`state_seqs` of those items read in this write transaction. A state is
+        stored where none is held, or where the held one includes no later event (the
+        update also says so in its condition).
+        """
+        now = utcnow()
+        upd, ins, stored = [], [], set()
+        for iid, seq, stock_seq, state, model, payload in rows:
+            vals = dict(
+                event_seq=seq,
+                stock_seq=stock_seq,
+                computed_at=now,
+                model=model,
+                n_notices=len(state.get("notices") or []),
+                order_now=bool((state.get("reorder") or {}).get("order_now")),
+                state=payload,
+            )
+            h = held.get(iid)
+            if h is None:
+                ins.append({"item_id": iid, **vals})
+            elif h[0] <= seq and h[1] <= stock_seq:
+                upd.append({"b_item_id": iid, "b_seq": seq, "b_stock_seq": stock_seq, **vals})
+            else:
+                continue
+            stored.add(iid)
+        if upd:
+            conn.execute(
+                state_t.update().where(
+                    state_t.c.item_id == sa.bindparam("b_item_id"),
+                    state_t.c.event_seq <= sa.bindparam("b_seq"),
+                    state_t.c.stock_seq <= sa.bindparam("b_stock_seq"),
+                ),
+                upd,
+            )
+        if ins:
+            conn.execute(state_t.insert(), ins)
+        return stored
+
     def state_seqs(self, conn: Connection, item_ids: list[str]) -> dict[str, tuple[int, int]]:
         """Per item with a state: the last event its whole state includes, and its stock."""
         out = {}

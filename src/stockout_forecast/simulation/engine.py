@@ -368,7 +368,7 @@ def run_chunk(
     receipts, nxt = _supply(sc, rows, buf)
     available = sc.available[rows]
     h = sc.horizon
-    supply = np.cumsum(receipts, axis=2, out=receipts)
+    supply = _cumulative_supply(receipts)
     supply += available[:, None, None]
     cum = np.cumsum(paths, axis=2, out=buf.get("cum", shape))
     over = np.greater(cum, supply, out=buf.get("over", shape, np.bool_))
@@ -387,6 +387,23 @@ def run_chunk(
         np.minimum(cum, paths, out=cum)  # short_t = min(d_t, backlog_t)
         short = cum.reshape(len(rows), -1).sum(axis=1)
     return ChunkRun(first, short, nxt, on_hand)
+
+
+def _cumulative_supply(receipts: np.ndarray) -> np.ndarray:
+    """``np.cumsum(receipts, axis=2)``, in place; rows with no receipt (all zero) skipped.
+
+    Per-path receipts (c, P, H) are mostly rows of items without an open order in the
+    horizon, whose running sum is their zeros: only the other rows are summed.
+    """
+    c = receipts.shape[0]
+    if receipts.shape[1] == 1 or c == 0:
+        return np.cumsum(receipts, axis=2, out=receipts)
+    active = np.flatnonzero(receipts.reshape(c, -1).any(axis=1))
+    if len(active) == c:
+        return np.cumsum(receipts, axis=2, out=receipts)
+    if len(active):
+        receipts[active] = np.cumsum(receipts[active], axis=2)
+    return receipts
 
 
 def simulate(sc: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
