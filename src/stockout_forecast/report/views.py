@@ -51,28 +51,35 @@ def _day(d: Any) -> str:
 def _split_text(lines: pd.DataFrame) -> pd.DataFrame:
     """Per item: 'SUP-014 170, SUP-015 54' (earliest arrival first), ids, first/last arrival."""
     lines = lines.sort_values(["item_id", "expected_arrival_date", "supplier_id"], kind="stable")
-    part = lines["supplier_id"].astype(str) + " " + lines["units"].map("{:,.0f}".format)
-    g = lines.assign(_part=part).groupby("item_id", sort=False)
-    arrivals: dict[Any, list[str]] = {}
+    g = lines.groupby("item_id", sort=False)
+    # per item, in the lines' order: the split's parts, the supplier ids, the arrivals
+    parts: dict[Any, tuple[list[str], list[str], list[str]]] = {}
     for item, sup, units, day in zip(
         lines["item_id"],
-        lines["supplier_id"],
+        lines["supplier_id"].astype(str),
         lines["units"],
         lines["expected_arrival_date"],
         strict=True,
     ):
-        arrivals.setdefault(item, []).append(f"{sup} {units:,.0f} arriving {_day(day)}")
+        split, ids, arrivals = parts.setdefault(item, ([], [], []))
+        split.append(f"{sup} {units:,.0f}")
+        ids.append(sup)
+        arrivals.append(f"{sup} {units:,.0f} arriving {_day(day)}")
     groups = g.size().index
+
+    def per_group(k: int, sep: str, order: Any = list) -> pd.Series:
+        return pd.Series([sep.join(order(parts[i][k])) for i in groups], index=groups)
+
     return pd.DataFrame(
         {
             "order_units": g["units"].sum(),
-            "supplier_split": g["_part"].agg(", ".join),
-            "supplier_ids": g["supplier_id"].agg(lambda s: "|".join(sorted(map(str, s)))),
+            "supplier_split": per_group(0, ", "),
+            "supplier_ids": per_group(1, "|", sorted),
             "first_arrival_date": g["expected_arrival_date"].min(),
             "last_arrival_date": g["expected_arrival_date"].max(),
             "expected_units_short": g["expected_units_short"].sum(min_count=1),
             "order_value": g["line_total"].sum(),
-            "_arrivals": pd.Series([", ".join(arrivals[k]) for k in groups], index=groups),
+            "_arrivals": per_group(2, ", "),
         }
     )
 
