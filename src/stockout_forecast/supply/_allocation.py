@@ -420,25 +420,6 @@ def _join_per_line(line_idx: np.ndarray, text: np.ndarray, n: int, sep: str = ";
     return out
 
 
-def _g(values: Any) -> pd.Series:
-    """Numbers as short text ('4', '2.5')."""
-    return pd.Series(np.asarray(values, dtype=float)).map("{:g}".format).astype("str")
-
-
-def _day(values: Any) -> pd.Series:
-    return pd.Series(pd.to_datetime(np.asarray(values))).dt.strftime("%Y-%m-%d").fillna("")
-
-
-def _join(*parts: pd.Series) -> pd.Series:
-    """Join non-empty texts with '; ' element-wise."""
-    out = parts[0]
-    for p in parts[1:]:
-        out = pd.Series(
-            np.where(out == "", p, np.where(p == "", out, out + "; " + p)), index=out.index
-        )
-    return out
-
-
 def _line_reasons(
     out: pd.DataFrame,
     po_only: np.ndarray,
@@ -447,70 +428,71 @@ def _line_reasons(
     c_start: np.ndarray,
     min_ship: float,
 ) -> np.ndarray:
-    """One plain sentence per line, built with vectorised string operations."""
+    """One plain sentence per line (its parts joined with '; '), written row by row.
+
+    The parts: units from stock; units from orders (``po_only``); the status's own text
+    (unpromisable: the units without supply and why; partial: what ships now; backorder:
+    what holds the stock back and when it ships); a moved date. 'nothing to ship' when none.
+    """
     n = len(out)
+    res = np.empty(n, dtype=object)
     if not n:
-        return np.zeros(0, dtype=object)
-    empty = pd.Series("", index=range(n))
-    st = out["status"].to_numpy()
-    u = out["units"].to_numpy(dtype=float)
-    fs = out["units_from_stock"].to_numpy(dtype=float)
+        return res
     fo = (out["units_from_po"] + out["units_from_recommended"]).to_numpy(dtype=float)
-    ua = out["units_unallocated"].to_numpy(dtype=float)
-    sc = out["ship_complete"].to_numpy(dtype=bool)
-    ch = out["change"].to_numpy()
-    date = _day(out["promised_date"])
-    stock_txt = empty.where(~(fs > 0), _g(fs) + " from stock")
-    po_txt = empty.where(~(fo > 0), _g(fo) + " from " + pd.Series(po_only))
-    ahead = np.minimum(item_total, c_start)
-    unprom = (
-        _g(ua)
-        + " of "
-        + _g(u)
-        + " units have no scheduled supply (all supply in sight, "
-        + _g(item_total)
-        + " units, goes to "
-        + _g(ahead)
-        + " units owed to earlier lines"
-        + pd.Series(np.where(item_total > c_start, " and this line", ""), dtype="str")
-        + ")"
-        + pd.Series(np.where(item_short != "", "; " + item_short.astype(str), ""), dtype="str")
+    rows = zip(
+        out["status"].to_numpy(),
+        out["units"].to_numpy(dtype=float),
+        out["units_from_stock"].to_numpy(dtype=float),
+        fo,
+        out["units_unallocated"].to_numpy(dtype=float),
+        out["ship_complete"].to_numpy(dtype=bool),
+        out["change"].to_numpy(),
+        _days(out["promised_date"]),
+        out["units_ship_now"].to_numpy(dtype=float),
+        out["days_slipped"].to_numpy(dtype=float),
+        _days(out["previous_promised_date"]),
+        po_only,
+        item_short,
+        np.asarray(item_total, dtype=float),
+        np.asarray(c_start, dtype=float),
+        strict=True,
     )
-    unprom = unprom.where(
-        ua > 0, "the order ships complete and another of its lines has no scheduled supply"
-    )
-    partial = "ship " + _g(out["units_ship_now"]) + " now, the rest by " + date
-    held = pd.Series(
-        np.where(
-            (fs > 0) & sc,
-            "held: the order ships complete",
-            np.where(
-                (fs > 0) & (fs < min_ship),
-                _g(fs) + " in stock is below the minimum shipment " + f"{min_ship:g}",
-                "",
-            ),
-        )
-    )
-    back = _join(held, "ships by " + date)
-    status_txt = pd.Series(
-        np.select(
-            [st == "unpromisable", st == "partial", st == "backorder"],
-            [unprom, partial, back],
-            default="",
-        )
-    )
-    ds = out["days_slipped"].to_numpy(dtype=float)
-    prev = _day(out["previous_promised_date"])
-    change_txt = pd.Series(
-        np.select(
-            [ch == "later", ch == "earlier", ch == "now_unpromisable"],
-            [
-                "date moved " + _g(ds) + " days later than promised (" + prev + ")",
-                "date moved " + _g(-ds) + " days earlier than promised (" + prev + ")",
-                "was promised for " + prev,
-            ],
-            default="",
-        )
-    )
-    res = _join(stock_txt, po_txt, status_txt, change_txt)
-    return res.where(res != "", "nothing to ship").to_numpy(dtype=object)
+    for k, (st, u, fs, fo_k, ua, sc, ch, date, now, ds, prev, po, short, total, start) in enumerate(
+        rows
+    ):
+        parts = [f"{fs:g} from stock" if fs > 0 else "", f"{fo_k:g} from {po}" if fo_k > 0 else ""]
+        if st == "unpromisable":
+            if ua > 0:
+                parts.append(
+                    f"{ua:g} of {u:g} units have no scheduled supply (all supply in sight, "
+                    f"{total:g} units, goes to {min(total, start):g} units owed to earlier lines"
+                    f"{' and this line' if total > start else ''})"
+                    f"{'; ' + str(short) if short != '' else ''}"
+                )
+            else:
+                parts.append(
+                    "the order ships complete and another of its lines has no scheduled supply"
+                )
+        elif st == "partial":
+            parts.append(f"ship {now:g} now, the rest by {date}")
+        elif st == "backorder":
+            if fs > 0 and sc:
+                parts.append("held: the order ships complete")
+            elif fs > 0 and fs < min_ship:
+                parts.append(f"{fs:g} in stock is below the minimum shipment {min_ship:g}")
+            parts.append("ships by " + date)
+        if ch == "later":
+            parts.append(f"date moved {ds:g} days later than promised ({prev})")
+        elif ch == "earlier":
+            parts.append(f"date moved {-ds:g} days earlier than promised ({prev})")
+        elif ch == "now_unpromisable":
+            parts.append("was promised for " + prev)
+        res[k] = "; ".join(p for p in parts if p) or "nothing to ship"
+    return res
+
+
+def _days(values: Any) -> list[str]:
+    """Dates as 'YYYY-MM-DD' ('' for a missing one)."""
+    return [
+        "" if pd.isna(d) else d.strftime("%Y-%m-%d") for d in pd.to_datetime(np.asarray(values))
+    ]
