@@ -131,8 +131,19 @@ def _lateness_draws(sc: Scenario, block: int, n_slots: int) -> tuple[np.ndarray,
 
     Slots are drawn one after the other, so slot ``k`` receives the same numbers whatever the
     number of slots: adding an order (a later slot) leaves the draws of existing orders alone.
+    The draws of the last (seed, block, paths) used are kept (read-only, at most
+    :data:`_DRAWS_BYTES`) and handed out again (their first ``n_slots`` slots; more slots are
+    drawn again from the start): a simulation and its what-if runs, or the re-plans of a
+    service, draw them once.
     """
     key = (1, block + sc.block_offset)
+    cache_key = (sc.entropy, key, sc.n_paths)
+    with _DRAWS_LOCK:
+        got = _DRAWS.pop(cache_key, None)
+        if got is not None:
+            _DRAWS[cache_key] = got  # most recently used last
+    if got is not None and len(got[0]) >= n_slots:
+        return got[0][:n_slots], got[1][:n_slots]
     rng = np.random.default_rng(np.random.SeedSequence(sc.entropy, spawn_key=key))
     shape = (SEED_BLOCK_ITEMS, sc.n_paths)
     u = np.empty((n_slots, *shape))
@@ -140,7 +151,22 @@ def _lateness_draws(sc: Scenario, block: int, n_slots: int) -> tuple[np.ndarray,
     for k in range(n_slots):
         u[k] = rng.random(shape)
         z[k] = rng.standard_normal(shape)
+    u.flags.writeable = False
+    z.flags.writeable = False
+    if 2 * u.nbytes <= _DRAWS_BYTES:
+        with _DRAWS_LOCK:
+            _DRAWS[cache_key] = (u, z)
+            while sum(2 * a.nbytes for a, _ in _DRAWS.values()) > _DRAWS_BYTES:
+                del _DRAWS[next(iter(_DRAWS))]  # the least recently used first
     return u, z
+
+
+#: lateness draws kept (see :func:`_lateness_draws`): (entropy, key, paths) -> (u, z)
+_DRAWS: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+_DRAWS_LOCK = threading.Lock()
+#: at most this many bytes of draws are kept (a slot of a block: 2 x 64 x paths floats,
+#: 0.5 MB at 500 paths)
+_DRAWS_BYTES = 32 * 2**20
 
 
 def _supply(
