@@ -46,6 +46,7 @@ def forecast_to_dict(fc: DemandForecast) -> dict[str, Any]:
             "size_mean": fc.size_mean[i],
             "size_cv2": fc.size_cv2[i],
             "zero_inflation": fc.zero_inflation[i],
+            "level_correction": fc.level_correction[i],
             "level_correlation": fc.level_correlation[i],
             "demand_mean": fc.mean[i],
             "count": fc.count[i],
@@ -105,6 +106,7 @@ def forecast_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     count = np.asarray([bool(r.get("count", True)) for r in records], dtype=bool)
     size_mean, size_cv2 = per_item("size_mean", 1.0), per_item("size_cv2", 0.0)
     zero = per_item("zero_inflation", 0.0)
+    level = per_item("level_correction", 1.0)
     cols = [quantile_column(q) for q in levels]
     if records and all(c in r for r in records for c in cols):
         quantiles = np.asarray(
@@ -139,4 +141,5 @@ def forecast_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         n_paths=int(data.get("n_paths") or 1000),
         anchor=anchor,
         zero_inflation=zero,
+        level_correction=level,
     )

@@ -79,6 +79,11 @@ class DemandForecast:
         dispersion ``(1 + phi) (1 - pi) - 1``: mean, variance and level covariance stay those
         of ``dispersion`` and ``level_correlation``; more zeros and a positive part further
         out. Chosen per demand class on the backtest (:func:`forecast_demand`, Notes).
+    level_correction : numpy.ndarray of float64, shape (n_items,)
+        The factor the chosen models' means were multiplied by (1.0: none), one per pool
+        of items (unit and volume group), where the backtest showed a consistent bias of
+        the means (:func:`forecast_demand`, Notes). Already in ``mean`` and in the whole
+        distribution; stated so that the correction can be seen and undone.
 
     Notes
     -----
@@ -134,6 +139,7 @@ class DemandForecast:
     n_paths: int = 1000
     anchor: str | None = None
     zero_inflation: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    level_correction: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         n, h = len(self.item_ids), len(self.dates)
@@ -162,6 +168,7 @@ class DemandForecast:
             "size_mean": np.ones(n),
             "size_cv2": np.zeros(n),
             "zero_inflation": np.zeros(n),
+            "level_correction": np.ones(n),
         }
         for name, default in defaults.items():
             value = getattr(self, name)
@@ -759,6 +766,15 @@ class DemandForecast:
             f"({self.anchor}), models: {shown}{more}{flag}>"
         )
 
+    def _level_note(self) -> str:
+        """``"; level x1.05-1.30 on 1,234 items"`` when means were corrected, else ``""``."""
+        moved = self.level_correction != 1.0
+        if not moved.any():
+            return ""
+        lo, hi = self.level_correction[moved].min(), self.level_correction[moved].max()
+        span = f"x{lo:.3g}" if lo == hi else f"x{lo:.3g}-{hi:.3g}"
+        return f"; level {span} on {int(moved.sum()):,} items"
+
     def _repr_html_(self) -> str:
         counts = self._model_counts()
         st = self.status["status"].value_counts() if len(self.status) else pd.Series(dtype=int)
@@ -772,7 +788,7 @@ class DemandForecast:
             f"{escape_html(self.horizon_unit)} ({escape_html(str(self.anchor))}) from {first}; "
             f"quantiles "
             f"{escape_html(', '.join(quantile_column(q) for q in self.quantile_levels))}; "
-            f"calibration {escape_html(self.calibration)}"
+            f"calibration {escape_html(self.calibration)}{self._level_note()}"
             f"<table><tr><th>model</th><th>items</th></tr>{rows}</table>"
             f"<table><tr><th>status</th><th>items</th></tr>{srows}</table></div>"
         )
