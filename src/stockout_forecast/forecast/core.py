@@ -596,17 +596,17 @@ def _level_step(
     the honest backtest forecasts ``sel.honest`` are corrected in place, so that the
     spread is calibrated around the corrected means.
     """
-    arr = sel.backtest
-    if arr is None or sel.honest is None:
+    arr, honest = sel.backtest, sel.honest
+    if arr is None or honest is None:
         return np.ones(history.n_items)
     y_all, m_all = prepare_panel(history.units, history.observed)
     edges = pool.take("volume_edges", lambda: volume_edges(y_all, m_all))
     groups = volume_groups(y_all, m_all, edges=edges) + np.where(count, 0, N_VOLUME_GROUPS)
     factors = pool.take(
-        "level_correction", lambda: _level.level_correction(arr.y, sel.honest, arr.mask, groups)[1]
+        "level_correction", lambda: _level.level_correction(arr.y, honest, arr.mask, groups)[1]
     )
     level = np.array([factors.get(int(g), 1.0) for g in groups], dtype=float)
-    sel.honest = sel.honest * level[:, None, None]
+    sel.honest = honest * level[:, None, None]
     return level
 
 
