@@ -27,6 +27,8 @@ from stockout_forecast.service.replan import (
     _dated,
     _days_ahead,
     plan_with_forecast,
+    replan_items,
+    warm_items,
 )
 from stockout_forecast.service.state import _item_dataset, service_planner, states_from_plan
 from stockout_forecast.service.store import Store
@@ -193,3 +195,11 @@ def test_assume_valid_is_no_public_loophole():
         ds = sof.validate_dataset(sof.Dataset(sales=sales, inventory=inv))
     assert ds.inventory is not None
     assert float(ds.inventory["on_hand_units"].iloc[0]) == -3.0
+
+
+def test_no_items_reads_nothing(shop):
+    store = Store(shop.url)
+    settings = ServiceSettings(db_url=shop.url)
+    assert warm_items(store, [], settings) == 0
+    assert replan_items(store, [], settings) == 0
+    store.dispose()

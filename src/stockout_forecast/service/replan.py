@@ -544,6 +544,9 @@ class ProcessCache:
                     spans[t][iid] = [(k_src, *where[iid]), (t_src, lo, hi)]
             for iid in cached:
                 self.kept[iid].seq = max(self.kept[iid].seq, seqs.get(iid, 0))
+        if not ids:  # nothing read: the tables with no rows
+            empty = store.items_tables(conn, [], tables=list(_HISTORY))
+            return {t: _dated(empty[t], t) for t in _HISTORY}
         return {t: _joined(srcs[t], spans[t], ids) for t in _HISTORY}
 
 
