@@ -13,8 +13,10 @@ Settings (every combination): candidates (``base``: the nine models of the earli
 SES), backtest windows (2 or 3), metric (MAE, MASE, RMSSE, RMSE), class shrinkage (0, 3, 10
 pseudo-windows), models averaged (1, 2, 3), the long-memory margin (never; or fall back
 unless the choice beats the long-memory level by 0, 1 or 2 standard errors), how an item
-falls back (replaced by the level, or averaged with it) and the weekday profile of daily
-forecasts (on or off; it changes nothing on weekly and monthly data).
+falls back (replaced by the level, or averaged with it), the weekday profile of daily
+forecasts (on or off; it changes nothing on weekly and monthly data), the weight of the
+latest backtest window in the mean score (1, 2 or 3 times an earlier one) and whether SBA
+is offered to every item or only to intermittent ones (ADI >= 1.32; 6,912 settings).
 
 Leave one dataset out: each dataset is scored with the setting that the other five chose.
 A setting's loss on a dataset is its relative excess over the best setting there, the mean
@@ -59,9 +61,15 @@ from stockout_forecast.forecast.backtest import (
     BacktestArrays,
     clone_model,
     naive_scales,
+    point_metrics,
     run_backtest,
 )
-from stockout_forecast.forecast.core import CANDIDATES, LONG_MEMORY, forecast_demand
+from stockout_forecast.forecast.core import (
+    CANDIDATES,
+    LONG_MEMORY,
+    _allowed_models,
+    forecast_demand,
+)
 from stockout_forecast.forecast.registry import make_model
 from stockout_forecast.forecast.selection import demand_classes
 from stockout_forecast.history.panel import DemandHistory
@@ -85,6 +93,10 @@ COMBINE = (1, 2, 3)
 MARGINS = (None, 0.0, 1.0, 2.0)
 #: how an item falls back: replaced by the long-memory level, or averaged with it
 MODES = ("replace", "blend")
+#: weight of the latest backtest window in the mean score (1: all windows alike)
+RECENCY = (1.0, 2.0, 3.0)
+#: candidates offered only to intermittent items (ADI >= 1.32): none, or SBA
+INTERMITTENT_ONLY: tuple[tuple[str, ...], ...] = ((), ("sba",))
 MAX_WINDOWS = max(WINDOWS)
 
 
@@ -100,14 +112,20 @@ class Setting:
     margin: float | None
     profile: bool = True
     mode: str = "replace"
+    recency: float = 1.0
+    intermittent_only: tuple[str, ...] = ()
 
     def label(self) -> str:
         m = "never" if self.margin is None else f"{self.margin:g}"
         if self.margin is not None and self.mode != "replace":
             m += f" {self.mode}"
+        extra = f" recency {self.recency:g}" if self.recency != 1.0 else ""
+        if self.intermittent_only:
+            extra += f" {'+'.join(self.intermittent_only)} intermittent only"
         return (
             f"{self.pool} w{self.windows} {self.metric} shrink {self.shrinkage:g} "
             f"combine {self.combine} margin {m} profile {'on' if self.profile else 'off'}"
+            f"{extra}"
         )
 
 
@@ -122,19 +140,30 @@ def shipped() -> Setting:
         d["combine"] or 1,
         d["long_memory_margin"],
         d["weekday_profile"],
+        recency=float(d["recency"]),
+        intermittent_only=tuple(d["intermittent_only"]),
     )
 
 
 def settings() -> list[Setting]:
     out = []
-    for pool, w, metric, shrink, k, margin, mode, profile in itertools.product(
-        ("base", "long"), WINDOWS, METRICS, SHRINKAGE, COMBINE, MARGINS, MODES, (False, True)
+    for pool, w, metric, shrink, k, margin, mode, profile, rec, only in itertools.product(
+        ("base", "long"),
+        WINDOWS,
+        METRICS,
+        SHRINKAGE,
+        COMBINE,
+        MARGINS,
+        MODES,
+        (False, True),
+        RECENCY,
+        INTERMITTENT_ONLY,
     ):
         if pool == "base" and margin is not None:
             continue  # no long-memory model to fall back to
         if margin is None and mode != "replace":
             continue  # no fall back, no mode
-        out.append(Setting(pool, w, metric, shrink, k, margin, profile, mode))
+        out.append(Setting(pool, w, metric, shrink, k, margin, profile, mode, rec, only))
     return out
 
 
@@ -212,20 +241,36 @@ def fit_pool(
     return arr, fc
 
 
-def apply(setting: Setting, arr: BacktestArrays, fc: dict, labels: np.ndarray) -> np.ndarray:
-    """The mean forecast that ``setting`` gives (items x horizon)."""
+def apply(
+    setting: Setting,
+    arr: BacktestArrays,
+    fc: dict,
+    labels: np.ndarray,
+    memo: dict | None = None,
+) -> np.ndarray:
+    """The mean forecast that ``setting`` gives (items x horizon).
+
+    ``memo``: a dict kept across settings of one fit, holding the backtest restricted to
+    each pool and number of windows and its point metrics (they do not depend on the rest).
+    """
     pool = POOLS[setting.pool]
-    idx = [arr.aliases.index(a) for a in pool]
-    sub = subset_arrays(arr, idx, setting.windows)
+    memo = {} if memo is None else memo
+    key = (setting.pool, setting.windows)
+    if key not in memo:
+        sub = subset_arrays(arr, [arr.aliases.index(a) for a in pool], setting.windows)
+        memo[key] = (sub, point_metrics(sub))
+    sub, pm = memo[key]
     rule = Rule(
         setting.metric,
         None if setting.combine == 1 else setting.combine,
         setting.shrinkage,
         setting.margin,
         setting.mode == "blend",
+        setting.recency,
     )
     long_memory = np.array([j for j, a in enumerate(pool) if a in LONG_MEMORY], dtype=int)
-    dec = decide(sub, rule, labels, None, long_memory)
+    allowed = _allowed_models(list(pool), labels, setting.intermittent_only)
+    dec = decide(sub, rule, labels, None, long_memory, allowed=allowed, metrics=pm)
     pred = np.stack([fc[a] for a in pool])
     mean = member_forecast(pred, dec.members)
     mean[~np.isfinite(mean)] = np.nan
@@ -246,6 +291,7 @@ def study(name: str, s: rd.Split, grid: list[Setting]) -> list[dict]:
     observed = hist.observed.any(axis=1)
     rows = []
     done: dict[str, float] = {}
+    memos: dict[bool, dict] = {False: {}, True: {}}
     for st in grid:
         if not profiled and st.profile:  # the same numbers as the setting without it
             twin = dataclasses.replace(st, profile=False).label()
@@ -253,7 +299,7 @@ def study(name: str, s: rd.Split, grid: list[Setting]) -> list[dict]:
                 rows.append({**rows[int(done[twin])], "setting": st.label()})
                 continue
         arr, fc = fits[st.profile]
-        mean = apply(st, arr, fc, labels)
+        mean = apply(st, arr, fc, labels, memos[st.profile])
         mean[~observed] = np.nan
         done[st.label()] = len(rows)
         rows.append({"dataset": name, "setting": st.label(), **scores(mean, s.test, hist, None)})

@@ -46,6 +46,14 @@ class Rule:
     shrinkage: float = 10.0
     long_memory_margin: float | None = None
     long_memory_blend: bool = False
+    recency: float = 1.0
+
+    def window_weights(self, n_windows: int) -> np.ndarray:
+        """Weight of each backtest window in the mean score: the latest ``recency``, others 1."""
+        w = np.ones(n_windows)
+        if n_windows:
+            w[-1] = float(self.recency)
+        return w
 
     @property
     def k(self) -> int:
@@ -67,12 +75,16 @@ def choose(
     windows: np.ndarray | None = None,
     models: np.ndarray | None = None,
     pool: Pooled | None = None,
+    allowed: np.ndarray | None = None,
 ) -> Ranking:
     """The best ``rule.k`` models per item from point metrics of shape (models, items, windows).
 
     ``windows`` restricts the windows that count; ``models`` the model positions allowed
-    (others never chosen). ``fallback=None``: the model with the lowest median score.
-    ``pool``: the class means and the fallback of a run over all items (:mod:`._pool`).
+    (others never chosen); ``allowed`` (n_items, n_models) bool, the models each item may
+    choose. The mean over windows weights the latest window of the backtest by
+    ``rule.recency`` (:meth:`Rule.window_weights`). ``fallback=None``: the model with the
+    lowest median score. ``pool``: the class means and the fallback of a run over all
+    items (:mod:`._pool`).
     """
     pool = pool or Pooled()
     key = (
@@ -84,15 +96,20 @@ def choose(
     alt = _windows_metric(pm, alt_name) if alt_name else None
     if win is None:
         raise ValueError(f"metric {rule.metric!r} was not computed by the backtest.")
+    weights = rule.window_weights(win.shape[2])
     if windows is not None:
         win = win[:, :, windows]
         alt = None if alt is None else alt[:, :, windows]
+        weights = weights[windows]
+    keep = np.ones(win.shape[:2], dtype=bool) if allowed is None else np.asarray(allowed, bool)
     if models is not None:
-        keep = np.zeros(win.shape[1], dtype=bool)
-        keep[models] = True
-        win = np.where(keep[None, :, None], win, np.nan)
-        alt = None if alt is None else np.where(keep[None, :, None], alt, np.nan)
-    sc = mean_scores(win, alt, rule.metric, alt_name)
+        in_models = np.zeros(win.shape[1], dtype=bool)
+        in_models[models] = True
+        keep = keep & in_models[None, :]
+    if models is not None or allowed is not None:
+        win = np.where(keep[:, :, None], win, np.nan)
+        alt = None if alt is None else np.where(keep[:, :, None], alt, np.nan)
+    sc = mean_scores(win, alt, rule.metric, alt_name, weights)
     means: dict[str, np.ndarray] = {}
     known = pool.known(("gmeans", *key))
     shrunk = shrink_scores(sc, labels, rule.shrinkage, known=known, means_out=means)
@@ -126,6 +143,7 @@ def honest_forecasts(
     overall: np.ndarray,
     models: np.ndarray | None = None,
     pool: Pooled | None = None,
+    allowed: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n_items, n_windows, horizon) forecasts of the choice made without each window.
 
@@ -139,7 +157,7 @@ def honest_forecasts(
     out = base.copy()
     for w in range(n_w):
         others = np.array([v for v in range(n_w) if v != w])
-        r = choose(pm, rule, labels, 0, windows=others, models=models, pool=pool)
+        r = choose(pm, rule, labels, 0, windows=others, models=models, pool=pool, allowed=allowed)
         fw = member_forecast(arr.forecast[:, :, w], r.members)
         out[r.has, w] = fw[r.has]
     return out
@@ -165,6 +183,8 @@ def decide(
     *,
     levels: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975),
     pool: Pooled | None = None,
+    allowed: np.ndarray | None = None,
+    metrics: dict[str, np.ndarray] | None = None,
 ) -> Decision:
     """Choose (:func:`choose`), then test against the long-memory level (Notes of the module).
 
@@ -179,21 +199,23 @@ def decide(
     whose choice is already long-memory. Falling back is then checked per demand class on
     backtest windows the test did not see (:func:`_gate`): where it did not lower the
     class's errors there, the class keeps its choices. ``pool`` holds the pooled values
-    (class means, fallback, the per-class gate) of a run over all items.
+    (class means, fallback, the per-class gate) of a run over all items; ``allowed``
+    (n_items, n_models) bool the models each item may choose (default all); ``metrics``
+    the :func:`~.backtest.point_metrics` of ``arr`` when already computed.
     """
     pool = pool or Pooled()
-    pm = point_metrics(arr)
+    pm = dict(point_metrics(arr) if metrics is None else metrics)
     if rule.metric == "scaled_pinball":
         pm.update(interval_metrics(arr, levels))
-    ranking = choose(pm, rule, labels, fallback, pool=pool)
-    f = honest_forecasts(arr, pm, rule, labels, ranking.members, pool=pool)
+    ranking = choose(pm, rule, labels, fallback, pool=pool, allowed=allowed)
+    f = honest_forecasts(arr, pm, rule, labels, ranking.members, pool=pool, allowed=allowed)
     n = arr.y.shape[0]
     members = ranking.members.copy()
     fell = np.zeros(n, dtype=bool)
     t_stat = np.full(n, np.nan)
     if rule.long_memory_margin is None or len(long_memory) == 0:
         return Decision(ranking, members, fell, t_stat, f)
-    lm_rule = Rule(rule.metric, None, rule.shrinkage)
+    lm_rule = Rule(rule.metric, None, rule.shrinkage, recency=rule.recency)
     lm = choose(pm, lm_rule, labels, int(long_memory[0]), models=long_memory, pool=pool)
     g = honest_forecasts(arr, pm, lm_rule, labels, lm.members, models=long_memory, pool=pool)
     absolute = _CELL_LOSS.get(rule.metric) == "abs"

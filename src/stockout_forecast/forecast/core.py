@@ -145,6 +145,8 @@ def forecast_demand(
     calibration: str = "backtest",
     shrinkage: float = 10.0,
     long_memory_margin: float | None = 2.0,
+    recency: float = 1.0,
+    intermittent_only: Sequence[str] = (),
     censor_suspected: bool = False,
     weekday_profile: bool = True,
     level_correction: bool = False,
@@ -195,6 +197,16 @@ def forecast_demand(
         average, slow SES) where the chosen model does not beat it on the backtest by this
         many standard errors (0: where it is not better on average), checked per demand
         class on windows the test did not see (Notes). ``None``: never.
+    recency : float, default 1.0
+        Weight of the latest backtest window in each item's mean score, relative to each
+        earlier window (1: all windows alike; 3: the latest counts three times).
+    intermittent_only : sequence of str, default ()
+        Candidate aliases offered only to items with intermittent demand (average
+        inter-demand interval ADI >= 1.32: the intermittent and lumpy classes, and items
+        with fewer than two demands); items with demand in most periods (smooth, erratic)
+        never choose them. SBA's factor ``1 - alpha / 2`` corrects a bias of Croston's
+        method that vanishes as the interval tends to one period (Syntetos & Boylan 2005),
+        so on such items it only deflates the level.
     censor_suspected : bool, default False
         Read suspected stock-outs (long zero runs flagged by ``demand_history`` without
         stock history) as unobserved, like censored periods. Default: as the sales they
@@ -334,6 +346,8 @@ def forecast_demand(
         calibration=calibration,
         shrinkage=shrinkage,
         long_memory_margin=long_memory_margin,
+        recency=recency,
+        intermittent_only=intermittent_only,
         censor_suspected=censor_suspected,
         weekday_profile=weekday_profile,
         level_correction=level_correction,
@@ -371,7 +385,9 @@ def _check_args(
     return int(horizon), levels
 
 
-def _check_rule(metric: str, combine: int | None, shrinkage: float, margin: float | None) -> Rule:
+def _check_rule(
+    metric: str, combine: int | None, shrinkage: float, margin: float | None, recency: float = 1.0
+) -> Rule:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}; got {metric!r}.")
     if combine is not None and (
@@ -382,7 +398,34 @@ def _check_rule(metric: str, combine: int | None, shrinkage: float, margin: floa
         raise ValueError(f"shrinkage must be a number >= 0 (pseudo-windows); got {shrinkage!r}.")
     if margin is not None and not np.isfinite(float(margin)):
         raise ValueError(f"long_memory_margin must be a number or None; got {margin!r}.")
-    return Rule(metric, combine, float(shrinkage), None if margin is None else float(margin))
+    if isinstance(recency, bool) or not isinstance(recency, (int, float, np.number)):
+        raise TypeError(f"recency must be a number > 0; got {recency!r}.")
+    if not np.isfinite(float(recency)) or float(recency) <= 0:
+        raise ValueError(f"recency must be a number > 0 (window weight); got {recency!r}.")
+    m = None if margin is None else float(margin)
+    return Rule(metric, combine, float(shrinkage), m, recency=float(recency))
+
+
+def _check_intermittent_only(aliases: Any) -> tuple[str, ...]:
+    if isinstance(aliases, str) or not all(isinstance(a, str) for a in aliases):
+        raise TypeError(
+            f"intermittent_only must be a sequence of model aliases, e.g. ('sba',); got {aliases!r}."
+        )
+    return tuple(aliases)
+
+
+def _allowed_models(
+    aliases: list[str], labels: np.ndarray, only: tuple[str, ...]
+) -> np.ndarray | None:
+    """(n_items, n_models) bool: ``only`` models are barred from smooth and erratic items.
+
+    None when no candidate is in ``only`` (every item may choose every model).
+    """
+    barred = np.isin(np.asarray(aliases, dtype=object), list(only))
+    if not barred.any():
+        return None
+    frequent = np.isin(np.asarray(labels, dtype=object), ["smooth", "erratic"])
+    return ~(frequent[:, None] & barred[None, :])
 
 
 def _windows_that_fit(n_periods: int, horizon: int, n_windows: int, step: int | None) -> int:
@@ -413,6 +456,7 @@ def _select(
     need_backtest: bool,
     weekday_profile: bool = False,
     pool: Pooled | None = None,
+    intermittent_only: tuple[str, ...] = (),
 ) -> _Selection:
     """Step 1: backtest the models and choose one (or a combination) per item."""
     n = history.n_items
@@ -448,14 +492,16 @@ def _select(
         reason[:] = f"no backtest possible ({problem}); using fallback model {fb!r}"
         return _Selection(np.full(n, fb, dtype=object), status, reason, arr, problem)
     long_memory = np.array([j for j, a in enumerate(aliases) if a in LONG_MEMORY], dtype=int)
+    labels = demand_classes(history)
     dec = decide(
         arr,
         rule,
-        demand_classes(history),
+        labels,
         None if fallback is None else aliases.index(fallback),
         long_memory,
         levels=levels,
         pool=pool,
+        allowed=_allowed_models(aliases, labels, intermittent_only),
     )
     chosen = Ranking.names_of(dec.members, aliases)
     status[~dec.ranking.has] = "fallback"
@@ -625,6 +671,8 @@ def _forecast_demand(
     calibration: str = "backtest",
     shrinkage: float = 10.0,
     long_memory_margin: float | None = 2.0,
+    recency: float = 1.0,
+    intermittent_only: Sequence[str] = (),
     censor_suspected: bool = False,
     weekday_profile: bool = True,
     level_correction: bool = False,
@@ -641,7 +689,8 @@ def _forecast_demand(
     """
     horizon, levels = _check_args(history, horizon, quantiles, calibration, n_paths)
     check_random_state(random_state)  # validate early
-    rule = _check_rule(metric, combine, shrinkage, long_memory_margin)
+    rule = _check_rule(metric, combine, shrinkage, long_memory_margin, recency)
+    only = _check_intermittent_only(intermittent_only)
     for name, flag in (
         ("censor_suspected", censor_suspected),
         ("weekday_profile", weekday_profile),
@@ -665,6 +714,7 @@ def _forecast_demand(
         need_backtest=calibration == "backtest",
         weekday_profile=weekday_profile,
         pool=pooled,
+        intermittent_only=only,
     )
     prof = None
     if weekday_profile:

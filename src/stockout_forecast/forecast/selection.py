@@ -264,12 +264,17 @@ class Scores:
 
 
 def mean_scores(
-    win: np.ndarray, win_alt: np.ndarray | None, metric: str, alt: str | None
+    win: np.ndarray,
+    win_alt: np.ndarray | None,
+    metric: str,
+    alt: str | None,
+    weights: np.ndarray | None = None,
 ) -> Scores:
     """:class:`Scores` from per-window values, shape (n_items, n_models, n_windows).
 
     Items without any finite value of ``metric`` (zero in-sample scale) are ranked by
-    ``alt`` (``win_alt``) instead.
+    ``alt`` (``win_alt``) instead. ``weights`` (n_windows,), positive: a weighted mean
+    over the finite windows (default equal); ``n_ok`` stays the count of windows.
     """
     n_items = win.shape[0]
     used = np.full(n_items, metric, dtype=object)
@@ -281,8 +286,10 @@ def mean_scores(
         used[swap] = alt
     ok = np.isfinite(win)
     n_ok = ok.sum(axis=2).astype(float)
+    wt = ok.astype(float) if weights is None else np.where(ok, np.asarray(weights, float), 0.0)
+    w_sum = wt.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n_ok > 0, np.where(ok, win, 0.0).sum(axis=2) / n_ok, np.nan)
+        mean = np.where(n_ok > 0, (np.where(ok, win, 0.0) * wt).sum(axis=2) / w_sum, np.nan)
     return Scores(mean, n_ok, used, metric)
 
 
