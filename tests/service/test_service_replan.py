@@ -214,3 +214,22 @@ def test_kept_paths_are_the_ones_drawn_again(shop):
     fresh = cache.plan_forecast.sample_paths(key[3], random_state=rng, items=slice(0, 8))
     np.testing.assert_array_equal(paths, fresh)
     store.dispose()
+
+
+def test_stopping_a_worker_whose_pipe_is_gone_does_not_raise(shop):
+    # make test once failed under load: the worker died while starting (EOFError), then
+    # stop() closed a pipe whose descriptor was already closed (EBADF) in the lane's thread
+    import multiprocessing
+    import os
+
+    from stockout_forecast.service.lane import _Worker
+
+    store = Store(shop.url)
+    w = _Worker(store, ServiceSettings())
+    mine, theirs = multiprocessing.get_context("spawn").Pipe()
+    theirs.close()
+    os.close(mine.fileno())  # the descriptor is gone; the Connection does not know
+    w.conn = mine
+    w.stop(0.1)
+    assert w.conn is None
+    store.dispose()

@@ -150,7 +150,14 @@ class _Worker:
                 self.proc.terminate()
                 self.proc.join(1.0)
         if self.conn is not None:
-            self.conn.close()
+            # a worker that died while starting (its store removed under it, the machine
+            # overloaded) can leave the pipe's descriptor already closed: stopping must not
+            # raise in the lane's thread on the way out
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+            self.conn = None
 
 
 class ReplanLane:
