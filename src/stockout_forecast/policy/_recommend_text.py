@@ -43,6 +43,49 @@ def _cat(*parts: str | None) -> str | None:
     return None if any(p is None for p in parts) else "".join(cast("tuple[str, ...]", parts))
 
 
+def _decision(
+    now: bool,
+    late: bool,
+    risky: bool,
+    units: float,
+    by: str,
+    day: pd.Timestamp,
+    as_of: pd.Timestamp,
+    pct: str | None,
+    ip: float,
+    rp: float,
+    timed: bool,
+) -> str | None:
+    """The decision part of an item's line: order now (and expedite) or not, and why."""
+    decision: str | None
+    if now:
+        units_txt = "<NA>" if np.isnan(units) else f"{round(float(units)):,}"
+        if late:
+            last = by + " was the last safe day; " if not pd.isna(day) and day < as_of else ""
+            decision = _cat(
+                "order ", units_txt, " now and expedite: ", last, pct,
+                " chance of running out before it arrives",
+            )  # fmt: skip
+        else:
+            decision = "order " + units_txt + " by " + by
+            if risky:
+                decision = _cat(decision, " (", pct, " chance of running out before it arrives)")
+    else:
+        sp = _cat(_int_text(rp), backorder_note(rp))
+        decision = _cat("no order: inventory position ", _int_text(ip), " above reorder point ", sp)
+        if not pd.isna(day):
+            decision = _cat(decision, ", order by ", by)
+    if timed:
+        decision = _cat(decision, " (open orders arrive too late to count on)")
+    if not now and risky:
+        decision = _cat(
+            decision, "; ", pct,
+            " chance of running out before an order placed today could arrive: chase the "
+            "open orders",
+        )  # fmt: skip
+    return decision
+
+
 def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.ndarray:
     """One plain line per item: velocity, cover, supplier lead time → decision.
 
@@ -106,36 +149,7 @@ def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.nd
         risky = has_p and p > 1.0 - level
         late = has_p and p >= EXPEDITE_AT
         pct = f"{round(100 * float(p))}%" if has_p else None
-        decision: str | None
-        if now:
-            units_txt = "<NA>" if np.isnan(units) else f"{round(float(units)):,}"
-            if late:
-                last = by + " was the last safe day; " if not pd.isna(day) and day < as_of else ""
-                decision = _cat(
-                    "order ", units_txt, " now and expedite: ", last, pct,
-                    " chance of running out before it arrives",
-                )  # fmt: skip
-            else:
-                decision = "order " + units_txt + " by " + by
-                if risky:
-                    decision = _cat(
-                        decision, " (", pct, " chance of running out before it arrives)"
-                    )
-        else:
-            sp = _cat(_int_text(rp), backorder_note(rp))
-            decision = _cat(
-                "no order: inventory position ", _int_text(ip), " above reorder point ", sp
-            )
-            if not pd.isna(day):
-                decision = _cat(decision, ", order by ", by)
-        if timed:
-            decision = _cat(decision, " (open orders arrive too late to count on)")
-        if not now and risky:
-            decision = _cat(
-                decision, "; ", pct,
-                " chance of running out before an order placed today could arrive: chase the "
-                "open orders",
-            )  # fmt: skip
+        decision = _decision(now, late, risky, units, by, day, as_of, pct, ip, rp, timed)
         vel_txt = f"velocity {vel:.1f}/day"
         line = _cat(vel_txt, ", ", cover_txt, ", ", lt_txt, " → ", decision)
         if cap:
