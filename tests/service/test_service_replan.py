@@ -196,8 +196,9 @@ def test_old_forecast_is_made_again_for_the_item_alone(shop, writer):
 
 
 def test_kept_paths_are_the_ones_drawn_again(shop):
-    # the paths kept per seed block are exactly what a fresh draw gives
-    settings = ServiceSettings(db_url=shop.url)
+    # the paths kept per seed block are exactly what a fresh draw gives (kept per block when
+    # the arrays of every row's paths and running sums do not fit in replan_paths_mb)
+    settings = ServiceSettings(db_url=shop.url, replan_paths_mb=4)
     store = Store(shop.url)
     assert warm_items(store, ITEMS, settings) == 8  # history kept, the block's paths drawn
     cache = process_cache(store, settings)
@@ -207,12 +208,39 @@ def test_kept_paths_are_the_ones_drawn_again(shop):
     assert cache.plan_forecast is not None
     kept = cache.forecast_ahead(cache.plan_made_for)
     assert kept.kept is not None
+    assert kept.whole is not None
+    assert kept.whole.arrays is None  # 2 x 8 items x 500 paths x 90 days x 8 bytes > 4 MB
     assert len(kept.kept.arrays) == n_kept == 1
     ((key, paths),) = kept.kept.arrays.items()
     assert not paths.flags.writeable
     rng = np.random.default_rng(np.random.SeedSequence(key[4], spawn_key=key[5]))
     fresh = cache.plan_forecast.sample_paths(key[3], random_state=rng, items=slice(0, 8))
     np.testing.assert_array_equal(paths, fresh)
+    store.dispose()
+
+
+def test_kept_path_arrays_hold_the_paths_drawn_again_and_their_running_sums(shop):
+    # with the default replan_paths_mb every row's paths and running sums are kept in one
+    # pair of arrays, filled at the warm-up: exactly a fresh draw of the block, and its cumsum
+    settings = ServiceSettings(db_url=shop.url)
+    store = Store(shop.url)
+    assert warm_items(store, ITEMS, settings) == 8
+    cache = process_cache(store, settings)
+    kept = cache.forecast_ahead(pd.Timestamp(AS_OF))
+    assert kept.whole is not None
+    assert kept.whole.arrays is not None
+    assert kept.whole.key is not None
+    paths, ready, cum, cum_ready = kept.whole.arrays
+    assert ready.all()
+    assert cum_ready.all()
+    assert not kept.kept.arrays  # the blocks are not kept twice
+    replan_items(store, ["SKU-00001"], settings)
+    assert kept.whole.arrays[0] is paths  # the same arrays, read again
+    n_paths, horizon, entropy, block_offset = kept.whole.key
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(0, block_offset)))
+    fresh = cache.plan_forecast.sample_paths(n_paths, random_state=rng, items=slice(0, 8))
+    np.testing.assert_array_equal(paths, fresh[:, :, :horizon])
+    np.testing.assert_array_equal(cum, np.cumsum(fresh[:, :, :horizon], axis=2))
     store.dispose()
 
 

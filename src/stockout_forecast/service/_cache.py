@@ -106,6 +106,31 @@ class _PathStore:
             del self.arrays[next(iter(self.arrays))]
 
 
+class _PathArrays:
+    """Every forecast row's demand paths and their running sums, for one simulation setting.
+
+    Handed to the simulation (``kept_path_arrays``) when both fit in ``limit`` bytes: it
+    draws into them and marks what it filled, and the next call reads them again (each
+    row's paths depend only on the setting: path count, horizon, seed and block offset).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.key: tuple[Any, ...] | None = None
+        self.arrays: tuple[np.ndarray, ...] | None = None
+
+    def get(self, n_rows: int, key: tuple[Any, ...]) -> tuple[np.ndarray, ...] | None:
+        n_paths, horizon = key[0], key[1]
+        if 2 * n_rows * n_paths * horizon * 8 > self.limit:
+            return None
+        if self.key != key or self.arrays is None:
+            shape = (n_rows, n_paths, horizon)
+            ready = np.zeros(n_rows, dtype=bool)
+            self.arrays = (np.empty(shape), ready, np.empty(shape), ready.copy())
+            self.key = key
+        return self.arrays
+
+
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
 class _KeptPaths(sof.DemandForecast):
     """A forecast whose demand paths per seed block are drawn once and kept.
@@ -114,14 +139,26 @@ class _KeptPaths(sof.DemandForecast):
     block's rows (``items=slice(lo, hi)``) and a generator seeded by the block; the same
     rows, paths and seed give the same draws, so they are kept (keyed by the rows, the path
     count and the generator's seed) and handed out again. Any other call draws as usual.
+    When every row's paths and running sums fit in the kept bytes, the simulation keeps
+    them itself in arrays handed out again at the next call with the same setting
+    (:meth:`kept_path_arrays`); the blocks are then not kept twice.
     """
 
     kept: _PathStore | None = None
+    whole: _PathArrays | None = None
 
     @classmethod
     def of(cls, fc: sof.DemandForecast, kept: _PathStore) -> _KeptPaths:
         values = {f.name: getattr(fc, f.name) for f in dataclasses.fields(fc)}
-        return cls(**values, kept=kept)
+        return cls(**values, kept=kept, whole=_PathArrays(kept.limit))
+
+    def kept_path_arrays(
+        self, *, n_paths: int, horizon: int, entropy: int, block_offset: int
+    ) -> tuple[np.ndarray, ...] | None:
+        """Paths, ready flags, running sums, ready flags per row, kept for this setting."""
+        if self.whole is None:
+            return None
+        return self.whole.get(len(self.item_ids), (n_paths, horizon, entropy, block_offset))
 
     def sample_paths(
         self,
@@ -132,7 +169,8 @@ class _KeptPaths(sof.DemandForecast):
         out: np.ndarray | None = None,
     ) -> np.ndarray:
         seed = getattr(getattr(random_state, "bit_generator", None), "seed_seq", None)
-        if self.kept is None or not isinstance(items, slice) or seed is None:
+        whole = self.whole is not None and self.whole.arrays is not None
+        if self.kept is None or whole or not isinstance(items, slice) or seed is None:
             return super().sample_paths(n_paths, random_state=random_state, items=items, out=out)
         key = (items.start, items.stop, items.step, n_paths, seed.entropy, seed.spawn_key)
         got = self.kept.get(key)

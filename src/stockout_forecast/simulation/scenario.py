@@ -88,6 +88,10 @@ class Scenario:
     #: demand paths kept per forecast row (``keep_paths=True``), drawn once and reused
     paths: np.ndarray | None = None
     paths_ready: np.ndarray | None = None
+    #: their running sums along the periods, kept likewise (by a forecast that keeps its
+    #: paths between calls: ``kept_path_arrays``)
+    cum_paths: np.ndarray | None = None
+    cum_ready: np.ndarray | None = None
 
     @property
     def horizon(self) -> int:
@@ -185,9 +189,7 @@ def prepare_scenario(
         rng = check_random_state(random_state)
         entropy = int(rng.integers(0, 2**63 - 1))
     block_offset = check_int(block_offset, "block_offset", minimum=0)
-    n_f = len(forecast.item_ids)
-    paths = np.empty((n_f, n_paths, len(dates))) if keep_paths else None
-    ready = np.zeros(n_f, dtype=bool) if keep_paths else None
+    kept = _kept_arrays(forecast, keep_paths, n_paths, len(dates), entropy, block_offset)
     return Scenario(
         forecast=forecast,
         item_ids=item_ids,
@@ -206,10 +208,34 @@ def prepare_scenario(
         chunk_items=chunk_items,
         n_jobs=n_jobs,
         block_offset=block_offset,
-        paths=paths,
-        paths_ready=ready,
+        **kept,
         **lines,
     )
+
+
+def _kept_arrays(
+    forecast: Any, keep: bool, n_paths: int, horizon: int, entropy: int, block_offset: int
+) -> dict[str, Any]:
+    """Where the scenario keeps its demand paths and their running sums (``keep_paths``).
+
+    A forecast may keep them between calls: its ``kept_path_arrays(n_paths=, horizon=,
+    entropy=, block_offset=)`` returns the four arrays (paths, their ready flags, running
+    sums, their ready flags, per forecast row), filled as the simulation draws, or None.
+    Otherwise the paths are kept for this scenario alone (no running sums).
+    """
+    if not keep:
+        return {}
+    hook = getattr(forecast, "kept_path_arrays", None)
+    got = None
+    if hook is not None:
+        got = hook(n_paths=n_paths, horizon=horizon, entropy=entropy, block_offset=block_offset)
+    if got is not None:
+        return dict(zip(("paths", "paths_ready", "cum_paths", "cum_ready"), got, strict=True))
+    n_f = len(forecast.item_ids)
+    return {
+        "paths": np.empty((n_f, n_paths, horizon)),
+        "paths_ready": np.zeros(n_f, dtype=bool),
+    }
 
 
 def _horizon_dates(forecast: Any, horizon: int | None) -> tuple[pd.DatetimeIndex, str]:
