@@ -297,17 +297,41 @@ def _check_future_dates(tables: dict[str, pd.DataFrame], pending: Pending, base:
 
 def _note_duplicate_sales(sales: pd.DataFrame, pending: Pending, base: int | None) -> None:
     """Identical sales lines are kept but counted in the notes."""
-    dup = sales.duplicated(keep="first")
+    dup = _duplicated(sales)
     if dup.any():
         pending.append(
             (
                 f"sales has {int(dup.sum())} lines identical to another line in every column; "
                 f"kept (a transaction export lists repeated identical sales separately), e.g. "
-                f"{rows(sales.index[dup.to_numpy()], base)}. If the file holds daily totals they "
+                f"{rows(sales.index[dup], base)}. If the file holds daily totals they "
                 f"are double counts: remove them.",
                 False,
             )
         )
+
+
+def _duplicated(sales: pd.DataFrame) -> np.ndarray:
+    """``sales.duplicated(keep="first")``, compared only among lines of one key.
+
+    Identical lines share their item, date and order id (when there is one): only the lines
+    whose key is shared are compared in every column, in their order, which marks the same
+    lines as comparing all of them.
+    """
+    cols = [c for c in ("item_id", "date", "order_id") if c in sales.columns]
+    key = np.zeros(len(sales), dtype=np.int64)
+    size = 1
+    for c in cols:
+        codes, uniq = pd.factorize(sales[c])  # a missing value is one code (-1), as in duplicated
+        size *= len(uniq) + 1
+        if size >= 2**62:
+            return sales.duplicated(keep="first").to_numpy()
+        key = key * (len(uniq) + 1) + (codes + 1)
+    shared = pd.Series(key).duplicated(keep=False).to_numpy()
+    out = np.zeros(len(sales), dtype=bool)
+    if shared.any():
+        pos = np.flatnonzero(shared)
+        out[pos] = sales.iloc[pos].duplicated(keep="first").to_numpy()
+    return out
 
 
 def _note_items_without_master(tables: dict[str, pd.DataFrame], pending: Pending) -> None:

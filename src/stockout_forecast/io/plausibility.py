@@ -140,6 +140,8 @@ def check_magnitude(
 
 def sales_outliers(sales: pd.DataFrame, base: int | None, t: Thresholds, pending: Pending) -> None:
     """Lines far above the item's own usual line: an error when absurd, else a note."""
+    if _within_bound(sales, min(t.outlier_ratio, t.absurd_ratio)):
+        return  # no line can reach either ratio: the check below would find none
     size = sales["units"].abs()
     nz = size > 0
     g = size[nz].groupby(sales.loc[nz, "item_id"])
@@ -166,6 +168,37 @@ def sales_outliers(sales: pd.DataFrame, base: int | None, t: Thresholds, pending
                 True,
             )
         )
+
+
+def _within_bound(sales: pd.DataFrame, limit: float) -> bool:
+    """Whether no line can be ``limit`` times its item's usual line (a bound, in numpy).
+
+    True only when it is certain: an item's largest line is below ``limit`` (a ratio to a
+    usual line of at least 1 is no larger than the line), or at least ``n - k`` of its ``n``
+    non-zero lines are at least ``largest / limit`` (a margin above), ``k = floor(0.9 (n -
+    1)) - 1``: then the ``k``-th smallest line, which no interpolated 90th percentile goes
+    below, is above ``largest / limit``. Missing units or ids: False (the full check runs).
+    """
+    size = np.abs(sales["units"].to_numpy(dtype=float, na_value=np.nan))
+    if len(size) == 0:
+        return True
+    if np.isnan(size).any():
+        return False
+    codes, uniq = pd.factorize(sales["item_id"])
+    if (codes < 0).any():
+        return False
+    nz = size > 0
+    code, size = codes[nz], size[nz]
+    n = np.bincount(code, minlength=len(uniq))
+    top = np.zeros(len(uniq))
+    np.maximum.at(top, code, size)
+    check = (n >= 5) & (top >= limit)
+    if not check.any():
+        return True
+    floor = np.nextafter(top / limit, np.inf) * (1 + 1e-9)
+    k = np.maximum(np.floor(0.9 * (n - 1)) - 1, 0)
+    above = np.bincount(code, weights=size >= floor[code], minlength=len(uniq))
+    return bool((above[check] >= (n - k)[check]).all())
 
 
 def _examples(sales: pd.DataFrame, mask: np.ndarray, ref: pd.Series) -> str:
