@@ -27,6 +27,8 @@ import stockout_forecast as sof
 
 from ..forecast.result import quantile_column
 from ..io.validation import assume_valid
+from ..supply._allocation import _check_promise_args
+from ..supply.backorders import _availability, _free_supply
 from .settings import ServiceSettings
 from .store import Store, utcnow
 
@@ -128,33 +130,40 @@ _NOTICE_COLUMNS = [
 ]
 
 
-def _backorders(plan: Any, ds: sof.Dataset, settings: ServiceSettings) -> Any:
-    """The plan's promise dates; computed here when the plan had no open lines."""
-    if plan.backorders is not None:
-        return plan.backorders
-    inv = ds.inventory
-    if inv is None or len(inv) == 0:
-        return None
-    empty = pd.DataFrame(
-        {
-            "order_id": pd.Series(dtype="str"),
-            "line_id": pd.Series(dtype="str"),
-            "item_id": pd.Series(dtype="str"),
-            "units": pd.Series(dtype="float64"),
-            "order_date": pd.Series(dtype="datetime64[ns]"),
-        }
-    )
-    rec = plan.purchase_plan.lines if plan.purchase_plan is not None else None
-    return sof.promise_dates(
-        empty,
-        inv,
-        ds.purchase_orders,
-        rec,
-        as_of=plan.as_of,
-        promise=settings.promise,  # type: ignore[arg-type]
-        lead_times=plan.lead_times,
-        suppliers=ds.suppliers,
-    )
+_Records = dict[str, list[dict[str, Any]]]
+
+
+def _supply_states(
+    plan: Any, ds: sof.Dataset, settings: ServiceSettings
+) -> tuple[dict[str, dict[str, Any]], _Records, _Records, _Records]:
+    """Per item: availability row, notices, lines and supply records (from the promise dates).
+
+    Without open customer lines (the plan has no promise dates) there are no lines or
+    notices, and availability and supply come from the stock and the scheduled receipts
+    alone (``_free_supply``: ``promise_dates``' tables without its lines' steps).
+    """
+    bo = plan.backorders
+    if bo is not None:
+        avail = sof.availability_feed(bo, low_stock_units=settings.low_stock_units)
+        notices = _by_item(sof.backorder_notices(bo, incentive=settings.incentive), _NOTICE_COLUMNS)
+        lines, used = _by_item(bo.lines, _LINE_COLUMNS), bo.supply
+    else:
+        inv = ds.inventory
+        if inv is None or len(inv) == 0:
+            return {}, {}, {}, {}
+        _check_promise_args("fifo", settings.promise, 1.0, 0.0, 0.0)
+        rec = plan.purchase_plan.lines if plan.purchase_plan is not None else None
+        used, items = _free_supply(
+            inv,
+            ds.purchase_orders,
+            rec,
+            as_of=plan.as_of,
+            lead_times=plan.lead_times,
+            suppliers=ds.suppliers,
+        )
+        avail = _availability(items, used, settings.promise, settings.low_stock_units)
+        notices, lines = {}, {}
+    return _rows(avail.set_index("item_id")), notices, lines, _by_item(used, _SUPPLY_COLUMNS)
 
 
 #: the summary's columns in each part of a state
@@ -239,15 +248,7 @@ def states_from_plan(
 ) -> dict[str, dict[str, Any]]:
     """One state per item of ``plan`` (a :class:`~stockout_forecast.ReorderPlan`)."""
     summary = _rows(plan.summary().set_index("item_id"))
-    bo = _backorders(plan, ds, settings)
-    avail: dict[str, dict[str, Any]] = {}
-    notices = lines = supply = {}
-    if bo is not None:
-        avail = _rows(
-            sof.availability_feed(bo, low_stock_units=settings.low_stock_units).set_index("item_id")
-        )
-        notices = _by_item(sof.backorder_notices(bo, incentive=settings.incentive), _NOTICE_COLUMNS)
-        lines, supply = _by_item(bo.lines, _LINE_COLUMNS), _by_item(bo.supply, _SUPPLY_COLUMNS)
+    avail, notices, lines, supply = _supply_states(plan, ds, settings)
     curves: dict[str, list[dict[str, Any]]] | None = None
     if plan.stockouts is not None:
         cf = plan.stockouts.curves_frame()

@@ -271,7 +271,7 @@ def _date_changes(
 def _line_outcomes(
     ol: _OpenLines,
     pc: _Pieces,
-    shorts: pd.DataFrame,
+    shorts: dict[str, str],
     *,
     as_of: pd.Timestamp,
     promise: str,
@@ -312,8 +312,8 @@ def _line_outcomes(
     not_stock = pc.kind != "stock"
     po_only = _join_per_line(pc.line_idx[not_stock], piece_txt[not_stock], n, sep=", ")
     item_short = (
-        L["item_id"].map(shorts.set_index("item_id")["short_receipts"]).fillna("").to_numpy()
-        if len(shorts)
+        np.array([shorts.get(i, "") for i in L["item_id"].tolist()], dtype=object)
+        if shorts
         else np.full(n, "")
     )
     out = pd.DataFrame(
@@ -349,10 +349,12 @@ def _line_outcomes(
     return out
 
 
-def _supply_used(supply: pd.DataFrame, pc: _Pieces) -> pd.DataFrame:
-    """The supply sources with the units allocated to lines and the units still free."""
+def _supply_used(supply: pd.DataFrame, pc: _Pieces | None) -> pd.DataFrame:
+    """The supply sources with the units allocated to lines (none: no line) and still free."""
     supply = supply.copy()
-    used_units = np.bincount(pc.src, weights=pc.take, minlength=len(supply))
+    src, take = (pc.src, pc.take) if pc is not None else (np.zeros(0, np.intp), np.zeros(0))
+    # (no piece at all: bincount gives integer zeros, and so the column is int64)
+    used_units = np.bincount(src, weights=take, minlength=len(supply))
     supply["units_allocated"] = used_units
     supply["units_free"] = np.maximum(supply["units"].to_numpy() - used_units, 0.0)
     return supply.reset_index(drop=True)
@@ -382,26 +384,50 @@ def _count_before(
 
 
 def _items_table(
-    inv: pd.DataFrame, lines: pd.DataFrame, supply: pd.DataFrame, shorts: pd.DataFrame
+    inv: pd.DataFrame,
+    line_items: list[str],
+    line_units: np.ndarray,
+    supply: pd.DataFrame,
+    shorts: dict[str, str],
 ) -> pd.DataFrame:
-    ids = pd.Index(
-        pd.concat([inv["item_id"], lines["item_id"], supply["item_id"]], ignore_index=True)
-        .astype(str)
-        .unique()
-    ).sort_values()
-    stock = supply.loc[supply["kind"] == "stock"].groupby("item_id")["units"].sum()
-    sched = supply.loc[supply["kind"] != "stock"].groupby("item_id")["units"].sum()
-    owed = lines.groupby("item_id")["units"].sum()
-    out = pd.DataFrame({"item_id": ids.to_numpy()})
-    out["stock_units"] = out["item_id"].map(stock).fillna(0.0)
-    out["open_units"] = out["item_id"].map(owed).fillna(0.0)
-    out["scheduled_units"] = out["item_id"].map(sched).fillna(0.0)
-    out["short_receipts"] = (
-        out["item_id"].map(shorts.set_index("item_id")["short_receipts"]).fillna("")
-        if len(shorts)
-        else ""
+    """Every item seen: stock, units owed to open lines, scheduled units, short receipts."""
+    sup_items = supply["item_id"].astype(str).tolist()
+    ids = sorted(set(inv["item_id"].astype(str).tolist()) | set(line_items) | set(sup_items))
+    is_stock = (supply["kind"] == "stock").to_numpy(dtype=bool)
+    units = supply["units"].to_numpy(dtype=float)
+    stock = _group_sums(sup_items, units, is_stock)
+    sched = _group_sums(sup_items, units, ~is_stock)
+    owed = _group_sums(line_items, line_units, None)
+    return pd.DataFrame(
+        {
+            "item_id": np.array(ids, dtype=object),
+            "stock_units": np.array([stock.get(i, 0.0) for i in ids], dtype=float),
+            "open_units": np.array([owed.get(i, 0.0) for i in ids], dtype=float),
+            "scheduled_units": np.array([sched.get(i, 0.0) for i in ids], dtype=float),
+            "short_receipts": pd.Series([shorts.get(i, "") for i in ids], dtype="str"),
+        }
     )
-    return out
+
+
+def _group_sums(keys: list[str], values: np.ndarray, where: np.ndarray | None) -> dict[str, float]:
+    """Per key, the sum of its values (NaN skipped), the same as ``groupby(...).sum()``.
+
+    Whole units (the usual case) are added here: their sums are exact in any order. Other
+    values go through pandas, whose sums may differ from a plain one in the last place.
+    """
+    vals = values if where is None else values[where]
+    ks = keys if where is None else [k for k, w in zip(keys, where.tolist(), strict=True) if w]
+    finite = vals[~np.isnan(vals)]
+    if not (np.all(finite == np.round(finite)) and np.abs(finite).sum() < 2.0**53):
+        return {
+            str(k): float(v)
+            for k, v in pd.Series(vals, dtype=float).groupby(pd.Index(ks)).sum().items()
+        }
+    sums: dict[str, float] = {}
+    for key, val in zip(ks, vals.tolist(), strict=True):
+        if val == val:
+            sums[key] = sums.get(key, 0.0) + val
+    return sums
 
 
 def _join_per_line(line_idx: np.ndarray, text: np.ndarray, n: int, sep: str = ";") -> np.ndarray:

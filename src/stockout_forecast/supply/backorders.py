@@ -27,6 +27,7 @@ from ._allocation import (
     _allocate,
     _allocation_frame,
     _check_promise_args,
+    _group_sums,
     _items_table,
     _line_outcomes,
     _order_lines,
@@ -332,11 +333,42 @@ def promise_dates(
         lines=out[_LINE_COLUMNS],
         allocations=_allocation_frame(ol.lines, supply, pieces),
         supply=used,
-        items=_items_table(inv, out, used, shorts),
+        items=_items_table(
+            inv, out["item_id"].astype(str).tolist(), out["units"].to_numpy(), used, shorts
+        ),
         as_of=as_of_ts,
         rule=rule,
         promise=promise,
     )
+
+
+def _free_supply(
+    inventory: pd.DataFrame,
+    purchase_orders: pd.DataFrame | None,
+    recommended_orders: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    lead_times: pd.DataFrame | None,
+    suppliers: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``supply`` and ``items`` of :func:`promise_dates` when no customer line is open.
+
+    Nothing is allocated, so the lines' steps are skipped (the service's items without
+    customer orders: their availability and supply only; tested against ``promise_dates``).
+    """
+    inv = validate_table(inventory, "inventory", allow_empty=True)
+    as_of_ts = _planning_day(as_of, inv)
+    supply, shorts = _supply_table(
+        inv,
+        purchase_orders,
+        recommended_orders,
+        as_of=as_of_ts,
+        lead_times=lead_times,
+        suppliers=suppliers,
+        handling_days=0.0,
+    )
+    used = _supply_used(supply, None)
+    return used, _items_table(inv, [], np.zeros(0), used, shorts)
 
 
 _NOTICE_COLUMNS = [
@@ -505,7 +537,21 @@ def availability_feed(
         raise TypeError(
             f"plan must be the BackorderPlan from promise_dates; got {type(plan).__name__}."
         )
-    items = plan.items["item_id"]
+    return _availability(plan.items, plan.supply, plan.promise, low_stock_units)
+
+
+def _availability(
+    items_table: pd.DataFrame,
+    supply: pd.DataFrame,
+    promise: str,
+    low_stock_units: float | pd.Series | dict[str, float],
+) -> pd.DataFrame:
+    """:func:`availability_feed` of a plan's ``items`` and ``supply`` tables.
+
+    Per item from dicts over the supply rows (a few per item): the free stock, and the
+    first later source with free units.
+    """
+    items = items_table["item_id"]
     if isinstance(low_stock_units, (pd.Series, dict)):
         thr_s = items.map(pd.Series(low_stock_units)).astype(float)
         missing = thr_s.isna()
@@ -519,43 +565,48 @@ def availability_feed(
         if not np.isfinite(low_stock_units) or low_stock_units < 0:
             raise ValueError(f"low_stock_units must be >= 0; got {low_stock_units!r}.")
         thr = np.full(len(items), float(low_stock_units))
-    sup = plan.supply
-    stock_free = sup.loc[sup["kind"] == "stock"].groupby("item_id")["units_free"].sum()
-    free_now = items.map(stock_free).fillna(0.0).to_numpy()
-    later = sup.loc[(sup["kind"] != "stock") & (sup["units_free"] > 1e-9)]
-    first = later.groupby("item_id", sort=False).head(1).set_index("item_id")
-    col = "date_p90" if plan.promise == "p90" else "date_p50"
-    nxt = items.map(first[col]) if len(first) else pd.Series(pd.NaT, index=items.index)
-    nxt_units = (
-        items.map(first["units_free"]).fillna(0.0)
-        if len(first)
-        else pd.Series(0.0, index=items.index)
-    )
+    ids = items.tolist()
+    col = "date_p90" if promise == "p90" else "date_p50"
+    kind = supply["kind"].tolist()
+    sup_items = supply["item_id"].tolist()
+    free = supply["units_free"].to_numpy(dtype=float)
+    stock_free = _group_sums(sup_items, free, np.array([k == "stock" for k in kind], dtype=bool))
+    first: dict[Any, int] = {}  # item -> its first later source with free units
+    for k, (item, kd, f) in enumerate(zip(sup_items, kind, free.tolist(), strict=True)):
+        if kd != "stock" and f > 1e-9 and item not in first:
+            first[item] = k
+    free_now = np.array([stock_free.get(i, 0.0) for i in ids], dtype=float)
+    at = np.array([first.get(i, -1) for i in ids], dtype=np.int64)
+    has = at >= 0
+    dates: Any = supply[col].to_numpy()
+    nxt: Any = np.full(len(ids), np.datetime64("NaT"), dtype=dates.dtype if first else "M8[ns]")
+    nxt[has] = dates[at[has]]
+    nxt_units = np.zeros(len(ids))
+    nxt_units[has] = free[at[has]]
     status = np.where(
         (free_now > 0) & (free_now >= thr),
         "in_stock",
-        np.where(free_now > 0, "low_stock", np.where(nxt.notna(), "backorder", "unavailable")),
+        np.where(free_now > 0, "low_stock", np.where(has, "backorder", "unavailable")),
     )
-    message = np.where(
-        status == "in_stock",
-        "In stock",
-        np.where(
-            status == "low_stock",
-            "Only " + pd.Series(free_now).map("{:g}".format) + " left",
-            np.where(
-                status == "backorder",
-                "Backorder: ships by " + pd.to_datetime(nxt).dt.strftime("%Y-%m-%d").fillna(""),
-                "Currently unavailable",
-            ),
-        ),
-    )
+    message = np.empty(len(ids), dtype=object)
+    days = np.datetime_as_string(nxt, unit="D").tolist()  # 'YYYY-MM-DD'
+    for k, (st, f, d) in enumerate(zip(status.tolist(), free_now.tolist(), days, strict=True)):
+        if st == "in_stock":
+            message[k] = "In stock"
+        elif st == "low_stock":
+            message[k] = f"Only {f:g} left"
+        elif st == "backorder":
+            message[k] = "Backorder: ships by " + d
+        else:
+            message[k] = "Currently unavailable"
+    backorder = status == "backorder"
     return pd.DataFrame(
         {
             "item_id": items.to_numpy(),
             "status": status,
             "units_available": free_now,
-            "next_available_date": pd.to_datetime(nxt).where(status == "backorder").to_numpy(),
-            "next_available_units": np.where(status == "backorder", nxt_units, 0.0),
+            "next_available_date": np.where(backorder, nxt, np.datetime64("NaT")).astype(nxt.dtype),
+            "next_available_units": np.where(backorder, nxt_units, 0.0),
             "message": message,
         }
     )
