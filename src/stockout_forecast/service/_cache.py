@@ -210,6 +210,10 @@ class ProcessCache:
         #: per item: the key of its purchase-order and supplier rows, its lead-time rows
         self._lead: dict[str, tuple[tuple[int, ...], pd.DataFrame]] = {}
         self._lead_as_of: Any = None
+        #: the same rows (items with some) in one frame, while every item's have one dtype set
+        self._lead_rows = _KeptRows()
+        self._lead_dtypes: list[Any] | None = None
+        self._lead_uniform = True
 
     def lead_times(
         self, purchase_orders: pd.DataFrame, suppliers: pd.DataFrame | None, *, as_of: Any
@@ -224,7 +228,7 @@ class ProcessCache:
         """
         keys = _row_keys(purchase_orders, suppliers)
         if as_of != self._lead_as_of:
-            self._lead.clear()
+            self._drop_lead()
             self._lead_as_of = as_of
         miss = {i for i, k in keys.items() if i not in self._lead or self._lead[i][0] != k}
         if miss:
@@ -236,8 +240,12 @@ class ProcessCache:
             got = sof.lead_time_history(po, sup, as_of=as_of)
             runs = _item_slices(got)
             for iid in miss if po is not purchase_orders else keys:
-                self._lead[iid] = (keys[iid], runs.get(iid, got.iloc[:0]))
+                self._keep_lead(iid, keys[iid], runs.get(iid, got.iloc[:0]))
         parts = [self._lead[i][1] for i in sorted(keys)]
+        with_rows = [i for i in sorted(keys) if len(self._lead[i][1])]
+        if with_rows and self._lead_uniform:
+            # one take of the kept frame: the rows and dtypes the concatenation below gives
+            return self._lead_rows.take(with_rows)[0]
         parts = [p for p in parts if len(p)] or parts[:1]
         if not parts:
             return sof.lead_time_history(purchase_orders, suppliers, as_of=as_of)
@@ -247,13 +255,30 @@ class ProcessCache:
             else parts[0].reset_index(drop=True)
         )
 
+    def _keep_lead(self, iid: str, key: tuple[Any, ...], rows: pd.DataFrame) -> None:
+        """Keep ``iid``'s lead-time rows; those with rows also in the one kept frame."""
+        self._lead[iid] = (key, rows)
+        if not len(rows):
+            return
+        dtypes = list(rows.dtypes.items())
+        if self._lead_dtypes is None:
+            self._lead_dtypes = dtypes
+        self._lead_uniform = self._lead_uniform and dtypes == self._lead_dtypes
+        self._lead_rows.add(rows.reset_index(drop=True), {iid: (0, len(rows))})
+
+    def _drop_lead(self) -> None:
+        self._lead.clear()
+        self._lead_rows = _KeptRows()
+        self._lead_dtypes = None
+        self._lead_uniform = True
+
     def refresh(self, store: Store, conn: Any, planned_at: Any) -> None:
         """Drop everything when the store holds a newer full plan; load its forecast."""
         if planned_at == self.planned_at and self.planned_at is not None:
             return
         self.kept.clear()
         self.rows = {t: _KeptRows() for t in _HISTORY}
-        self._lead.clear()
+        self._drop_lead()
         self._ahead = None
         self.plan_forecast, self.plan_made_for, self.plan_rows = None, None, {}
         got = store.plan_forecasts(conn)

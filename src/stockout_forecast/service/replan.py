@@ -293,7 +293,7 @@ class _Batch:
     seqs: dict[str, int]
     as_of: pd.Timestamp
     start: pd.Timestamp | None
-    forecasts: dict[str, tuple[pd.Timestamp, int | None, dict[str, Any]]]
+    forecasts: dict[str, tuple[pd.Timestamp, int | None, dict[str, Any] | None]]
     previous: dict[str, dict[str, Any]]
     cache: ProcessCache
 
@@ -312,7 +312,8 @@ def _read(store: Store, ids: list[str], cache: ProcessCache) -> _Batch:
         tables = {t: _dated(df, t) for t, df in got.items()}
         tables.update(cache.history(store, conn, ids, seqs, as_of))
         start = store.get_meta(conn, "history_start")
-        forecasts = store.get_forecasts(conn, ids)
+        # the full plan's rows are read from the cache's forecast (ProcessCache.refresh)
+        forecasts = store.get_forecasts(conn, ids, plan_payloads=False)
         previous = store.get_states(conn, ids)
     return _Batch(
         ids=ids,
@@ -531,6 +532,7 @@ def _plan_alone(
     got = b.forecasts.get(iid)
     fresh = got is not None and 0 <= (b.as_of - got[0]).days <= settings.forecast_max_age_days
     if got is not None and fresh and got[1] is None:
+        assert got[2] is not None  # decoded: a forecast made for the item alone
         fc, made_for, refit = sof.DemandForecast.from_dict(got[2]), got[0], False
     else:
         fc, made_for, refit = _refit(b, iid, planner), b.as_of, True

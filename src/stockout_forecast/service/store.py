@@ -592,17 +592,20 @@ class Store:
             conn.execute(forecast_t.insert(), rows[i : i + 5_000])
 
     def get_forecasts(
-        self, conn: Connection, item_ids: list[str]
-    ) -> dict[str, tuple[pd.Timestamp, int | None, dict[str, Any]]]:
+        self, conn: Connection, item_ids: list[str], *, plan_payloads: bool = True
+    ) -> dict[str, tuple[pd.Timestamp, int | None, dict[str, Any] | None]]:
         """Per item with one: made-for date, row in the full plan's forecast, forecast.
 
         The row is None for a forecast made for the item alone after an event.
+        ``plan_payloads=False``: the forecast of an item with a row in the full plan's
+        forecast is not decoded (None; the caller reads that row from the full plan's).
         """
         out = {}
         for i in range(0, len(item_ids), 500):
             q = sa.select(forecast_t).where(forecast_t.c.item_id.in_(item_ids[i : i + 500]))
             for r in conn.execute(q):
-                out[r.item_id] = (pd.Timestamp(r.made_for), r.row, json.loads(r.payload))
+                payload = json.loads(r.payload) if plan_payloads or r.row is None else None
+                out[r.item_id] = (pd.Timestamp(r.made_for), r.row, payload)
         return out
 
     def plan_forecasts(self, conn: Connection) -> tuple[pd.Timestamp, list[dict[str, Any]]] | None:
