@@ -135,3 +135,69 @@ def test_kept_arrays_are_dropped_for_another_seed_and_not_kept_past_the_limit() 
     got = stockout_dates(small, inv, po, keep_paths=True, **kw)
     assert scenario_of(got).cum_paths is None  # type: ignore[union-attr]
     _same(got, stockout_dates(fc, inv, po, **kw))
+
+
+def _reference_flags(fstat: pd.DataFrame, item_ids: np.ndarray):
+    """``scenario._forecast_flags`` as it was (pandas reindex), the reference."""
+    idx = pd.Index(item_ids)
+    fs = fstat["status"].astype("str").set_axis(fstat.index.astype("str"))
+    f_status = fs.reindex(idx).fillna("ok")
+    f_reason = pd.Series("", index=idx, dtype="str")
+    if "reason" in fstat.columns:
+        fr = fstat["reason"].astype("str").set_axis(fstat.index.astype("str"))
+        f_reason = fr.reindex(idx).fillna("").replace("nan", "")
+    return f_status.to_numpy(dtype=object), f_reason.to_numpy(dtype=object)
+
+
+@pytest.mark.parametrize("with_reason", [True, False])
+def test_forecast_flags_by_position_are_the_reindexed_ones(with_reason: bool) -> None:
+    from stockout_forecast.simulation.scenario import _forecast_flags
+
+    rng = np.random.default_rng(7)
+    ids = np.asarray([f"I{i}" for i in range(40)], dtype=object)
+    fstat = pd.DataFrame(
+        {
+            "status": pd.array(rng.choice(["ok", "flat", None, "no_data"], 30), dtype="str"),
+            "reason": pd.array(rng.choice(["", "few sales", None, "nan"], 30), dtype="str"),
+        },
+        index=pd.Index(rng.permutation(ids)[:30], name="item_id"),
+    )
+    if not with_reason:
+        fstat = fstat.drop(columns="reason")
+
+    class Fc:
+        status = fstat
+
+    asked = np.asarray([*rng.permutation(ids)[:25].tolist(), "ZZ"], dtype=object).astype(str)
+    got = _forecast_flags(Fc(), asked)
+    want = _reference_flags(fstat, asked)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == object
+        assert g.tolist() == w.tolist()
+    assert {"ok", "flat", "no_data"} <= set(got[0].tolist())
+    if with_reason:
+        assert {"", "few sales"} == set(got[1].tolist())
+
+
+def test_lateness_params_take_the_last_row_of_a_pair() -> None:
+    from stockout_forecast.simulation.scenario import _lateness_params
+
+    lt = pd.DataFrame(
+        {
+            "item_id": ["A", "A", "B", "B", "C"],
+            "supplier_id": ["S1", "S1", "S1", "S2", "S1"],
+            "lead_time_sd_days": [-1.0, 2.0, 0.0, 3.0, 1.0],  # the first A/S1 row is replaced
+            "on_time_rate": [0.5, 0.9, 1.0, np.nan, 0.7],
+        }
+    )
+    po = pd.DataFrame(
+        {"item_id": ["A", "B", "B", "C", "D"], "supplier_id": ["S1"] * 2 + ["S2"] * 3}
+    )
+    p_on, scale, missing = _lateness_params(po, lt)
+    # A/S1: last row (2 days, 0.9); B/S1: no spread, always on time -> deterministic;
+    # B/S2: 3 days, no rate -> 0.5; C/S2 and D/S2: no row
+    np.testing.assert_array_equal(p_on, [0.9, np.nan, 0.5, np.nan, np.nan])
+    np.testing.assert_array_equal(scale, [2.0, np.nan, 3.0, np.nan, np.nan])
+    np.testing.assert_array_equal(missing, [False, False, False, True, True])
+    with pytest.raises(Exception, match="must not be negative"):
+        _lateness_params(po, lt.iloc[[1, 0, 2, 3, 4]])  # now the negative row is the last

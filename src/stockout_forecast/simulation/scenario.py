@@ -280,6 +280,10 @@ def _item_universe(
 def _forecast_flags(forecast: Any, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The forecast's status and reason per item (``"ok"`` and "" when it carries none)."""
     fstat = getattr(forecast, "status", None)
+    if isinstance(fstat, pd.DataFrame) and len(fstat) and "status" in fstat.columns:
+        labels = pd.Index(fstat.index.astype("str"))
+        if labels.is_unique:  # a lookup by position (reindex, in numpy)
+            return _flags_at(fstat, labels.get_indexer(pd.Index(item_ids, dtype="str")))
     idx = pd.Index(item_ids)
     f_status = pd.Series(_STATUS_OK, index=idx, dtype="str")
     f_reason = pd.Series("", index=idx, dtype="str")
@@ -290,6 +294,23 @@ def _forecast_flags(forecast: Any, item_ids: np.ndarray) -> tuple[np.ndarray, np
             fr = fstat["reason"].astype("str").set_axis(fstat.index.astype("str"))
             f_reason = fr.reindex(idx).fillna("").replace("nan", "")
     return f_status.to_numpy(dtype=object), f_reason.to_numpy(dtype=object)
+
+
+def _flags_at(fstat: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The status and reason of ``fstat``'s rows ``pos`` (-1: none), as :func:`_forecast_flags`.
+
+    A missing status is ``"ok"``; a missing reason, or the text ``"nan"``, is "".
+    """
+    found = pos >= 0
+    at = np.maximum(pos, 0)
+    st = fstat["status"].astype("str").to_numpy(dtype=object)[at]
+    status = np.where(found & ~pd.isna(st), st, _STATUS_OK).astype(object)
+    reason = np.full(len(pos), "", dtype=object)
+    if "reason" in fstat.columns:
+        rs = fstat["reason"].astype("str").to_numpy(dtype=object)[at]
+        ok = found & ~pd.isna(rs)
+        reason = np.where(ok & (rs != "nan"), rs, "").astype(object)
+    return status, reason
 
 
 def _item_status(
@@ -442,21 +463,24 @@ def _lateness_params(
         ["item_id", "supplier_id", "lead_time_sd_days"],
         "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
     )
-    key = lt.assign(
-        item_id=lt["item_id"].astype(str), supplier_id=lt["supplier_id"].astype(str)
-    ).drop_duplicates(["item_id", "supplier_id"], keep="last")
-    idx = pd.MultiIndex.from_frame(key[["item_id", "supplier_id"]])
-    pos = idx.get_indexer(
-        pd.MultiIndex.from_arrays(
-            [po["item_id"].astype(str).to_numpy(), po["supplier_id"].astype(str).to_numpy()]
-        )
+    # the last row of each (item, supplier) pair, as drop_duplicates(keep="last") keeps
+    last: dict[tuple[str, str], int] = {}
+    pairs = zip(
+        lt["item_id"].astype(str).tolist(), lt["supplier_id"].astype(str).tolist(), strict=True
     )
-    sd_all = pd.to_numeric(key["lead_time_sd_days"], errors="coerce").to_numpy(dtype=float)
-    if "on_time_rate" in key.columns:
-        ot_all = pd.to_numeric(key["on_time_rate"], errors="coerce").to_numpy(dtype=float)
+    for k, pair in enumerate(pairs):
+        last[pair] = k
+    kept = np.fromiter(sorted(last.values()), dtype=np.int64, count=len(last))
+    lines = zip(
+        po["item_id"].astype(str).tolist(), po["supplier_id"].astype(str).tolist(), strict=True
+    )
+    pos = np.fromiter((last.get(p, -1) for p in lines), dtype=np.int64, count=len(po))
+    sd_all = pd.to_numeric(lt["lead_time_sd_days"], errors="coerce").to_numpy(dtype=float)
+    if "on_time_rate" in lt.columns:
+        ot_all = pd.to_numeric(lt["on_time_rate"], errors="coerce").to_numpy(dtype=float)
     else:
-        ot_all = np.full(len(key), np.nan)
-    if (sd_all < 0).any():
+        ot_all = np.full(len(lt), np.nan)
+    if (sd_all[kept] < 0).any():
         raise SchemaError("lead_time_uncertainty.lead_time_sd_days must not be negative.")
     found = pos >= 0
     sd = np.where(found, sd_all[np.maximum(pos, 0)], np.nan)

@@ -498,9 +498,10 @@ def _summary(
     first_off = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_off, sc.po_row, sc.po_offset)
     has_po = first_off < np.iinfo(np.int64).max
-    nrd = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    nrd[has_po] = sc.dates[0] + pd.to_timedelta(first_off[has_po], unit="D")
-    cols["next_receipt_date"] = nrd.to_numpy()
+    nrd = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    day_ns = np.timedelta64(1, "D").astype("timedelta64[ns]")
+    nrd[has_po] = sc.dates[0].to_datetime64() + first_off[has_po] * day_ns
+    cols["next_receipt_date"] = nrd
     cols["p_stockout_in_horizon"] = p_stock[:, -1]
     flags: dict[str, np.ndarray] = {}
     idx_p50 = np.full(n, h)
@@ -508,10 +509,10 @@ def _summary(
         need = math.ceil(q * p - 1e-9)
         reached = counts[:, -1] >= need
         idx = np.argmax(counts >= need, axis=1)
-        d = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        d = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         ok = comp & reached
-        d[ok] = sc.dates[idx[ok]]
-        cols[f"stockout_date_p{round(q * 100)}"] = d.to_numpy()
+        d[ok] = sc.dates.to_numpy(dtype="datetime64[ns]")[idx[ok]]
+        cols[f"stockout_date_p{round(q * 100)}"] = d
         flags[f"beyond_horizon_p{round(q * 100)}"] = comp & ~reached
         if q == 0.5:
             idx_p50 = np.where(reached, idx, h)
