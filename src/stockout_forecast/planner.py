@@ -130,63 +130,85 @@ class ReorderPlan:
             ids = ids.union(cov.index)
         if self.items is not None:
             ids = ids.union(pd.Index(self.items["item_id"]))
-        out = pd.DataFrame(index=pd.Index(ids, name="item_id"))
+        index = pd.Index(ids, name="item_id")
+        # the columns gathered first and framed once (as many insertions into a frame cost
+        # more than the values for a few items); a column set twice keeps its first place
+        out: dict[str, Any] = {}
         if self.items is not None and "description" in self.items.columns:
-            out["description"] = self.items.set_index("item_id")["description"]
-        _take(out, cov, ("stockout_date", "days_of_cover"))
-        _take(out, vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
-        _take(out, cls, ("demand_class", "abc", "xyz"))
-        _take(out, cov, _COVER_COLUMNS)
-        self._forecast_columns(out)
-        out["status"], out["reason"] = self._item_status(out.index, vel, cov)
-        return out.reset_index()
+            out["description"] = self.items.set_index("item_id")["description"].reindex(index)
+        _take(out, index, cov, ("stockout_date", "days_of_cover"))
+        _take(out, index, vel, ("velocity_7d", "velocity_28d", "velocity_90d", "trend_ratio"))
+        _take(out, index, cls, ("demand_class", "abc", "xyz"))
+        _take(out, index, cov, _COVER_COLUMNS)
+        stages = self._stage_frames()
+        self._forecast_columns(out, index, stages)
+        out["status"], out["reason"] = self._item_status(index, vel, cov, stages)
+        return pd.DataFrame(out, index=index).reset_index()
 
-    def _forecast_columns(self, out: pd.DataFrame) -> None:
+    def _stage_frames(self) -> dict[str, pd.DataFrame]:
+        """The columns the summary reads of the probabilistic stages, indexed by item (once)."""
+        tables = {
+            "stockouts": self.stockouts.summary if self.stockouts is not None else None,
+            "levels": self.levels,
+            "orders": self.orders,
+            "purchase_plan": self.purchase_plan.items if self.purchase_plan is not None else None,
+        }
+        read = {
+            "stockouts": _STOCKOUT_COLUMNS,
+            "levels": _LEVEL_COLUMNS,
+            "orders": _POLICY_COLUMNS,
+            "purchase_plan": (),
+        }
+        return {
+            k: v[
+                [
+                    "item_id",
+                    *(c for c in dict.fromkeys((*read[k], "status", "reason")) if c in v.columns),
+                ]
+            ].set_index("item_id")
+            for k, v in tables.items()
+            if v is not None
+        }
+
+    def _forecast_columns(
+        self, out: dict[str, Any], index: pd.Index, stages: dict[str, pd.DataFrame]
+    ) -> None:
         """The columns of the probabilistic stages: lead time, model, stockout dates, orders."""
         if self.lead_times is not None and len(self.lead_times):
             lt = self.lead_times.groupby("item_id")["lead_time_mean_days"].min()
-            out["fastest_lead_time_days"] = lt.reindex(out.index)
+            out["fastest_lead_time_days"] = lt.reindex(index)
         if self.forecast is not None:
             model = pd.Series(self.forecast.model, index=self.forecast.item_ids)
-            out["forecast_model"] = model.reindex(out.index)
-        if self.stockouts is not None:
-            _take(out, self.stockouts.summary.set_index("item_id"), _STOCKOUT_COLUMNS)
-        if self.levels is not None:
-            _take(out, self.levels.set_index("item_id"), _LEVEL_COLUMNS)
+            out["forecast_model"] = model.reindex(index)
+        _take(out, index, stages.get("stockouts"), _STOCKOUT_COLUMNS)
+        _take(out, index, stages.get("levels"), _LEVEL_COLUMNS)
         if self.orders is not None:
-            self._order_columns(out)
+            self._order_columns(out, index, stages["orders"])
 
-    def _order_columns(self, out: pd.DataFrame) -> None:
+    def _order_columns(self, out: dict[str, Any], index: pd.Index, rec: pd.DataFrame) -> None:
         """Order columns: what the draft POs say for the items to order now (one truth).
 
         And the policy's reorder point and order-by date for every item.
         """
-        assert self.orders is not None
-        rec = self.orders.set_index("item_id")
         placed = orders_to_place(self).set_index("item_id")
-        now = out.index.isin(placed.index)
+        now = index.isin(placed.index)
         out["order_now"] = now
-        policy_ok = (rec["status"].reindex(out.index) == "ok").to_numpy()
-        units = placed["order_units"].reindex(out.index)
-        out["order_units"] = units.where(now, np.where(policy_ok, 0.0, np.nan))
-        out["supplier_split"] = placed["supplier_split"].reindex(out.index)
-        out["expected_arrival_date"] = placed["last_arrival_date"].reindex(out.index)
-        _take(
-            out,
-            rec,
-            (
-                "order_by_date",
-                "reorder_point_units",
-                "service_level",
-                "implied_fill_rate",
-                "expected_cost_per_year",
-            ),
+        policy_ok = (rec["status"].reindex(index) == "ok").to_numpy()
+        got = placed[["order_units", "supplier_split", "last_arrival_date", "reason"]].reindex(
+            index
         )
-        reason = rec["reason"].reindex(out.index)
-        out["order_reason"] = placed["reason"].reindex(out.index).where(now, reason)
+        out["order_units"] = got["order_units"].where(now, np.where(policy_ok, 0.0, np.nan))
+        out["supplier_split"] = got["supplier_split"]
+        out["expected_arrival_date"] = got["last_arrival_date"]
+        _take(out, index, rec, _POLICY_COLUMNS, rename={"reason": "order_reason"})
+        out["order_reason"] = got["reason"].where(now, out["order_reason"])
 
     def _item_status(
-        self, index: pd.Index, vel: pd.DataFrame, cov: pd.DataFrame | None
+        self,
+        index: pd.Index,
+        vel: pd.DataFrame,
+        cov: pd.DataFrame | None,
+        stages: dict[str, pd.DataFrame],
     ) -> tuple[pd.Series, pd.Series]:
         """Status and reason per item: the first stage that could not compute it says why."""
         status = np.full(len(index), "ok", dtype=object)
@@ -197,28 +219,19 @@ class ReorderPlan:
             status[disc] = "discontinued"
             reason[disc] = "discontinued in the items table: not reordered"
         frames = [self.history.status, vel] + ([cov] if cov is not None else [])
-        if self.stockouts is not None:
-            frames.append(self.stockouts.summary.set_index("item_id"))
-        if self.levels is not None:
-            frames.append(self.levels.set_index("item_id"))
-        if self.orders is not None:
-            frames.append(self.orders.set_index("item_id"))
-        if self.purchase_plan is not None:
-            frames.append(self.purchase_plan.items.set_index("item_id"))
+        frames += [
+            stages[k] for k in ("stockouts", "levels", "orders", "purchase_plan") if k in stages
+        ]
         for frame in frames:
             if "status" not in frame.columns:
                 continue
-            st = frame["status"].reindex(index)
-            if frame is cov and self.stockouts is not None:
-                # 'no_demand' only says the 28-day velocity is 0, so stock lasts for ever at
-                # that velocity; the simulated stockout dates of the forecast supersede it
-                st = st.where(st != "no_demand")
-            bad = (status == "ok") & (st.notna() & ~st.isin(["ok", "short", "no_order"])).to_numpy()
-            if not bad.any():
-                continue
-            rs = frame["reason"].reindex(index) if "reason" in frame.columns else st
-            status[bad] = st[bad].astype(str).to_numpy(dtype=object)
-            reason[bad] = rs[bad].fillna("").astype(str).to_numpy(dtype=object)
+            _first_problem(
+                status,
+                reason,
+                index,
+                frame,
+                skip_no_demand=frame is cov and self.stockouts is not None,
+            )
         no_sales = ~index.isin(self.history.item_ids) & (status == "ok")
         status[no_sales] = "no_sales"
         reason[no_sales] = "item is listed but has no sales history"
@@ -314,6 +327,15 @@ _STOCKOUT_COLUMNS = (
     "p_stockout_before_next_receipt",
     "expected_units_short",
 )
+#: the policy's columns in the summary (its reason as ``order_reason``), then its status
+_POLICY_COLUMNS = (
+    "order_by_date",
+    "reorder_point_units",
+    "service_level",
+    "implied_fill_rate",
+    "expected_cost_per_year",
+    "reason",
+)
 _LEVEL_COLUMNS = (
     "lead_time_days",
     "review_period_days",
@@ -326,20 +348,53 @@ _LEVEL_COLUMNS = (
 
 
 def _take(
-    out: pd.DataFrame,
+    out: dict[str, Any],
+    index: pd.Index,
     frame: pd.DataFrame | None,
     cols: tuple[str, ...],
     rename: dict[str, str] | None = None,
 ) -> None:
-    """Copy ``cols`` of ``frame`` (indexed by item) into ``out``, aligned on its items."""
+    """Copy ``cols`` of ``frame`` (indexed by item) into ``out``, aligned on ``index``."""
     if frame is None:
         return
     have = [c for c in cols if c in frame.columns]
     if not have:
         return
-    got = frame[have].reindex(out.index)  # one reindex for the columns (same values)
+    got = frame[have].reindex(index)  # one reindex for the columns (same values)
     for col in have:
         out[(rename or {}).get(col, col)] = got[col]
+
+
+_OK_STATUSES = {"ok", "short", "no_order"}
+
+
+def _first_problem(
+    status: np.ndarray,
+    reason: np.ndarray,
+    index: pd.Index,
+    frame: pd.DataFrame,
+    *,
+    skip_no_demand: bool,
+) -> None:
+    """Write ``frame``'s status and reason for the items still 'ok' whose status is a problem.
+
+    ``skip_no_demand``: the cover's 'no_demand' only says the 28-day velocity is 0, so
+    stock lasts for ever at that velocity; the simulated stockout dates supersede it.
+    """
+    pos = frame.index.get_indexer(index)
+    if (pos < 0).all():
+        return
+    st = frame["status"].to_numpy(dtype=object)
+    rs = frame["reason"].to_numpy(dtype=object) if "reason" in frame.columns else st
+    for k, p in enumerate(pos.tolist()):
+        if p < 0 or status[k] != "ok":
+            continue
+        v = st[p]
+        if pd.isna(v) or v in _OK_STATUSES or (skip_no_demand and v == "no_demand"):
+            continue
+        r = rs[p]
+        status[k] = str(v)
+        reason[k] = "" if pd.isna(r) else str(r)
 
 
 class ReorderPlanner:

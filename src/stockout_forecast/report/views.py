@@ -113,7 +113,9 @@ def orders_to_place(plan: Any) -> pd.DataFrame:
     if pp is None or rec is None or len(pp.lines) == 0:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in cols})
     split = _split_text(pp.lines)
-    r = rec.set_index("item_id").reindex(split.index)
+    # the policy's columns read here (the row's figures and its reason), not all of them
+    r = rec[["item_id", *(c for c in _FROM_POLICY if c in rec.columns)]]
+    r = r.set_index("item_id").reindex(split.index)
     out = split.copy()
     items = getattr(plan, "items", None)
     if items is not None and "description" in items.columns:
@@ -144,6 +146,23 @@ def orders_to_place(plan: Any) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
+#: the columns of the policy's recommendation that the orders and their reasons read
+_FROM_POLICY = (
+    "order_by_date",
+    "stockout_date_p50_without_order",
+    "p_stockout_before_arrival",
+    "service_level",
+    "implied_fill_rate",
+    "expected_cost_per_year",
+    "order_trigger",
+    "days_of_cover",
+    "velocity_units_per_day",
+    "inventory_position_units",
+    "reorder_point_units",
+    "reason",
+)
+
+
 def _dtype(col: str) -> str:
     if col.endswith("_date"):
         return "datetime64[ns]"
@@ -161,9 +180,19 @@ def _reasons(out: pd.DataFrame, rec: pd.DataFrame, as_of: pd.Timestamp) -> pd.Se
     by_item = rec.to_dict("index")  # one row per item (rec is keyed by item)
     lines = [
         _reason(o, by_item[str(item)], as_of)
-        for item, o in zip(out.index, out.to_dict("records"), strict=True)
+        for item, o in zip(out.index, out[list(_REASON_INPUTS)].to_dict("records"), strict=True)
     ]
     return pd.Series(lines, index=out.index, dtype="str")
+
+
+#: the columns of an order row that its reason reads
+_REASON_INPUTS = (
+    "order_units",
+    "_arrivals",
+    "p_stockout_before_arrival",
+    "order_by_date",
+    "expected_units_short",
+)
 
 
 def _reason(o: dict[Any, Any], r: dict[Any, Any], as_of: pd.Timestamp) -> str:

@@ -86,10 +86,14 @@ def records(df: pd.DataFrame | None, columns: list[str] | None = None) -> list[d
     if df is None or len(df) == 0:
         return []
     cols = [c for c in (columns or list(df.columns)) if c in df.columns]
-    return [
-        {c: jsonify(v) for c, v in zip(cols, row, strict=True)}
-        for row in df[cols].itertuples(index=False)
-    ]
+    if not cols or not df.columns.is_unique:
+        return [
+            {c: jsonify(v) for c, v in zip(cols, row, strict=True)}
+            for row in df[cols].itertuples(index=False)
+        ]
+    # column by column (a few calls per column, not per row), then the rows
+    values = [[jsonify(v) for v in df[c].tolist()] for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _pick(row: dict[str, Any] | None, cols: tuple[str, ...]) -> dict[str, Any]:
@@ -163,7 +167,7 @@ def _supply_states(
         )
         avail = _availability(items, used, settings.promise, settings.low_stock_units)
         notices, lines = {}, {}
-    return _rows(avail.set_index("item_id")), notices, lines, _by_item(used, _SUPPLY_COLUMNS)
+    return _rows(avail), notices, lines, _by_item(used, _SUPPLY_COLUMNS)
 
 
 #: the summary's columns in each part of a state
@@ -231,11 +235,26 @@ def _by_item(df: pd.DataFrame | None, columns: list[str]) -> dict[str, list[dict
     return out
 
 
-def _rows(df: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
-    """A frame indexed by item id as one dict per item."""
-    if df is None:
-        return {}
-    return {str(k): {str(c): x for c, x in v.items()} for k, v in df.to_dict("index").items()}
+def _rows(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A frame with one row per ``item_id`` as one dict per item (its other columns).
+
+    The values are read column by column (``tolist``: Python scalars and Timestamps, as
+    ``to_dict`` gives them; every value goes through :func:`jsonify` afterwards).
+    """
+    cols = [c for c in df.columns if c != "item_id"]
+    ids = df["item_id"].astype(str).tolist()
+    if len(set(ids)) != len(ids):
+        raise ValueError("one row per item expected; some items have several")
+    values = [df[c].tolist() for c in cols]
+    names = [str(c) for c in cols]
+    return (
+        {
+            iid: dict(zip(names, row, strict=True))
+            for iid, row in zip(ids, zip(*values, strict=True), strict=True)
+        }
+        if cols
+        else {iid: {} for iid in ids}
+    )
 
 
 def states_from_plan(
@@ -247,7 +266,7 @@ def states_from_plan(
     source: str,
 ) -> dict[str, dict[str, Any]]:
     """One state per item of ``plan`` (a :class:`~stockout_forecast.ReorderPlan`)."""
-    summary = _rows(plan.summary().set_index("item_id"))
+    summary = _rows(plan.summary())
     avail, notices, lines, supply = _supply_states(plan, ds, settings)
     curves: dict[str, list[dict[str, Any]]] | None = None
     if plan.stockouts is not None:
