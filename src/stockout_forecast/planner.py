@@ -8,6 +8,7 @@ arguments gets the same numbers (``tests/test_planner.py`` checks this).
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,7 +191,9 @@ class ReorderPlan:
 
         And the policy's reorder point and order-by date for every item.
         """
-        placed = orders_to_place(self).set_index("item_id")
+        pp = self.purchase_plan
+        has_lines = pp is not None and len(pp.lines) > 0
+        placed = orders_to_place(self).set_index("item_id") if has_lines else _no_orders()
         now = index.isin(placed.index)
         out["order_now"] = now
         policy_ok = (rec["status"].reindex(index) == "ok").to_numpy()
@@ -363,6 +366,12 @@ def _take(
     got = frame[have].reindex(index)  # one reindex for the columns (same values)
     for col in have:
         out[(rename or {}).get(col, col)] = got[col]
+
+
+@functools.cache
+def _no_orders() -> pd.DataFrame:
+    """:func:`orders_to_place` of a plan with no draft PO line, indexed by item (read-only)."""
+    return orders_to_place(None).set_index("item_id")
 
 
 _OK_STATUSES = {"ok", "short", "no_order"}

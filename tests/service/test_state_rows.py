@@ -4,7 +4,8 @@
 iterating rows (``itertuples``, ``to_dict("index")``); every value then goes through
 ``jsonify``. The references below are the former code; the frame mixes every kind of
 column a plan has (floats with NaN, whole numbers, booleans, dates with NaT, strings
-with missing ones, objects holding numpy scalars and None, categories).
+with missing ones, objects holding numpy scalars and None, categories). Floats and
+naive dates are converted in bulk (``_json_values``), other kinds value by value.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "order_now": rng.random(n) < 0.5,
             "date": day.where(rng.random(n) < 0.7),
             "date_us": day.astype("datetime64[us]"),
+            "date_tz": (day + pd.Timedelta(hours=23)).tz_localize("UTC"),
+            "ratio": np.where(rng.random(n) < 0.2, np.inf, rng.random(n)).astype(np.float32),
             "text": pd.Series(
                 np.where(rng.random(n) < 0.3, None, [f"t{k}" for k in range(n)]), dtype="str"
             ),

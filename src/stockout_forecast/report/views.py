@@ -113,13 +113,15 @@ def orders_to_place(plan: Any) -> pd.DataFrame:
     if pp is None or rec is None or len(pp.lines) == 0:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in cols})
     split = _split_text(pp.lines)
+    index = split.index
     # the policy's columns read here (the row's figures and its reason), not all of them
     r = rec[["item_id", *(c for c in _FROM_POLICY if c in rec.columns)]]
-    r = r.set_index("item_id").reindex(split.index)
-    out = split.copy()
+    r = r.set_index("item_id").reindex(index)
+    # the columns gathered in a dict and framed once (cheaper than inserting each)
+    out: dict[str, Any] = {c: split[c] for c in split.columns}
     items = getattr(plan, "items", None)
     if items is not None and "description" in items.columns:
-        out["description"] = items.set_index("item_id")["description"].reindex(out.index)
+        out["description"] = items.set_index("item_id")["description"].reindex(index)
     else:
         out["description"] = np.nan
     out["order_by_date"] = r["order_by_date"]
@@ -127,23 +129,29 @@ def orders_to_place(plan: Any) -> pd.DataFrame:
     out["p_stockout_before_arrival"] = (
         r["p_stockout_before_arrival"] if "p_stockout_before_arrival" in r else np.nan
     )
-    cost = pp.items.set_index("item_id")
+    have = [c for c in _FROM_SPLIT if c in pp.items.columns]
+    cost = pp.items[["item_id", *have]].set_index("item_id").reindex(index)
     if "shortage_cost_per_unit" in cost.columns:
-        out["shortage_cost_per_unit"] = cost["shortage_cost_per_unit"].reindex(out.index)
+        out["shortage_cost_per_unit"] = cost["shortage_cost_per_unit"]
     else:
-        units_short = cost["expected_units_short"].reindex(out.index)
+        units_short = cost["expected_units_short"]
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["shortage_cost_per_unit"] = (
-                cost["expected_shortage_cost"].reindex(out.index) / units_short
-            ).where(units_short > 0)
+            out["shortage_cost_per_unit"] = (cost["expected_shortage_cost"] / units_short).where(
+                units_short > 0
+            )
     for col in ("service_level", "implied_fill_rate", "expected_cost_per_year"):
         out[col] = r[col] if col in r.columns else np.nan
     out["trigger"] = r["order_trigger"].fillna("")
-    out["reason"] = _reasons(out, r, plan.as_of)
-    out = out.reset_index().sort_values(
+    out["reason"] = _reasons(index, out, r, plan.as_of)
+    frame = pd.DataFrame(out, index=index).reset_index()
+    frame = frame.sort_values(
         ["order_by_date", "stockout_date_p50", "item_id"], na_position="last", kind="stable"
     )
-    return out[cols].reset_index(drop=True)
+    return frame[cols].reset_index(drop=True)
+
+
+#: the columns of the split's per-item table that the orders read
+_FROM_SPLIT = ("shortage_cost_per_unit", "expected_units_short", "expected_shortage_cost")
 
 
 #: the columns of the policy's recommendation that the orders and their reasons read
@@ -171,18 +179,35 @@ def _dtype(col: str) -> str:
     return "float64"
 
 
-def _reasons(out: pd.DataFrame, rec: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+def _reasons(
+    index: pd.Index, out: dict[str, Any], rec: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.Series:
     """'velocity 4.5/day, 0 days of cover; reorder point 287 reached → order 224 now: ...'.
 
     Built from the figures of the row itself (the split's suppliers and arrivals, the
     policy's trigger and order-by date), so the line never names a supplier that gets no PO.
+    ``out`` holds the order rows' columns (aligned on ``index``), ``rec`` the policy's row
+    of each item (the same items, in the same order).
     """
-    by_item = rec.to_dict("index")  # one row per item (rec is keyed by item)
-    lines = [
-        _reason(o, by_item[str(item)], as_of)
-        for item, o in zip(out.index, out[list(_REASON_INPUTS)].to_dict("records"), strict=True)
-    ]
-    return pd.Series(lines, index=out.index, dtype="str")
+    n = len(index)
+    orders = _row_dicts(
+        {
+            c: out[c].tolist() if isinstance(out[c], pd.Series) else [out[c]] * n
+            for c in _REASON_INPUTS
+        },
+        n,
+    )
+    policy = _row_dicts({str(c): rec[c].tolist() for c in rec.columns}, n)
+    lines = [_reason(o, r, as_of) for o, r in zip(orders, policy, strict=True)]
+    return pd.Series(lines, index=index, dtype="str")
+
+
+def _row_dicts(columns: dict[str, list[Any]], n: int) -> list[dict[str, Any]]:
+    """Rows as dicts from columns of values (each ``n`` long)."""
+    names = list(columns)
+    if not names:
+        return [{} for _ in range(n)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 #: the columns of an order row that its reason reads

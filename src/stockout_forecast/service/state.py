@@ -92,14 +92,27 @@ def records(df: pd.DataFrame | None, columns: list[str] | None = None) -> list[d
             for row in df[cols].itertuples(index=False)
         ]
     # column by column (a few calls per column, not per row), then the rows
-    values = [[jsonify(v) for v in df[c].tolist()] for c in cols]
+    values = [_json_values(df[c]) for c in cols]
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+def _json_values(col: pd.Series) -> list[Any]:
+    """The values of a column as :func:`jsonify` gives them, floats and dates in bulk."""
+    dtype = col.dtype
+    if dtype == np.float64:
+        return [v if math.isfinite(v) else None for v in col.tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        days = col.to_numpy()
+        text = np.datetime_as_string(days, unit="D").tolist()  # 'YYYY-MM-DD', as strftime
+        return [None if nat else t for t, nat in zip(text, np.isnat(days).tolist(), strict=True)]
+    return [jsonify(v) for v in col.tolist()]
+
+
 def _pick(row: dict[str, Any] | None, cols: tuple[str, ...]) -> dict[str, Any]:
+    """Some values of a row of :func:`_rows` (JSON already), None where missing."""
     if row is None:
         return {c: None for c in cols}
-    return {c: jsonify(row.get(c)) for c in cols}
+    return {c: row.get(c) for c in cols}
 
 
 _LINE_COLUMNS = [
@@ -238,14 +251,14 @@ def _by_item(df: pd.DataFrame | None, columns: list[str]) -> dict[str, list[dict
 def _rows(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A frame with one row per ``item_id`` as one dict per item (its other columns).
 
-    The values are read column by column (``tolist``: Python scalars and Timestamps, as
-    ``to_dict`` gives them; every value goes through :func:`jsonify` afterwards).
+    The values are read column by column and made JSON-able as :func:`jsonify` does
+    (:func:`_json_values`).
     """
     cols = [c for c in df.columns if c != "item_id"]
     ids = df["item_id"].astype(str).tolist()
     if len(set(ids)) != len(ids):
         raise ValueError("one row per item expected; some items have several")
-    values = [df[c].tolist() for c in cols]
+    values = [_json_values(df[c]) for c in cols]
     names = [str(c) for c in cols]
     return (
         {
