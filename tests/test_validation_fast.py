@@ -112,3 +112,40 @@ def test_duplicated_marks_the_lines_pandas_marks(seed: int) -> None:
         _duplicated(no_order), no_order.duplicated(keep="first").to_numpy()
     )
     np.testing.assert_array_equal(_duplicated(sales.iloc[:0]), np.zeros(0, dtype=bool))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gap_and_future_date_quick_paths_agree_with_pandas(seed: int) -> None:
+    """``far_dates``' no-gap test and ``_check_future_dates``' comparison, in numpy, against
+    the pandas ``dt.normalize()`` they replace (times of day, NaT, a day at the limit)."""
+    from stockout_forecast.io.dataset_checks import _after_day
+
+    rng = np.random.default_rng(seed)
+    t = Thresholds()
+    for _ in range(40):
+        n = int(rng.integers(2, 60))
+        start = pd.Timestamp(str(rng.choice(["1969-12-20", "2024-01-01"])))
+        secs = rng.integers(0, 400, n) * 86_400 + rng.integers(0, 86_400, n) * (rng.random() < 0.5)
+        dates = pd.Series(start + pd.to_timedelta(secs, unit="s")).astype("datetime64[ns]")
+        if rng.random() < 0.3:
+            dates.iloc[0] = pd.NaT
+        if rng.random() < 0.4:  # one date away: a gap at, just beyond or far beyond the limit
+            far = int(rng.choice([365, 366, 800]))
+            dates.iloc[-1] = dates.max().normalize() + pd.Timedelta(days=far)
+        days = dates.dt.normalize()
+        gaps = np.diff(np.sort(days.unique())).astype("timedelta64[D]").astype(float)
+        has_gap = bool((gaps > t.date_gap_days).any())
+        quick = plausibility._no_gap(dates, t.date_gap_days)
+        if dates.min() >= pd.Timestamp("1970-01-01"):
+            assert quick is not has_gap
+        else:
+            assert quick is False  # before 1970 the check runs as written
+        if not dates.isna().any():  # dates of validated sales are never missing
+            pending: list = []
+            df = pd.DataFrame({"item_id": "A", "date": dates})
+            out = plausibility.far_dates(df, "sales", "date", None, t, pending)
+            assert len(pending) == int(has_gap)
+            if not has_gap:
+                assert out is df
+        day = pd.Timestamp(dates.dropna().iloc[len(dates) // 3]).normalize()
+        np.testing.assert_array_equal(_after_day(dates, day), (days > day).to_numpy())

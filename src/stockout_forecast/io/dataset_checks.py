@@ -101,7 +101,7 @@ def check_dataset(
     return Dataset(**tables, notes=out_notes, source=source)
 
 
-def _first_items(df: pd.DataFrame, mask: pd.Series) -> str:
+def _first_items(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
     return format_ids(np.asarray(pd.unique(df.loc[mask, "item_id"])))
 
 
@@ -280,19 +280,30 @@ def _check_future_dates(tables: dict[str, pd.DataFrame], pending: Pending, base:
         df = tables.get(name)
         if df is None or col not in df.columns or len(df) == 0:
             continue
-        late = df[col].dt.normalize() > as_of
+        late = _after_day(df[col], as_of)
         if not late.any():
             continue
         pending.append(
             (
                 f"{name}.{col} is after the inventory snapshot date (as_of {as_of:%Y-%m-%d}) in "
-                f"{count_rows(df.index[late.to_numpy()], base.get(name))} (items "
+                f"{count_rows(df.index[late], base.get(name))} (items "
                 f"{_first_items(df, late)}), up to {df[col].max():%Y-%m-%d}. They are kept, but "
                 f"the snapshot cannot reflect them: check inventory.as_of, or remove rows "
                 f"entered ahead of time.",
                 True,
             )
         )
+
+
+def _after_day(dates: pd.Series, day: pd.Timestamp) -> np.ndarray:
+    """``(dates.dt.normalize() > day).to_numpy()`` for a midnight ``day``.
+
+    For tz-naive nanosecond dates in numpy: a date whose day is after ``day`` is at or after
+    the next midnight (NaT is neither).
+    """
+    if dates.dtype != np.dtype("datetime64[ns]") or day.tz is not None or day != day.normalize():
+        return (dates.dt.normalize() > day).to_numpy()
+    return dates.to_numpy() >= (day + pd.Timedelta(days=1)).to_datetime64()
 
 
 def _note_duplicate_sales(sales: pd.DataFrame, pending: Pending, base: int | None) -> None:

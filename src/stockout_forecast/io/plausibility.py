@@ -213,7 +213,7 @@ def far_dates(
     df: pd.DataFrame, table: str, col: str, base: int | None, t: Thresholds, pending: Pending
 ) -> pd.DataFrame:
     """Rows dated far from all the others: left out (a few) or noted (many)."""
-    if len(df) < 2:
+    if len(df) < 2 or _no_gap(df[col], t.date_gap_days):
         return df
     days = df[col].dt.normalize()
     uniq = np.sort(days.unique())
@@ -248,6 +248,23 @@ def far_dates(
         )
     )
     return df
+
+
+def _no_gap(dates: pd.Series, gap_days: float) -> bool:
+    """Whether no two consecutive days of ``dates`` are more than ``gap_days`` apart.
+
+    The days of :func:`far_dates` in numpy (tz-naive nanosecond dates only; False
+    otherwise, and the check runs as written): ``datetime64[D]`` is the normalised day.
+    """
+    if dates.dtype != np.dtype("datetime64[ns]"):
+        return False
+    ns = dates.to_numpy()
+    ns = ns[~np.isnat(ns)]
+    if (ns.view(np.int64) < 0).any():  # before 1970: leave the flooring to pandas
+        return False
+    days = np.unique(ns.astype("datetime64[D]"))
+    gaps = np.diff(days).astype(float)
+    return not bool((gaps > gap_days).any())
 
 
 def stale_snapshot(tables: dict[str, pd.DataFrame], t: Thresholds) -> None:

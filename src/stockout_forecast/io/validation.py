@@ -211,10 +211,11 @@ def _is_normalised(df: pd.DataFrame, spec: TableSpec, allow_empty: bool) -> bool
         key = "_".join(c.strip().lower().split())
         if key != c and key in spec.columns and key not in cols:
             return False
+    dtypes = dict(zip(cols, df.dtypes, strict=True))
     for name, col in spec.columns.items():
         if name not in cols:
             continue
-        dtype = df[name].dtype
+        dtype = dtypes[name]
         if col.kind == "id" and dtype != _STR_DTYPE:
             return False
         if col.kind == "date" and dtype != np.dtype("datetime64[ns]"):

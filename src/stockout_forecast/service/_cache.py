@@ -438,9 +438,17 @@ def _dated(df: pd.DataFrame, table: str) -> pd.DataFrame:
         if spec.kind == "date":
             conv[c] = pd.to_datetime(col).astype("datetime64[ns]")
         elif spec.kind == "id" and col.dtype == object:
-            if col.isna().all() or col.map(lambda v: v is None or isinstance(v, str)).all():
+            # every value a str (checked in C), else the same test value by value
+            if (
+                pd.api.types.infer_dtype(col, skipna=False) == "string"
+                or col.isna().all()
+                or col.map(lambda v: v is None or isinstance(v, str)).all()
+            ):
                 conv[c] = col.astype("str")
         elif spec.kind in ("number", "fraction") and col.dtype != np.float64:
+            if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":  # each an int or float
+                conv[c] = col.astype("float64")
+                continue
             ok = col.isna().all() or col.map(lambda v: v is None or isinstance(v, (int, float)))
             if ok is True or (ok is not False and ok.all()):
                 conv[c] = col.astype("float64")

@@ -40,6 +40,7 @@ items still to warm (``replan_warming``) and ``ready`` once every worker is up a
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -94,7 +95,12 @@ def _worker_main(
         kind, ids = job
         try:
             fn = {"warm": warm_items, "fast": fast_items}.get(kind, replan_items)
-            conn.send(("ok", fn(store, ids, settings)))
+            done = fn(store, ids, settings)
+            if kind == "warm":
+                # what the warm-up keeps lives as long as the process: out of the collector's
+                # full passes, which otherwise scan it (tens of ms) every few batches
+                gc.freeze()
+            conn.send(("ok", done))
         except Exception as err:  # reported to the lane, which logs it
             log.exception("worker: %s of %d items failed", kind, len(ids))
             conn.send(("error", f"{type(err).__name__}: {err}"))
