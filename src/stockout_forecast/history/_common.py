@@ -93,7 +93,10 @@ def infer_freq(days: np.ndarray) -> str:
     >>> infer_freq(np.array([19723, 19730, 19744]))   # Mondays 2024-01-01, -08, -22
     'W-MON'
     """
-    u = np.unique(np.asarray(days, dtype=np.int64))
+    days = np.asarray(days, dtype=np.int64)
+    if _has_next_day(days):  # no two days in a row are month starts, month ends or one weekday
+        return "D"
+    u = np.unique(days)
     if u.size < 2:
         return "D"
     d = u.astype("datetime64[D]")
@@ -107,6 +110,18 @@ def infer_freq(days: np.ndarray) -> str:
     if (weekday == weekday[0]).all():
         return f"W-{WEEKDAYS[int(weekday[0])]}"
     return "D"
+
+
+def _has_next_day(days: np.ndarray) -> bool:
+    """Whether some day of ``days`` is followed by the next day (a mark per day of the span)."""
+    if days.size < 2:
+        return False
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 10_000_000:  # a span too long to mark: the unique days decide
+        return False
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[days - lo] = True
+    return bool((seen[1:] & seen[:-1]).any())
 
 
 def period_days(starts: np.ndarray, freq: str, as_of_day: int) -> np.ndarray:

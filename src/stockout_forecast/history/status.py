@@ -229,7 +229,10 @@ def status_of(history: DemandHistory) -> pd.DataFrame:
             freq=history.freq,
             as_of_day=timestamp_day(history.as_of),
         )
-    out = st[["status", "reason"]].reindex(pd.Index(history.item_ids, dtype="str"))
+    index = pd.Index(history.item_ids, dtype="str")
+    cols = st[["status", "reason"]]
+    # the same rows in the same order: the reindexed frame is this one on the new index
+    out = cols.set_axis(index) if st.index.equals(index) else cols.reindex(index)
     missing = out["status"].isna().to_numpy()
     if missing.any():
         out.loc[missing, "status"] = "ok"

@@ -262,7 +262,13 @@ def _no_gap(dates: pd.Series, gap_days: float) -> bool:
     ns = ns[~np.isnat(ns)]
     if (ns.view(np.int64) < 0).any():  # before 1970: leave the flooring to pandas
         return False
-    days = np.unique(ns.astype("datetime64[D]"))
+    day = ns.astype("datetime64[D]").astype(np.int64)
+    if len(day) and int(day.max()) - int(day.min()) <= 10_000_000:
+        seen = np.zeros(int(day.max()) - int(day.min()) + 1, dtype=bool)  # a mark per day
+        seen[day - day.min()] = True
+        days = np.flatnonzero(seen)
+    else:
+        days = np.unique(day)
     gaps = np.diff(days).astype(float)
     return not bool((gaps > gap_days).any())
 

@@ -139,8 +139,9 @@ def front_stages(
     Shared by the re-plan (:func:`plan_with_forecast`) and the fast update
     (:mod:`.fast`), so that both compute these figures with the same calls.
     """
-    every = pd.concat([df["item_id"].astype(str) for df in dataset.tables.values()])
-    ids = pd.Index(sorted(every.unique()))
+    # the sorted union of each table's ids (as the unique ids of all tables together)
+    every = set().union(*(pd.unique(df["item_id"].astype(str)) for df in dataset.tables.values()))
+    ids = pd.Index(sorted(every))
     assert dataset.sales is not None
     history = sof.demand_history(
         dataset.sales,

@@ -394,10 +394,21 @@ def _open_lines(
         "po_row": prow,
         "po_offset": np.maximum(offset, 0),
         "po_units": po["open_units"].to_numpy(dtype=float),
-        "po_slot": pd.Series(prow).groupby(prow).cumcount().to_numpy(),
+        "po_slot": _rank_in_group(prow),
         "po_p_on": p_on,
         "po_sd": sd,
     }, reason
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """Each entry's rank among the entries of its group, in order (``groupby.cumcount``)."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+    run = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    rank = np.empty(len(group), dtype=np.int64)
+    rank[order] = np.arange(len(group)) - run
+    return rank
 
 
 def _note_missing_spread(
