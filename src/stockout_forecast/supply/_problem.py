@@ -233,23 +233,18 @@ def _build(
     """
     items = orders["item_id"].to_numpy(dtype=object)
     n = len(items)
-    pos = pd.Index(items).get_indexer(sup["item_id"].to_numpy(dtype=object))
-    s = sup.loc[pos >= 0].copy()
-    s["_row"] = pos[pos >= 0]
-    s = s.sort_values(["_row", "supplier_id"], kind="stable")
-    s["_slot"] = s.groupby("_row").cumcount().to_numpy()
-    S = int(s["_slot"].max()) + 1 if len(s) else 1
-    r, k = s["_row"].to_numpy(), s["_slot"].to_numpy()
+    take, r, k = _slots(items, sup)
+    S = int(k.max()) + 1 if len(k) else 1
 
     def grid(col: str, fill: float) -> np.ndarray:
         g = np.full((n, S), fill, dtype=float)
-        g[r, k] = s[col].to_numpy(dtype=float)
+        g[r, k] = sup[col].to_numpy(dtype=float)[take]
         return g
 
     present = np.zeros((n, S), bool)
     present[r, k] = True
     sup_ids = np.full((n, S), "", dtype=object)
-    sup_ids[r, k] = s["supplier_id"].to_numpy(dtype=object)
+    sup_ids[r, k] = sup["supplier_id"].to_numpy(dtype=object)[take]
     units = orders["units"].to_numpy(dtype=float)
     d = orders["demand_units_per_day"].to_numpy(dtype=float)
     pack = grid("pack_units", 1.0)
@@ -301,10 +296,26 @@ def _build(
         brk_q=np.full((n, S, 0), np.inf),
         brk_c=np.full((n, S, 0), np.nan),
     )
-    if "price_breaks" in s.columns and s["price_breaks"].notna().any():
-        a.brk_q, a.brk_c = _break_arrays(s["price_breaks"].to_numpy(dtype=object), r, k, n, S)
+    if "price_breaks" in sup.columns and sup["price_breaks"].iloc[take].notna().any():
+        text = sup["price_breaks"].to_numpy(dtype=object)[take]
+        a.brk_q, a.brk_c = _break_arrays(text, r, k, n, S)
     a.e = _expected_short(a)
     return a
+
+
+def _slots(items: np.ndarray, sup: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The supplier rows of ``items``: (row in ``sup``, item row, supplier slot).
+
+    In item order, then by ``supplier_id`` (the slot: the supplier's rank within its item).
+    """
+    pos = pd.Index(items).get_indexer(sup["item_id"].to_numpy(dtype=object))
+    sel = np.flatnonzero(pos >= 0)
+    ids = np.array(sup["supplier_id"].to_numpy(dtype=object)[sel].tolist(), dtype=str)
+    order = np.lexsort((ids, pos[sel]))  # stable: equal pairs keep their table order
+    take, r = sel[order], pos[sel][order]
+    at = np.arange(len(r))
+    start = np.maximum.accumulate(np.where(np.r_[True, r[1:] != r[:-1]], at, 0)) if len(r) else at
+    return take, r, at - start
 
 
 def _break_arrays(

@@ -427,64 +427,88 @@ def _items_table(
     status: np.ndarray,
     reason: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per item that came in: the split's totals, how it was planned and why."""
-    grp = splits.groupby("item_id", sort=False)
-    agg = pd.DataFrame(
+    """One row per item that came in: the split's totals, how it was planned and why.
+
+    ``splits`` has one row per present (item, supplier slot) of ``a``, in that order (as
+    :func:`.explain._lines` makes it): the totals are summed over each item's rows in slot
+    order (one grouped sum).
+    """
+    rr = np.nonzero(a.present)[0]
+    if len(rr) != len(splits):  # pragma: no cover - _lines makes one row per present pair
+        raise AssertionError("splits do not match the problem's supplier slots")
+
+    cols = ["units", "purchase_cost", "order_cost", "expected_units_short"]
+    sums = _item_sums(rr, a.n, splits, [*cols, "expected_shortage_cost"])
+
+    def total(col: str, min_count: int = 0) -> np.ndarray:
+        v = sums[col].to_numpy(dtype=float)
+        return v if min_count else np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf)
+
+    x = splits["units"].to_numpy(dtype=float)
+    used = x > 0
+    n_used = np.zeros(a.n, dtype=np.int64)
+    np.add.at(n_used, rr[used], 1)
+    purchase, order = total("purchase_cost"), total("order_cost")
+    shortage = total("expected_shortage_cost")
+    ok = status == "ok"
+    sup_txt = splits["supplier_id"].to_numpy(dtype=object)
+    texts: list[list[str]] = [[] for _ in range(a.n)]
+    for k in np.flatnonzero(used & ok[rr]):
+        texts[rr[k]].append(f"{sup_txt[k]} {_fmt(x[k])}")
+    no_rate = ~np.isfinite(a.d) & a.has_stockout & ok
+    out_reason = reason.copy()
+    for i in np.flatnonzero(ok):
+        txt = f"split: {', '.join(texts[i])} ({solver[i]})"
+        if source[i] == "none":
+            txt += "; no stockout date: expected shortage not costed"
+        if no_rate[i]:
+            txt += "; no demand rate: all units needed on the stockout day"
+        out_reason[i] = txt
+    return pd.DataFrame(
         {
-            "planned_units": grp["units"].sum(),
-            "n_suppliers_used": (splits["units"] > 0).groupby(splits["item_id"], sort=False).sum(),
-            "purchase_cost": grp["purchase_cost"].sum(),
-            "order_cost": grp["order_cost"].sum(),
-            "expected_units_short": grp["expected_units_short"].sum(min_count=1),
-            "expected_shortage_cost": grp["expected_shortage_cost"].sum(),
+            "item_id": a.item_ids,
+            "order_units": units,
+            "planned_units": total("units"),
+            "n_suppliers_used": n_used,
+            "purchase_cost": purchase,
+            "order_cost": order,
+            "expected_units_short": total("expected_units_short", min_count=1),
+            "expected_shortage_cost": shortage,
+            "total_cost": purchase + order + shortage,
+            "stockout_source": source,
+            "solver": solver,
+            "status": status,
+            "reason": out_reason,
         }
     )
-    item_df = pd.DataFrame({"item_id": a.item_ids, "order_units": units}).join(agg, on="item_id")
-    item_df["planned_units"] = item_df["planned_units"].fillna(0.0)
-    item_df["n_suppliers_used"] = item_df["n_suppliers_used"].fillna(0).astype(int)
-    for col in ("purchase_cost", "order_cost", "expected_shortage_cost"):
-        item_df[col] = item_df[col].fillna(0.0)
-    item_df["total_cost"] = (
-        item_df["purchase_cost"] + item_df["order_cost"] + item_df["expected_shortage_cost"]
-    )
-    item_df["stockout_source"] = source
-    item_df["solver"] = solver
-    item_df["status"] = status
-    used_lines = splits.loc[splits["units"] > 0]
-    split_txt = (
-        used_lines.assign(
-            t=used_lines["supplier_id"] + " " + used_lines["units"].map(_fmt).astype("str")
-        )
-        .groupby("item_id")["t"]
-        .agg(", ".join)
-    )
-    ok_reason = (
-        "split: "
-        + item_df["item_id"].map(split_txt).astype("str").fillna("")  # text if no line
-        + " ("
-        + item_df["solver"].astype(str)
-        + ")"
-    )
-    no_stock = (item_df["stockout_source"] == "none") & (item_df["status"] == "ok")
-    ok_reason = ok_reason.where(
-        ~no_stock, ok_reason + "; no stockout date: expected shortage not costed"
-    )
-    no_rate = ~np.isfinite(a.d) & a.has_stockout & (status == "ok")
-    ok_reason = ok_reason.where(
-        ~no_rate, ok_reason + "; no demand rate: all units needed on the stockout day"
-    )
-    item_df["reason"] = np.where(status == "ok", ok_reason, reason)
-    return item_df
+
+
+def _item_sums(rr: np.ndarray, n: int, splits: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Per item (rows ``0..n-1``), the sums of ``cols`` over its split rows (item ``rr``).
+
+    NaN where an item has no value (no row, or only NaN). One grouped sum on the columns:
+    the same floats as a sum per column (pandas' compensated sum, in row order).
+    """
+    vals = pd.DataFrame({c: splits[c].to_numpy(dtype=float) for c in cols})
+    sums = vals.groupby(rr, sort=True).sum(min_count=1)
+    return sums.reindex(np.arange(n))
 
 
 def _po_lines(splits: pd.DataFrame) -> pd.DataFrame:
     """The purchase-order lines: the used item x supplier rows, by supplier then item."""
-    lines = splits.loc[splits["units"] > 0].copy()
-    lines["po_id"] = "DRAFT-" + lines["supplier_id"]
-    lines["line_total"] = lines["purchase_cost"]
-    return lines.sort_values(["supplier_id", "item_id"], kind="stable").reset_index(drop=True)[
-        _PO_LINE_COLUMNS
-    ]
+    used = np.flatnonzero(splits["units"].to_numpy(dtype=float) > 0)
+    sup = splits["supplier_id"].to_numpy(dtype=object)[used]
+    item = splits["item_id"].to_numpy(dtype=object)[used]
+    # stable, by supplier then item (as a stable sort_values on the two columns)
+    order = np.lexsort((np.array(item.tolist(), dtype=str), np.array(sup.tolist(), dtype=str)))
+    rows = used[order]
+    cols: dict[str, Any] = {
+        "po_id": pd.array([f"DRAFT-{v}" for v in sup[order]], dtype="str"),
+        "line_total": splits["purchase_cost"].array[rows],
+    }
+    return pd.DataFrame(
+        {c: cols[c] if c in cols else splits[c].array[rows] for c in _PO_LINE_COLUMNS}
+    )
 
 
 def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
@@ -493,18 +517,25 @@ def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
         cols = ["po_id", "supplier_id", "n_lines", "units", "order_value", "order_cost"]
         cols += ["first_arrival_date", "last_arrival_date", "min_order_value", "capacity_units"]
         return pd.DataFrame({c: [] for c in [*cols, "status", "reason"]})
-    g = lines.groupby("supplier_id", sort=True)
+    # the lines come sorted by supplier (_po_lines): each supplier's lines are one run
+    sup = lines["supplier_id"].to_numpy(dtype=object)
+    start = np.flatnonzero(np.r_[True, sup[1:] != sup[:-1]])
+    n_lines = np.diff(np.r_[start, len(sup)]).astype(np.int64)
+    group = np.repeat(np.arange(len(start)), n_lines)
+    sums = lines[["units", "line_total", "order_cost"]].groupby(group).sum()
+    arrival = lines["expected_arrival_date"].to_numpy()
     po = pd.DataFrame(
         {
-            "n_lines": g.size(),
-            "units": g["units"].sum(),
-            "order_value": g["line_total"].sum(),
-            "order_cost": g["order_cost"].sum(),
-            "first_arrival_date": g["expected_arrival_date"].min(),
-            "last_arrival_date": g["expected_arrival_date"].max(),
+            "po_id": pd.array([f"DRAFT-{v}" for v in sup[start]], dtype="str"),
+            "supplier_id": lines["supplier_id"].array[start],
+            "n_lines": n_lines,
+            "units": sums["units"].to_numpy(),
+            "order_value": sums["line_total"].to_numpy(),
+            "order_cost": sums["order_cost"].to_numpy(),
+            "first_arrival_date": np.fmin.reduceat(arrival, start),
+            "last_arrival_date": np.fmax.reduceat(arrival, start),
         }
-    ).reset_index()
-    po.insert(0, "po_id", "DRAFT-" + po["supplier_id"])
+    )
     if limits is not None:
         po = po.merge(
             limits[["supplier_id", "min_order_value", "capacity_units"]],
@@ -514,22 +545,28 @@ def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
     else:
         po["min_order_value"] = np.nan
         po["capacity_units"] = np.nan
-    below = po["order_value"] < po["min_order_value"].fillna(0) - 1e-9
-    over = po["units"] > po["capacity_units"].fillna(np.inf) + 1e-9
-    po["status"] = np.where(over, "over_capacity", np.where(below, "below_min_order_value", "ok"))
-    po["reason"] = np.where(
-        over,
-        "units "
-        + po["units"].map(_fmt)
-        + " exceed capacity_units "
-        + po["capacity_units"].map(_fmt),
-        np.where(
-            below,
-            "value "
-            + po["order_value"].map("{:,.2f}".format)
-            + " below min_order_value "
-            + po["min_order_value"].map("{:,.2f}".format),
-            po["n_lines"].astype(str) + " lines, value " + po["order_value"].map("{:,.2f}".format),
-        ),
-    )
+    po["status"], po["reason"] = _po_status(po)
     return po
+
+
+def _po_status(po: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Each draft PO's status against its supplier's limits, and the reason."""
+    status, reason = [], []
+    for n, units, value, low, cap in zip(
+        po["n_lines"].tolist(),
+        po["units"].tolist(),
+        po["order_value"].tolist(),
+        po["min_order_value"].tolist(),
+        po["capacity_units"].tolist(),
+        strict=True,
+    ):
+        if units > (np.inf if np.isnan(cap) else cap) + 1e-9:
+            status.append("over_capacity")
+            reason.append(f"units {_fmt(units)} exceed capacity_units {_fmt(cap)}")
+        elif value < (0.0 if np.isnan(low) else low) - 1e-9:
+            status.append("below_min_order_value")
+            reason.append(f"value {value:,.2f} below min_order_value {low:,.2f}")
+        else:
+            status.append("ok")
+            reason.append(f"{n} lines, value {value:,.2f}")
+    return status, reason
