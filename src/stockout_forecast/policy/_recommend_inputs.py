@@ -44,60 +44,87 @@ def supplier_lead_times(
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
     """Supplier terms with lead-time mean, sd, planning lead time and on-time rate per row."""
-    sup = suppliers.copy()
     lt = lead_times
     if lt is None and purchase_orders is not None:
         lt = lead_time_history(purchase_orders, suppliers, as_of=as_of)
-    sup["lead_time_mean_days"] = sup["lead_time_days"]
-    if "lead_time_sd_days" not in sup.columns:
-        sup["lead_time_sd_days"] = np.nan
-    sup["lead_time_p90_days"] = np.nan
-    if "on_time_rate" not in sup.columns:
-        sup["on_time_rate"] = np.nan
-    sup["lead_time_source"] = "stated"
-    if lt is not None:
-        check_columns(
-            lt,
-            "lead_times",
-            ["item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"],
-            "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
-        )
-        keyed = lt.assign(
-            item_id=lt["item_id"].astype(str), supplier_id=lt["supplier_id"].astype(str)
-        ).set_index(["item_id", "supplier_id"])
-        pos = keyed.index.get_indexer(pd.MultiIndex.from_frame(sup[["item_id", "supplier_id"]]))
-        found = pos >= 0
-        take = np.maximum(pos, 0)
-
-        def col(name: str) -> np.ndarray:
-            if name not in keyed.columns:
-                return np.full(len(sup), np.nan)
-            return np.where(found, keyed[name].to_numpy(dtype=float)[take], np.nan)
-
-        mean, sd, p90, ot = (
-            col("lead_time_mean_days"),
-            col("lead_time_sd_days"),
-            col("lead_time_p90_days"),
-            col("on_time_rate"),
-        )
-        use = found & np.isfinite(mean)
-        sup.loc[use, "lead_time_mean_days"] = mean[use]
-        sup.loc[use, "lead_time_sd_days"] = sd[use]
-        sup.loc[use, "lead_time_p90_days"] = p90[use]
-        ot_use = use & np.isfinite(ot)
-        sup.loc[ot_use, "on_time_rate"] = ot[ot_use]
-        src = (
-            keyed["source"].astype(str).to_numpy()[take]
-            if "source" in keyed.columns
-            else np.full(len(sup), "history")
-        )
-        sup.loc[use, "lead_time_source"] = src[use]
-    sd_known = sup["lead_time_sd_days"].fillna(0.0)
-    plan = sup["lead_time_p90_days"].where(
-        sup["lead_time_p90_days"].notna(), sup["lead_time_mean_days"] + _Z90 * sd_known
+    n = len(suppliers)
+    cols: dict[str, Any] = {c: suppliers[c] for c in suppliers.columns}
+    mean = suppliers["lead_time_days"].to_numpy(dtype=float, copy=True)
+    sd = (
+        suppliers["lead_time_sd_days"].to_numpy(dtype=float, copy=True)
+        if "lead_time_sd_days" in cols
+        else np.full(n, np.nan)
     )
-    sup["lead_time_plan_days"] = np.maximum(plan, sup["lead_time_mean_days"])
-    return sup
+    p90 = np.full(n, np.nan)
+    ot = (
+        suppliers["on_time_rate"].to_numpy(dtype=float, copy=True)
+        if "on_time_rate" in cols
+        else np.full(n, np.nan)
+    )
+    source = np.full(n, "stated", dtype=object)
+    if lt is not None:
+        found, hist = _history_rows(suppliers, lt)
+        use = found & np.isfinite(hist["lead_time_mean_days"])
+        mean[use] = hist["lead_time_mean_days"][use]
+        sd[use] = hist["lead_time_sd_days"][use]
+        p90[use] = hist["lead_time_p90_days"][use]
+        ot_use = use & np.isfinite(hist["on_time_rate"])
+        ot[ot_use] = hist["on_time_rate"][ot_use]
+        source[use] = hist["source"][use]
+    plan = np.where(np.isnan(p90), mean + _Z90 * np.nan_to_num(sd, nan=0.0), p90)
+    cols["lead_time_mean_days"] = mean
+    cols["lead_time_sd_days"] = sd
+    cols["lead_time_p90_days"] = p90
+    cols["on_time_rate"] = ot
+    cols["lead_time_source"] = pd.array(source, dtype="str")
+    cols["lead_time_plan_days"] = np.maximum(plan, mean)
+    return pd.DataFrame(
+        {c: v.array if isinstance(v, pd.Series) else v for c, v in cols.items()},
+        index=suppliers.index,
+    )
+
+
+def _history_rows(
+    suppliers: pd.DataFrame, lt: pd.DataFrame
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per supplier row: whether ``lt`` has its (item, supplier) pair, and that row's figures.
+
+    ``lt`` must hold each pair once (as an index lookup requires).
+    """
+    check_columns(
+        lt,
+        "lead_times",
+        ["item_id", "supplier_id", "lead_time_mean_days", "lead_time_sd_days"],
+        "Pass the frame returned by lead_time_history(purchase_orders, suppliers).",
+    )
+    keys = list(
+        zip(lt["item_id"].astype(str).tolist(), lt["supplier_id"].astype(str).tolist(), strict=True)
+    )
+    row = {k: i for i, k in enumerate(keys)}
+    if len(row) != len(keys):  # the error an index lookup gives on repeated pairs
+        raise pd.errors.InvalidIndexError(
+            "Reindexing only valid with uniquely valued Index objects"
+        )
+    pairs = zip(suppliers["item_id"].tolist(), suppliers["supplier_id"].tolist(), strict=True)
+    pos = np.array([row.get(p, -1) for p in pairs], dtype=np.int64)
+    found = pos >= 0
+    take = np.maximum(pos, 0)
+
+    def col(name: str) -> np.ndarray:
+        if name not in lt.columns or not len(lt):
+            return np.full(len(pos), np.nan)
+        return np.where(found, lt[name].to_numpy(dtype=float)[take], np.nan)
+
+    out = {c: col(c) for c in _LT_COLUMNS}
+    out["source"] = (
+        lt["source"].astype(str).to_numpy(dtype=object)[take]
+        if "source" in lt.columns and len(lt)
+        else np.full(len(pos), "history", dtype=object)
+    )
+    return found, out
+
+
+_LT_COLUMNS = ("lead_time_mean_days", "lead_time_sd_days", "lead_time_p90_days", "on_time_rate")
 
 
 def check_item_targets(itm: pd.DataFrame) -> None:

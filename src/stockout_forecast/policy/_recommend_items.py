@@ -18,7 +18,6 @@ import pandas as pd
 from ..simulation.engine import Scenario, scenario_of
 from ..simulation.stockout import StockoutForecast
 from ._recommend_costs import service_targets
-from ._recommend_inputs import choose_supplier
 
 
 @dataclass
@@ -131,33 +130,104 @@ def supplier_terms(
 ) -> Terms:
     """One supplier per item (cheapest arriving by the P50 stockout, else fastest)."""
     rec = it.rec
-    cand = sup.merge(
-        pd.DataFrame(
-            {"item_id": it.ids, "_p50": rec["stockout_date_p50_without_order"].to_numpy()}
-        ),
-        on="item_id",
-        how="left",
+    best = _best_supplier_rows(it, sup, as_of_ts)
+    has_sup = best >= 0
+    take = np.maximum(best, 0)
+
+    def col(name: str) -> np.ndarray:
+        v = sup[name].to_numpy(dtype=float)
+        return np.where(has_sup, v[take], np.nan) if len(v) else np.full(it.n, np.nan)
+
+    sup_ids = sup["supplier_id"].to_numpy(dtype=object)
+    chosen = pd.DataFrame(
+        {
+            "supplier_id": pd.Series(
+                [sup_ids[b] if b >= 0 else None for b in best.tolist()],
+                index=rec.index,
+                dtype="str",
+            ),
+            **{c: col(c) for c in _CHOSEN_TERMS if c in sup.columns},
+        },
+        index=rec.index,
     )
-    arrival = as_of_ts + pd.to_timedelta(np.ceil(cand["lead_time_mean_days"] - 1e-9), unit="D")
-    cand["qualifies"] = cand["_p50"].isna() | (arrival <= cand["_p50"])
-    chosen = choose_supplier(cand).reindex(rec.index)
-    has_sup = chosen["supplier_id"].notna().to_numpy()
-    rec["supplier_id"] = chosen["supplier_id"].astype("str").where(has_sup, None)
+    rec["supplier_id"] = chosen["supplier_id"].array
     rec["unit_cost"] = chosen["unit_cost"].to_numpy(dtype=float)
     lt_mean = chosen["lead_time_mean_days"].to_numpy(dtype=float)
     lt_sd = np.nan_to_num(chosen["lead_time_sd_days"].to_numpy(dtype=float))
     rec["lead_time_days"] = lt_mean
     rec["lead_time_sd_days"] = np.where(has_sup, lt_sd, np.nan)
-    # items marked discontinued in the items table are never reordered
-    discontinued = np.zeros(it.n, dtype=bool)
-    if itm is not None and "status" in itm.columns:
-        item_status = itm.set_index("item_id")["status"].astype(str).str.strip().str.lower()
-        discontinued = (item_status.reindex(rec.index) == "discontinued").to_numpy(dtype=bool)
     return Terms(
         chosen=chosen,
         has_sup=has_sup,
         lt_mean=lt_mean,
         lt_sd=lt_sd,
         lt_plan=chosen["lead_time_plan_days"].to_numpy(dtype=float),
-        discontinued=discontinued,
+        discontinued=_discontinued(it.ids, itm),
     )
+
+
+#: the chosen supplier's terms the recommendation reads (``Terms.chosen``)
+_CHOSEN_TERMS = (
+    "unit_cost",
+    "lead_time_mean_days",
+    "lead_time_sd_days",
+    "lead_time_plan_days",
+    "on_time_rate",
+    "order_cost",
+    "moq_units",
+    "pack_units",
+)
+
+
+def _best_supplier_rows(it: Items, sup: pd.DataFrame, as_of_ts: pd.Timestamp) -> np.ndarray:
+    """Per item, the row of ``sup`` it buys from (-1: none); the rule of ``choose_supplier``.
+
+    Among the suppliers arriving (``as_of`` + mean lead time, whole days up) by the item's
+    P50 stockout date (all, when there is none), the cheapest, then the shorter lead time,
+    then the smaller id; if none arrives in time, the fastest, then the cheapest.
+    """
+    where = {iid: k for k, iid in enumerate(it.ids.tolist())}
+    k = np.array([where.get(i, -1) for i in sup["item_id"].tolist()], dtype=np.int64)
+    best = np.full(it.n, -1, dtype=np.int64)
+    if not len(k):
+        return best
+    p50 = it.rec["stockout_date_p50_without_order"].to_numpy(dtype="datetime64[ns]")
+    p50_row = np.where(k >= 0, p50[np.maximum(k, 0)], np.datetime64("NaT", "ns"))
+    mean = sup["lead_time_mean_days"].to_numpy(dtype=float)
+    cost = sup["unit_cost"].to_numpy(dtype=float)
+    days = np.ceil(mean - 1e-9)
+    known = np.isfinite(days)
+    arrival = np.full(len(k), np.datetime64("NaT", "ns"))
+    arrival[known] = np.datetime64(as_of_ts, "ns") + days[known].astype(np.int64).astype(
+        "timedelta64[D]"
+    )
+    qualifies = np.isnat(p50_row) | (known & (arrival <= p50_row))
+    any_q = np.zeros(it.n + 1, dtype=bool)  # the last slot: rows of unknown items
+    np.logical_or.at(any_q, k, qualifies)
+    any_row = any_q[k]
+    ids = np.array(sup["supplier_id"].to_numpy(dtype=object).tolist(), dtype=str)
+    order = np.lexsort(
+        (
+            ids,
+            np.where(any_row, mean, cost),
+            np.where(any_row, cost, mean),
+            ~qualifies,
+            k,
+        )
+    )
+    ks = k[order]
+    first = np.r_[True, ks[1:] != ks[:-1]] & (ks >= 0)
+    best[ks[first]] = order[first]
+    return best
+
+
+def _discontinued(ids: np.ndarray, itm: pd.DataFrame | None) -> np.ndarray:
+    """Items marked discontinued in the items table (never reordered)."""
+    if itm is None or "status" not in itm.columns:
+        return np.zeros(len(ids), dtype=bool)
+    status = {
+        i: s.strip().lower()
+        for i, s in zip(itm["item_id"].astype(str).tolist(), itm["status"].tolist(), strict=True)
+        if isinstance(s, str)
+    }
+    return np.array([status.get(i) == "discontinued" for i in ids.tolist()], dtype=bool)

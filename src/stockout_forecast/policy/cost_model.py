@@ -30,12 +30,27 @@ __all__ = ["item_costs"]
 DAYS_PER_YEAR = 365.0
 
 
-def _column(frame: pd.DataFrame | None, col: str, ids: pd.Index) -> np.ndarray:
-    if frame is None or col not in frame.columns:
-        return np.full(len(ids), np.nan)
-    s = frame.drop_duplicates("item_id").set_index("item_id")[col]
-    s.index = s.index.astype(str)
-    return pd.to_numeric(s.reindex(ids), errors="coerce").to_numpy(dtype=float)
+def _columns(frame: pd.DataFrame | None, cols: list[str], ids: pd.Index) -> list[np.ndarray]:
+    """Per column of ``cols``, each item's value (its first row in ``frame``) as floats.
+
+    NaN where the item has no row, the value is missing or not a number, or the column is
+    absent.
+    """
+    if frame is None:
+        return [np.full(len(ids), np.nan) for _ in cols]
+    first: dict[str, int] = {}
+    for i, key in enumerate(frame["item_id"].astype(str).tolist()):
+        first.setdefault(key, i)
+    pos = np.array([first.get(i, -1) for i in ids.tolist()], dtype=np.int64)
+    found, take = pos >= 0, np.maximum(pos, 0)
+    out = []
+    for col in cols:
+        if col not in frame.columns or not len(frame):
+            out.append(np.full(len(ids), np.nan))
+            continue
+        v = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        out.append(np.where(found, v[take], np.nan))
+    return out
 
 
 def _check_default(value: float, name: str) -> float:
@@ -110,15 +125,14 @@ def item_costs(
         ids = pd.Index(sorted(found), name="item_id")
     else:
         ids = pd.Index([str(i) for i in item_ids], name="item_id")
-    sup = None if suppliers is None else suppliers.assign(item_id=suppliers["item_id"].astype(str))
-    chosen = _chosen_supplier(sup, ids, supplier_ids)
+    chosen = _chosen_supplier(suppliers, ids, supplier_ids)
     unit_cost = chosen["unit_cost"].to_numpy(dtype=float)
     order_cost = chosen["order_cost"].to_numpy(dtype=float)
-    it = None if items is None else items.assign(item_id=items["item_id"].astype(str))
-    rate = _column(it, "holding_cost_rate", ids)
-    price = _column(it, "unit_price", ids)
-    backorder = _column(it, "backorder_cost", ids)
-    per_day = _column(it, "backorder_cost_per_unit_day", ids)
+    rate, price, backorder, per_day = _columns(
+        items,
+        ["holding_cost_rate", "unit_price", "backorder_cost", "backorder_cost_per_unit_day"],
+        ids,
+    )
     notes: list[list[str]] = [[] for _ in range(len(ids))]
     for i in np.flatnonzero(np.isnan(rate)):
         notes[i].append("holding rate")
@@ -152,23 +166,35 @@ def _chosen_supplier(sup: pd.DataFrame | None, ids: pd.Index, supplier_ids: Any)
     cols = ["supplier_id", "unit_cost", "order_cost"]
     if sup is None or not len(sup):
         return pd.DataFrame(np.nan, index=ids, columns=cols).assign(supplier_id=None)
-    sup = sup.assign(
-        order_cost=sup["order_cost"] if "order_cost" in sup.columns else np.nan,
-        supplier_id=sup["supplier_id"].astype(str),
+    if supplier_ids is None:
+        sup = sup.assign(
+            item_id=sup["item_id"].astype(str),
+            order_cost=sup["order_cost"] if "order_cost" in sup.columns else np.nan,
+            supplier_id=sup["supplier_id"].astype(str),
+        )
+        best = sup.sort_values(["item_id", "unit_cost", "supplier_id"]).drop_duplicates("item_id")
+        return best.set_index("item_id").reindex(ids)[cols]
+    want = (
+        supplier_ids.astype(str).reindex(ids)
+        if isinstance(supplier_ids, pd.Series)
+        else pd.Series([None if s is None else str(s) for s in supplier_ids], index=ids)
     )
-    if supplier_ids is not None:
-        want = (
-            supplier_ids.astype(str).reindex(ids)
-            if isinstance(supplier_ids, pd.Series)
-            else pd.Series([None if s is None else str(s) for s in supplier_ids], index=ids)
-        )
-        keyed = sup.drop_duplicates(["item_id", "supplier_id"]).set_index(
-            ["item_id", "supplier_id"]
-        )
-        rows = keyed.reindex(list(zip(ids, want, strict=True)))
-        out = pd.DataFrame(rows[["unit_cost", "order_cost"]].to_numpy(), index=ids,
-                           columns=["unit_cost", "order_cost"])  # fmt: skip
-        out.insert(0, "supplier_id", want.where(rows["unit_cost"].notna().to_numpy(), None))
-        return out
-    best = sup.sort_values(["item_id", "unit_cost", "supplier_id"]).drop_duplicates("item_id")
-    return best.set_index("item_id").reindex(ids)[cols]
+    first: dict[tuple[str, str], int] = {}
+    pairs = zip(
+        sup["item_id"].astype(str).tolist(), sup["supplier_id"].astype(str).tolist(), strict=True
+    )
+    for i, key in enumerate(pairs):
+        first.setdefault(key, i)
+    pos = np.array(
+        [first.get(p, -1) for p in zip(ids.tolist(), want.tolist(), strict=True)], dtype=np.int64
+    )
+    found, take = pos >= 0, np.maximum(pos, 0)
+    unit_cost = np.where(found, sup["unit_cost"].to_numpy(dtype=float)[take], np.nan)
+    order_cost = (
+        np.where(found, sup["order_cost"].to_numpy(dtype=float)[take], np.nan)
+        if "order_cost" in sup.columns
+        else np.full(len(ids), np.nan)
+    )
+    out = pd.DataFrame({"unit_cost": unit_cost, "order_cost": order_cost}, index=ids)
+    out.insert(0, "supplier_id", want.where(~np.isnan(unit_cost), None))
+    return out

@@ -1,0 +1,58 @@
+"""The order stages' array code against the pandas rules they replaced, on generated cases.
+
+``recommend_orders`` picks each item's supplier on arrays (``_best_supplier_rows``) for
+speed; ``choose_supplier`` keeps the rule as pandas code (filter, sort, first per item). The
+two must pick the same row whatever the ties, missing lead times and stockout dates.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockout_forecast.policy._recommend_inputs import choose_supplier
+from stockout_forecast.policy._recommend_items import _best_supplier_rows
+
+
+def _case(seed: int) -> tuple[SimpleNamespace, pd.DataFrame, pd.Timestamp]:
+    rng = np.random.default_rng(seed)
+    n_items = int(rng.integers(1, 8))
+    ids = np.array([f"I{k}" for k in range(n_items)])
+    as_of = pd.Timestamp("2024-03-01")
+    # P50 stockout per item: none (NaT), soon, or later; a few items with no supplier
+    p50 = as_of + pd.to_timedelta(rng.integers(0, 30, n_items), unit="D")
+    p50 = p50.where(rng.random(n_items) > 0.3, pd.NaT)
+    rows = []
+    for k, iid in enumerate(ids):
+        if rng.random() < 0.15:
+            continue
+        for s in rng.permutation(5)[: int(rng.integers(1, 5))]:
+            lt = float(rng.choice([3.0, 7.0, 7.5, 14.0, 29.9, np.nan]))
+            cost = float(rng.choice([1.0, 1.0, 1.25, 2.0, np.nan if k % 3 == 0 else 1.5]))
+            rows.append((iid, f"S{s}", cost, lt))
+    sup = pd.DataFrame(rows, columns=["item_id", "supplier_id", "unit_cost", "lead_time_mean_days"])
+    sup = sup.iloc[rng.permutation(len(sup))].reset_index(drop=True)
+    rec = pd.DataFrame({"stockout_date_p50_without_order": p50.to_numpy()}, index=ids)
+    return SimpleNamespace(ids=ids, n=n_items, rec=rec), sup, as_of
+
+
+def _reference(it: SimpleNamespace, sup: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """The former pandas code: merge the P50s, flag who arrives in time, choose_supplier."""
+    cand = sup.reset_index(names="_row").merge(
+        pd.DataFrame({"item_id": it.ids, "_p50": it.rec.iloc[:, 0].to_numpy()}),
+        on="item_id",
+        how="left",
+    )
+    arrival = as_of + pd.to_timedelta(np.ceil(cand["lead_time_mean_days"] - 1e-9), unit="D")
+    cand["qualifies"] = cand["_p50"].isna() | (arrival <= cand["_p50"])
+    chosen = choose_supplier(cand).reindex(it.ids)
+    return chosen["_row"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_best_supplier_rows_follow_choose_supplier(seed: int) -> None:
+    it, sup, as_of = _case(seed)
+    np.testing.assert_array_equal(_best_supplier_rows(it, sup, as_of), _reference(it, sup, as_of))
