@@ -1,8 +1,10 @@
-"""The order stages' array code against the pandas rules they replaced, on generated cases.
+"""The order stages' array code against the pandas code it replaced, on generated cases.
 
 ``recommend_orders`` picks each item's supplier on arrays (``_best_supplier_rows``) for
 speed; ``choose_supplier`` keeps the rule as pandas code (filter, sort, first per item). The
 two must pick the same row whatever the ties, missing lead times and stockout dates.
+``max_units`` sums whole-unit capacities on arrays and leaves fractional ones to pandas'
+grouped sum; both paths must give the former totals.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockout_forecast.policy._recommend_inputs import choose_supplier
+from stockout_forecast.policy._recommend_inputs import choose_supplier, max_units
 from stockout_forecast.policy._recommend_items import _best_supplier_rows
 
 
@@ -56,3 +58,29 @@ def _reference(it: SimpleNamespace, sup: pd.DataFrame, as_of: pd.Timestamp) -> n
 def test_best_supplier_rows_follow_choose_supplier(seed: int) -> None:
     it, sup, as_of = _case(seed)
     np.testing.assert_array_equal(_best_supplier_rows(it, sup, as_of), _reference(it, sup, as_of))
+
+
+def _max_units_reference(sup: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """The former pandas code of ``max_units``: packs, capacities, grouped sum, reindex."""
+    cap_pack = sup["pack_units"] if "pack_units" in sup.columns else 1.0
+    cap_pack = pd.Series(cap_pack, index=sup.index).fillna(1.0).clip(lower=1.0)
+    per_sup = np.floor(sup["capacity_units"].fillna(np.inf) / cap_pack) * cap_pack
+    total = per_sup.groupby(sup["item_id"].astype(str)).sum().reindex(index).to_numpy()
+    return np.where(np.isnan(total), np.inf, total)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_max_units_whole_and_fractional_paths_agree_with_grouped_sum(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(0, 12))
+    # even seeds whole packs (the summed path), odd seeds fractional ones (the grouped sum)
+    packs = [1.0, 6.0, np.nan, 0.5] if seed % 2 == 0 else [1.5, 2.37, 12.1, np.nan]
+    sup = pd.DataFrame(
+        {
+            "item_id": rng.choice(["A", "B", "C"], m),
+            "capacity_units": rng.choice([10.0, 97.0, 1e6, 33.3, np.nan], m),
+            "pack_units": rng.choice(packs, m),
+        }
+    )
+    index = pd.Index(["A", "B", "C", "D"], name="item_id")
+    np.testing.assert_array_equal(max_units(sup, index), _max_units_reference(sup, index))

@@ -245,11 +245,31 @@ def max_units(sup: pd.DataFrame, index: pd.Index) -> np.ndarray:
     """
     if "capacity_units" not in sup.columns:
         return np.full(len(index), np.inf)
-    cap_pack = sup["pack_units"] if "pack_units" in sup.columns else 1.0
-    cap_pack = pd.Series(cap_pack, index=sup.index).fillna(1.0).clip(lower=1.0)
-    per_sup = np.floor(sup["capacity_units"].fillna(np.inf) / cap_pack) * cap_pack
-    max_units = per_sup.groupby(sup["item_id"].astype(str)).sum().reindex(index).to_numpy()
-    return np.where(np.isnan(max_units), np.inf, max_units)
+    pack = (
+        sup["pack_units"].to_numpy(dtype=float, copy=True)
+        if "pack_units" in sup.columns
+        else np.ones(len(sup))
+    )
+    pack[np.isnan(pack)] = 1.0
+    pack = np.maximum(pack, 1.0)
+    cap = sup["capacity_units"].to_numpy(dtype=float, copy=True)
+    cap[np.isnan(cap)] = np.inf
+    per_sup = np.floor(cap / pack) * pack
+    finite = per_sup[np.isfinite(per_sup)]
+    if not ((finite == np.floor(finite)).all() and np.abs(finite).sum() < 2.0**53):
+        # fractional units: pandas' own (compensated) sum per item, as before
+        grouped = pd.Series(per_sup).groupby(sup["item_id"].astype(str).to_numpy()).sum()
+        out = grouped.reindex(index).to_numpy()
+        return np.where(np.isnan(out), np.inf, out)
+    # whole units: every partial sum is exact, so any order of summing gives the same total
+    where = {iid: k for k, iid in enumerate(index.tolist())}
+    k = np.array([where.get(i, -1) for i in sup["item_id"].astype(str).tolist()], dtype=np.int64)
+    known = k >= 0
+    total = np.zeros(len(index))
+    np.add.at(total, k[known], per_sup[known])
+    has = np.zeros(len(index), dtype=bool)
+    has[k[known]] = True
+    return np.where(has, total, np.inf)
 
 
 def new_order_lateness(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..simulation.engine import Scenario, scenario_of
 from ..simulation.stockout import StockoutForecast
+from ._columns import Columns
 from ._recommend_costs import service_targets
 
 
@@ -27,7 +28,7 @@ class Items:
     so: StockoutForecast
     sc: Scenario
     ids: np.ndarray
-    rec: pd.DataFrame  # one row per item, filled step by step
+    rec: Columns  # the result's columns, filled step by step
     summary: pd.DataFrame  # the simulation's summary on ``ids``
     sl: np.ndarray  # service level
     rp: np.ndarray  # review period, days
@@ -62,7 +63,7 @@ def item_universe(
         extra |= set(itm["item_id"])
     ids = np.asarray(sorted(set(summ.index) | extra), dtype=object).astype(str)
     n = len(ids)
-    rec = pd.DataFrame(index=pd.Index(ids, name="item_id"))
+    rec = Columns(pd.Index(ids, name="item_id"))
     level, eco = service_targets(service_level, ids, classes)
     sl = pd.Series(level, index=rec.index)
     rp = pd.Series(float(review_period_days), index=rec.index)

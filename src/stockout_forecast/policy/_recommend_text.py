@@ -177,6 +177,27 @@ def status_and_reason(
     The simulation's, no supplier, discontinued, else the plain decision line (with the
     capacity cap and the simulation's note).
     """
+    rec["status"], rec["reason"] = _status_and_reason(
+        rec, summary, comp=comp, has_sup=has_sup, discontinued=discontinued, ok=ok,
+        capped=capped, at_cap=at_cap, max_units=max_units, wanted=wanted, as_of=as_of,
+    )  # fmt: skip
+
+
+def _status_and_reason(
+    rec: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    comp: np.ndarray,
+    has_sup: np.ndarray,
+    discontinued: np.ndarray,
+    ok: np.ndarray,
+    capped: np.ndarray,
+    at_cap: np.ndarray,
+    max_units: np.ndarray,
+    wanted: np.ndarray,
+    as_of: pd.Timestamp,
+) -> tuple[pd.api.extensions.ExtensionArray, pd.api.extensions.ExtensionArray]:
+    """:func:`status_and_reason`'s two columns, as text arrays (a missing line is NaN)."""
     n = len(rec)
     status = np.full(n, "ok", dtype=object)
     reason = np.full(n, "", dtype=object)
@@ -195,21 +216,18 @@ def status_and_reason(
     stop = comp & discontinued
     status[stop] = "discontinued"
     reason[stop] = "discontinued in the items table: not reordered"
-    rec["status"] = status
-    rec["reason"] = reason
     line = reasons(rec, as_of, capped)
-    line[at_cap] = (
-        line[at_cap]
-        + "; capped at the suppliers' combined capacity of "
-        + pd.Series(max_units[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
-        + " units (the policy wanted "
-        + pd.Series(wanted[at_cap]).map("{:,.0f}".format).to_numpy(dtype=object)
-        + "): order the rest in the next review"
-    )
-    rec.loc[ok, "reason"] = line[ok]
-    extra_note = np.where(ok & (sim_reason != "") & pd.notna(sim_reason), sim_reason, "")
-    has_note = ok & (extra_note != "")
-    rec.loc[has_note, "reason"] = rec.loc[has_note, "reason"] + " (" + extra_note[has_note] + ")"
+    for k in np.flatnonzero(at_cap):
+        line[k] = (
+            f"{line[k]}; capped at the suppliers' combined capacity of {max_units[k]:,.0f} "
+            f"units (the policy wanted {wanted[k]:,.0f}): order the rest in the next review"
+        )
+    reason[ok] = line[ok]
+    for k in np.flatnonzero(ok):
+        note = sim_reason[k]
+        if isinstance(note, str) and note != "" and isinstance(reason[k], str):
+            reason[k] = f"{reason[k]} ({note})"  # a missing line stays missing
+    return pd.array(status, dtype="str"), pd.array(reason, dtype="str")
 
 
 _COLUMNS = [
@@ -296,7 +314,7 @@ def finish(
 ) -> pd.DataFrame:
     """Status and reason per item; the output columns in order."""
     rec = it.rec
-    status_and_reason(
+    status, reason = _status_and_reason(
         rec,
         it.summary,
         comp=it.comp,
@@ -312,9 +330,8 @@ def finish(
         wanted=plan.wanted,
         as_of=as_of_ts,
     )
-    out = rec.reset_index()[_COLUMNS]
-    out["item_id"] = out["item_id"].astype("str")
-    out["status"] = out["status"].astype("str")
-    out["reason"] = out["reason"].astype("str")
-    out["reorder_point_method"] = out["reorder_point_method"].astype("str").where(ok, None)
-    return out
+    method = pd.array(rec["reorder_point_method"].to_numpy(dtype=object), dtype="str")
+    method[~ok] = np.nan
+    item_id = pd.array(rec.index.to_numpy(dtype=object), dtype="str")
+    given = {"item_id": item_id, "reorder_point_method": method, "status": status, "reason": reason}
+    return rec.frame(_COLUMNS, given)

@@ -64,35 +64,52 @@ def shortage_costs(
     1       B                    3.00  dearest supplier unit_cost
     """
     ids = pd.Index(pd.unique(pd.Series(list(item_ids), dtype="str")), name="item_id")
-    cost = pd.to_numeric(suppliers["unit_cost"], errors="coerce")
-    by_item = cost.groupby(suppliers["item_id"].astype(str))
-    dearest = by_item.max().reindex(ids)
-    spread = (by_item.max() - by_item.min()).reindex(ids)
-    value = dearest.to_numpy(dtype=float)
+    want = ids.tolist()
+    hi: dict[str, float] = {}
+    lo: dict[str, float] = {}
+    cost = pd.to_numeric(suppliers["unit_cost"], errors="coerce").to_numpy(dtype=float)
+    for iid, c in zip(suppliers["item_id"].astype(str).tolist(), cost.tolist(), strict=True):
+        if c == c:  # a missing cost is skipped, as a grouped max/min does
+            hi[iid] = max(hi.get(iid, c), c)
+            lo[iid] = min(lo.get(iid, c), c)
+    value = np.array([hi.get(i, np.nan) for i in want], dtype=float)  # the dearest
+    spread = np.array([hi[i] - lo[i] if i in hi else np.nan for i in want], dtype=float)
     source = np.full(len(ids), "dearest supplier unit_cost", dtype=object)
     stated = np.full(len(ids), np.nan)
     if items is not None:
-        it = items.set_index(items["item_id"].astype(str))
-        if "unit_price" in it.columns:
-            price = pd.to_numeric(it["unit_price"], errors="coerce").reindex(ids).to_numpy()
+        if "unit_price" in items.columns:
+            price = _by_item(items, "unit_price", ids)
             use = np.isfinite(price)
             value = np.where(use, price, value)
             source[use] = "items.unit_price"
-        if "backorder_cost" in it.columns:
-            stated = pd.to_numeric(it["backorder_cost"], errors="coerce").reindex(ids).to_numpy()
+        if "backorder_cost" in items.columns:
+            stated = _by_item(items, "backorder_cost", ids)
             use = np.isfinite(stated)
             value = np.where(use, stated, value)
             source[use] = "items.backorder_cost"
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "item_id": ids.to_numpy(),
             "shortage_cost_per_unit": value,
             "source": source,
-            "price_spread": spread.to_numpy(dtype=float),
+            "price_spread": spread,
+            "below_spread": np.isfinite(stated) & (stated < spread - 0.005),
         }
     )
-    out["below_spread"] = np.isfinite(stated) & (stated < out["price_spread"].to_numpy() - 0.005)
-    return out
+
+
+def _by_item(items: pd.DataFrame, col: str, ids: pd.Index) -> np.ndarray:
+    """``items[col]`` as numbers (NaN: missing or not a number) for each of ``ids``."""
+    keys = items["item_id"].astype(str).tolist()
+    row = {k: i for i, k in enumerate(keys)}
+    if len(row) != len(keys):  # repeated items: the error a reindex gives
+        values = pd.to_numeric(items[col], errors="coerce")
+        return values.set_axis(keys).reindex(ids).to_numpy(dtype=float)
+    pos = np.array([row.get(i, -1) for i in ids.tolist()], dtype=np.int64)
+    v = pd.to_numeric(items[col], errors="coerce").to_numpy(dtype=float)
+    return (
+        np.where(pos >= 0, v[np.maximum(pos, 0)], np.nan) if len(v) else np.full(len(ids), np.nan)
+    )
 
 
 def note_below_spread(costs: pd.DataFrame) -> str | None:
