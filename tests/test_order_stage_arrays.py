@@ -4,7 +4,8 @@
 speed; ``choose_supplier`` keeps the rule as pandas code (filter, sort, first per item). The
 two must pick the same row whatever the ties, missing lead times and stockout dates.
 ``max_units`` sums whole-unit capacities on arrays and leaves fractional ones to pandas'
-grouped sum; both paths must give the former totals.
+grouped sum; both paths must give the former totals. ``plan_purchase_orders`` adds up to
+two lines per item or supplier on arrays and more with pandas' grouped sum: the same floats.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from stockout_forecast.policy._recommend_inputs import choose_supplier, max_units
 from stockout_forecast.policy._recommend_items import _best_supplier_rows
+from stockout_forecast.supply.purchase_orders import _group_sums
 
 
 def _case(seed: int) -> tuple[SimpleNamespace, pd.DataFrame, pd.Timestamp]:
@@ -84,3 +86,25 @@ def test_max_units_whole_and_fractional_paths_agree_with_grouped_sum(seed: int) 
     )
     index = pd.Index(["A", "B", "C", "D"], name="item_id")
     np.testing.assert_array_equal(max_units(sup, index), _max_units_reference(sup, index))
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_group_sums_match_pandas_grouped_sum(seed: int) -> None:
+    # groups of up to two rows are added on arrays, larger ones by pandas: both must give
+    # the grouped sum's floats (signed zeros, NaN skipped, NaN for a group with no value)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    size = rng.integers(0, 3 if seed % 2 == 0 else 5, n)
+    labels = np.repeat(np.arange(n), size)
+    m = len(labels)
+    v = rng.standard_normal(m) * 10.0 ** rng.integers(-3, 6, m)
+    v = np.where(rng.random(m) < 0.15, np.nan, v)
+    v = np.where(rng.random(m) < 0.05, -0.0, v)
+    v = np.where(rng.random(m) < 0.03, np.inf, v)
+    frame = pd.DataFrame({"x": v, "y": v[::-1].copy()})
+    got = _group_sums(labels, n, frame, ["x", "y"])
+    want = frame.groupby(labels).sum(min_count=1).reindex(np.arange(n))
+    for c in ("x", "y"):
+        g, w = got[c].to_numpy(), want[c].to_numpy()
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(w))

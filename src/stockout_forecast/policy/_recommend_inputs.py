@@ -131,7 +131,8 @@ def check_item_targets(itm: pd.DataFrame) -> None:
     """Per-item service levels must be fractions below 1 and review periods positive."""
     if "service_level" in itm.columns:
         v = itm["service_level"]
-        bad = v.notna() & ((v <= 0) | (v >= 1))
+        x = v.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isnan(x) & ((x <= 0) | (x >= 1))
         if bad.any():
             raise ValueError(
                 f"items.service_level must be a fraction in (0, 1); found "
@@ -139,8 +140,8 @@ def check_item_targets(itm: pd.DataFrame) -> None:
                 f"A target of 1 needs infinite stock: use e.g. 0.99."
             )
     if "review_period_days" in itm.columns:
-        v = itm["review_period_days"]
-        bad = v.notna() & (v <= 0)
+        x = itm["review_period_days"].to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isnan(x) & (x <= 0)
         if bad.any():
             raise ValueError(
                 f"items.review_period_days must be > 0; found 0 or less for items "

@@ -65,19 +65,16 @@ def item_universe(
     n = len(ids)
     rec = Columns(pd.Index(ids, name="item_id"))
     level, eco = service_targets(service_level, ids, classes)
-    sl = pd.Series(level, index=rec.index)
-    rp = pd.Series(float(review_period_days), index=rec.index)
-    hold = pd.Series(np.nan, index=rec.index)
+    sl = np.asarray(level, dtype=float)
+    rp = np.full(n, float(review_period_days))
+    hold = np.full(n, np.nan)
     if itm is not None:
-        im = itm.set_index("item_id")
-        if "service_level" in im.columns:
-            given = im["service_level"].reindex(rec.index)
-            eco = eco & given.isna().to_numpy()  # an item's own target wins
-            sl = given.fillna(sl)
-        if "review_period_days" in im.columns:
-            rp = im["review_period_days"].reindex(rec.index).fillna(rp)
-        if "holding_cost_rate" in im.columns:
-            hold = im["holding_cost_rate"].reindex(rec.index)
+        given_sl, given_rp, hold = _item_targets(itm, rec.index)
+        if given_sl is not None:
+            eco = eco & np.isnan(given_sl)  # an item's own target wins
+            sl = np.where(np.isnan(given_sl), sl, given_sl)
+        if given_rp is not None:
+            rp = np.where(np.isnan(given_rp), rp, given_rp)
     rec["service_level"] = sl
     rows = pd.Index(sc.item_ids).get_indexer(ids)  # row in the simulation, -1 if absent
     in_sim = rows >= 0
@@ -101,9 +98,9 @@ def item_universe(
         ids=ids,
         rec=rec,
         summary=s_sum,
-        sl=sl.to_numpy(dtype=float),
-        rp=rp.to_numpy(dtype=float),
-        hold=hold.to_numpy(dtype=float),
+        sl=sl,
+        rp=rp,
+        hold=hold,
         rows=rows,
         comp=comp,
         fpos=fpos,
@@ -111,6 +108,34 @@ def item_universe(
         ip=ip,
         eco=eco,
         hold_nothing=np.zeros(n, dtype=bool),
+    )
+
+
+def _item_targets(
+    itm: pd.DataFrame, index: pd.Index
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """The items table's service level, review period (None: no column) and holding rate.
+
+    Per item of ``index``, NaN where the table has no value.
+    """
+    keys = itm["item_id"].tolist()
+    row = {k: i for i, k in enumerate(keys)}
+    if len(row) != len(keys):  # repeated items: the error a reindex gives
+        itm.set_index("item_id").reindex(index)
+    pos = np.array([row.get(i, -1) for i in index.tolist()], dtype=np.int64)
+    found, take = pos >= 0, np.maximum(pos, 0)
+
+    def col(name: str) -> np.ndarray | None:
+        if name not in itm.columns:
+            return None
+        v = itm[name].to_numpy(dtype=float, na_value=np.nan)
+        return np.where(found, v[take], np.nan) if len(v) else np.full(len(index), np.nan)
+
+    hold = col("holding_cost_rate")
+    return (
+        col("service_level"),
+        col("review_period_days"),
+        np.full(len(index), np.nan) if hold is None else hold,
     )
 
 

@@ -49,7 +49,7 @@ def _orders_table(
             f"orders has {int(dup.sum())} rows for repeated items {format_ids(ids[dup].unique())}; "
             f"give one row per item (sum the units first)."
         )
-    out = pd.DataFrame({"item_id": ids.to_numpy()})
+    out: dict[str, Any] = {"item_id": ids.to_numpy()}
 
     def num(col: str, default: float) -> np.ndarray:
         if col not in orders.columns:
@@ -68,8 +68,7 @@ def _orders_table(
     )  # NaN: largest pack - 1, + to a whole unit
     b = np.full(len(orders), float(shortage_cost))
     if items is not None and "backorder_cost" in items.columns:
-        it = validate_table(items, "items")
-        b = ids.map(it.set_index("item_id")["backorder_cost"]).to_numpy(dtype=float)
+        b = _backorder_costs(validate_table(items, "items"), ids)
         b = np.where(np.isnan(b), shortage_cost, b)
     col = (
         "backorder_cost_per_unit"
@@ -103,7 +102,20 @@ def _orders_table(
     out["latest_arrival_day"] = np.where(np.isnan(la), np.inf, la)
     out["need_by_day"] = days("need_by_date")
     out["stockout_p50_day"] = days("stockout_date_p50")
-    return out
+    return pd.DataFrame(out)
+
+
+def _backorder_costs(it: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """``items.backorder_cost`` of each of ``ids`` (NaN: none), as a map on the items gives."""
+    keys = it["item_id"].tolist()
+    row = {k: i for i, k in enumerate(keys)}
+    if len(row) != len(keys):  # repeated items: the map's own error
+        return ids.map(it.set_index("item_id")["backorder_cost"]).to_numpy(dtype=float)
+    pos = np.array([row.get(i, -1) for i in ids.tolist()], dtype=np.int64)
+    v = it["backorder_cost"].to_numpy(dtype=float)
+    return (
+        np.where(pos >= 0, v[np.maximum(pos, 0)], np.nan) if len(v) else np.full(len(ids), np.nan)
+    )
 
 
 def _stockout_matrix(
@@ -160,6 +172,7 @@ def _stockout_matrix(
     return tau, source != "none", source
 
 
+_PO_LIMIT_COLUMNS = ("n_lines", "units", "order_value", "min_order_value", "capacity_units")
 _PO_LINE_COLUMNS = [
     "po_id",
     "supplier_id",
@@ -438,7 +451,7 @@ def _items_table(
         raise AssertionError("splits do not match the problem's supplier slots")
 
     cols = ["units", "purchase_cost", "order_cost", "expected_units_short"]
-    sums = _item_sums(rr, a.n, splits, [*cols, "expected_shortage_cost"])
+    sums = _group_sums(rr, a.n, splits, [*cols, "expected_shortage_cost"])
 
     def total(col: str, min_count: int = 0) -> np.ndarray:
         v = sums[col].to_numpy(dtype=float)
@@ -483,15 +496,33 @@ def _items_table(
     )
 
 
-def _item_sums(rr: np.ndarray, n: int, splits: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """Per item (rows ``0..n-1``), the sums of ``cols`` over its split rows (item ``rr``).
+def _group_sums(labels: np.ndarray, n: int, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Per group ``0..n-1``, the sums of ``frame``'s ``cols`` over its rows (``labels``, sorted).
 
-    NaN where an item has no value (no row, or only NaN). One grouped sum on the columns:
-    the same floats as a sum per column (pandas' compensated sum, in row order).
+    NaN where a group has no value (no row, or only NaN). The figures of pandas' grouped sum
+    (compensated, in row order): groups of up to two rows are added here, ``(0 + a) + b``
+    with NaN skipped (what the grouped sum gives for two values), larger ones by one
+    grouped sum on the columns.
     """
-    vals = pd.DataFrame({c: splits[c].to_numpy(dtype=float) for c in cols})
-    sums = vals.groupby(rr, sort=True).sum(min_count=1)
-    return sums.reindex(np.arange(n))
+    counts = np.bincount(labels, minlength=n)
+    if counts.max(initial=0) > 2:
+        vals = pd.DataFrame({c: frame[c].to_numpy(dtype=float) for c in cols})
+        return vals.groupby(labels, sort=True).sum(min_count=1).reindex(np.arange(n))
+    first = np.cumsum(counts) - counts  # each group's first row
+    one, two = counts >= 1, counts >= 2
+    out = {}
+    for c in cols:
+        v = frame[c].to_numpy(dtype=float)
+        a = (
+            np.where(one, v[np.minimum(first, len(v) - 1)], np.nan)
+            if len(v)
+            else np.full(n, np.nan)
+        )
+        b = np.where(two, v[np.minimum(first + 1, len(v) - 1)], np.nan) if len(v) else a
+        seen = ~np.isnan(a) | ~np.isnan(b)
+        total = (0.0 + np.where(np.isnan(a), 0.0, a)) + np.where(np.isnan(b), 0.0, b)
+        out[c] = np.where(seen, total, np.nan)
+    return pd.DataFrame(out)
 
 
 def _po_lines(splits: pd.DataFrame) -> pd.DataFrame:
@@ -514,51 +545,45 @@ def _po_lines(splits: pd.DataFrame) -> pd.DataFrame:
 def _po_table(lines: pd.DataFrame, limits: pd.DataFrame | None) -> pd.DataFrame:
     """One draft purchase order per supplier, checked against its limits."""
     if lines.empty:  # nothing to order from anyone
-        cols = ["po_id", "supplier_id", "n_lines", "units", "order_value", "order_cost"]
-        cols += ["first_arrival_date", "last_arrival_date", "min_order_value", "capacity_units"]
-        return pd.DataFrame({c: [] for c in [*cols, "status", "reason"]})
+        names = ["po_id", "supplier_id", "n_lines", "units", "order_value", "order_cost"]
+        names += ["first_arrival_date", "last_arrival_date", "min_order_value", "capacity_units"]
+        return pd.DataFrame({c: [] for c in [*names, "status", "reason"]})
     # the lines come sorted by supplier (_po_lines): each supplier's lines are one run
     sup = lines["supplier_id"].to_numpy(dtype=object)
     start = np.flatnonzero(np.r_[True, sup[1:] != sup[:-1]])
     n_lines = np.diff(np.r_[start, len(sup)]).astype(np.int64)
     group = np.repeat(np.arange(len(start)), n_lines)
-    sums = lines[["units", "line_total", "order_cost"]].groupby(group).sum()
+    sums = _group_sums(group, len(start), lines, ["units", "line_total", "order_cost"])
     arrival = lines["expected_arrival_date"].to_numpy()
-    po = pd.DataFrame(
-        {
-            "po_id": pd.array([f"DRAFT-{v}" for v in sup[start]], dtype="str"),
-            "supplier_id": lines["supplier_id"].array[start],
-            "n_lines": n_lines,
-            "units": sums["units"].to_numpy(),
-            "order_value": sums["line_total"].to_numpy(),
-            "order_cost": sums["order_cost"].to_numpy(),
-            "first_arrival_date": np.fmin.reduceat(arrival, start),
-            "last_arrival_date": np.fmax.reduceat(arrival, start),
-        }
-    )
+    cols: dict[str, Any] = {
+        "po_id": pd.array([f"DRAFT-{v}" for v in sup[start]], dtype="str"),
+        "supplier_id": lines["supplier_id"].array[start],
+        "n_lines": n_lines,
+        "units": sums["units"].to_numpy(),
+        "order_value": sums["line_total"].to_numpy(),
+        "order_cost": sums["order_cost"].to_numpy(),
+        "first_arrival_date": np.fmin.reduceat(arrival, start),
+        "last_arrival_date": np.fmax.reduceat(arrival, start),
+    }
     if limits is not None:
-        po = po.merge(
+        po = pd.DataFrame(cols).merge(
             limits[["supplier_id", "min_order_value", "capacity_units"]],
             on="supplier_id",
             how="left",
         )
-    else:
-        po["min_order_value"] = np.nan
-        po["capacity_units"] = np.nan
-    po["status"], po["reason"] = _po_status(po)
-    return po
+        po["status"], po["reason"] = _po_status(po)
+        return po
+    cols["min_order_value"] = np.full(len(start), np.nan)
+    cols["capacity_units"] = np.full(len(start), np.nan)
+    cols["status"], cols["reason"] = _po_status(cols)
+    return pd.DataFrame(cols)
 
 
-def _po_status(po: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _po_status(po: pd.DataFrame | dict[str, Any]) -> tuple[list[str], list[str]]:
     """Each draft PO's status against its supplier's limits, and the reason."""
     status, reason = [], []
     for n, units, value, low, cap in zip(
-        po["n_lines"].tolist(),
-        po["units"].tolist(),
-        po["order_value"].tolist(),
-        po["min_order_value"].tolist(),
-        po["capacity_units"].tolist(),
-        strict=True,
+        *(np.asarray(po[c]).tolist() for c in _PO_LIMIT_COLUMNS), strict=True
     ):
         if units > (np.inf if np.isnan(cap) else cap) + 1e-9:
             status.append("over_capacity")
