@@ -6,6 +6,8 @@ two must pick the same row whatever the ties, missing lead times and stockout da
 ``max_units`` sums whole-unit capacities on arrays and leaves fractional ones to pandas'
 grouped sum; both paths must give the former totals. ``plan_purchase_orders`` adds up to
 two lines per item or supplier on arrays and more with pandas' grouped sum: the same floats.
+``lead_time_demand_samples`` sums the paths one period at a time (np.cumsum's sums), and the
+what-if run counts paths out by each period from one histogram.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import pytest
 
 from stockout_forecast.policy._recommend_inputs import choose_supplier, max_units
 from stockout_forecast.policy._recommend_items import _best_supplier_rows
+from stockout_forecast.policy.empirical import lead_time_demand_samples
+from stockout_forecast.policy.recommend import _paths_out_by
 from stockout_forecast.supply.purchase_orders import _group_sums
 
 
@@ -108,3 +112,34 @@ def test_group_sums_match_pandas_grouped_sum(seed: int) -> None:
         g, w = got[c].to_numpy(), want[c].to_numpy()
         np.testing.assert_array_equal(g, w)
         np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+
+
+def _ltd_reference(paths: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The former lead_time_demand_samples body: np.cumsum on the last axis, interpolated."""
+    h = paths.shape[2]
+    lo = np.floor(total).astype(np.intp)
+    hi = np.minimum(lo + 1, h)
+    cum = np.cumsum(paths[:, :, : int(hi.max(initial=1))], axis=2)
+    c_lo = np.take_along_axis(cum, np.maximum(lo - 1, 0)[:, :, None], axis=2)[:, :, 0]
+    c_lo = np.where(lo > 0, c_lo, 0.0)
+    c_hi = np.take_along_axis(cum, (hi - 1)[:, :, None], axis=2)[:, :, 0]
+    return c_lo + (total - lo) * (c_hi - c_lo)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lead_time_demand_samples_equal_the_cumsum_formula(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, p, h = int(rng.integers(1, 6)), int(rng.integers(1, 60)), int(rng.integers(1, 40))
+    paths = rng.gamma(0.4, 3.1, (n, p, h)) * rng.random((n, 1, 1))
+    lead = rng.uniform(0.0, h, (n, p))
+    got = lead_time_demand_samples(paths, lead)
+    np.testing.assert_array_equal(got, _ltd_reference(paths, lead))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_paths_out_by_counts_paths_out_by_each_period(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h = int(rng.integers(1, 30))
+    first = rng.integers(0, h + 1, (int(rng.integers(1, 8)), int(rng.integers(1, 50))))
+    want = np.stack([(first <= t).sum(axis=1) for t in range(h)], axis=1)
+    np.testing.assert_array_equal(_paths_out_by(first, h), want)

@@ -632,7 +632,7 @@ def _plan_orders(
             )
             first = run_chunk(sc2, chunk.subset(sel), paths=src[at[sel]], buffers=buffers).first
             plan.p_with[ko] = (first <= win.end_idx[ko, None]).mean(axis=1)
-            cnt = np.stack([(first <= t).sum(axis=1) for t in range(sc.horizon)], axis=1)
+            cnt = _paths_out_by(first, sc.horizon)
             reached = cnt[:, -1] >= need
             plan.d_with[ko[reached]] = sc.dates[np.argmax(cnt >= need, axis=1)[reached]].to_numpy()
     return plan
@@ -683,6 +683,18 @@ def _order_quantities(
         big_s - ip,
         np.where(plan.by_date[k], big_s - win.ip_in_time[k], 0.0),
     )
+
+
+def _paths_out_by(first: np.ndarray, horizon: int) -> np.ndarray:
+    """(items, horizon) count of paths whose first stockout period is <= t, per period t.
+
+    ``first`` (items, paths) holds periods ``0..horizon`` (``horizon``: none): a count per
+    period, summed up (the same integers as comparing every period in turn).
+    """
+    n = first.shape[0]
+    flat = (np.arange(n)[:, None] * (horizon + 1) + first).ravel()
+    hist = np.bincount(flat, minlength=n * (horizon + 1)).reshape(n, horizon + 1)
+    return np.cumsum(hist[:, :horizon], axis=1)
 
 
 def _multiples(gap: np.ndarray, q: np.ndarray, multiples: bool) -> np.ndarray:
