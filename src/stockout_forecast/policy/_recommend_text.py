@@ -13,7 +13,6 @@ __all__ = [
     "finish",
     "order_columns",
     "reasons",
-    "status_and_reason",
 ]
 
 #: an order is "expedite" when running out before it arrives is at least this likely (more
@@ -158,31 +157,6 @@ def reasons(rec: pd.DataFrame, as_of: pd.Timestamp, capped: np.ndarray) -> np.nd
     return out
 
 
-def status_and_reason(
-    rec: pd.DataFrame,
-    summary: pd.DataFrame,
-    *,
-    comp: np.ndarray,
-    has_sup: np.ndarray,
-    discontinued: np.ndarray,
-    ok: np.ndarray,
-    capped: np.ndarray,
-    at_cap: np.ndarray,
-    max_units: np.ndarray,
-    wanted: np.ndarray,
-    as_of: pd.Timestamp,
-) -> None:
-    """Fill ``rec``'s ``status`` and ``reason``.
-
-    The simulation's, no supplier, discontinued, else the plain decision line (with the
-    capacity cap and the simulation's note).
-    """
-    rec["status"], rec["reason"] = _status_and_reason(
-        rec, summary, comp=comp, has_sup=has_sup, discontinued=discontinued, ok=ok,
-        capped=capped, at_cap=at_cap, max_units=max_units, wanted=wanted, as_of=as_of,
-    )  # fmt: skip
-
-
 def _status_and_reason(
     rec: pd.DataFrame,
     summary: pd.DataFrame,
@@ -197,7 +171,11 @@ def _status_and_reason(
     wanted: np.ndarray,
     as_of: pd.Timestamp,
 ) -> tuple[pd.api.extensions.ExtensionArray, pd.api.extensions.ExtensionArray]:
-    """:func:`status_and_reason`'s two columns, as text arrays (a missing line is NaN)."""
+    """``status`` and ``reason`` per item, as text arrays (a missing line is NaN).
+
+    The simulation's, no supplier, discontinued, else the plain decision line (with the
+    capacity cap and the simulation's note).
+    """
     n = len(rec)
     status = np.full(n, "ok", dtype=object)
     reason = np.full(n, "", dtype=object)
