@@ -306,13 +306,11 @@ def promise_dates(
     """
     _check_promise_args(rule, promise, min_shipment_units, handling_days, slip_tolerance_days)
     co = validate_table(customer_orders, "customer_orders", allow_empty=True)
-    inv = validate_table(inventory, "inventory", allow_empty=True)
-    as_of_ts = _planning_day(as_of, inv)
-    supply, shorts = _supply_table(
-        inv,
+    inv, as_of_ts, supply, shorts = _stock_and_supply(
+        inventory,
         purchase_orders,
         recommended_orders,
-        as_of=as_of_ts,
+        as_of=as_of,
         lead_times=lead_times,
         suppliers=suppliers,
         handling_days=handling_days,
@@ -356,6 +354,33 @@ def _free_supply(
     Nothing is allocated, so the lines' steps are skipped (the service's items without
     customer orders: their availability and supply only; tested against ``promise_dates``).
     """
+    inv, _, supply, shorts = _stock_and_supply(
+        inventory,
+        purchase_orders,
+        recommended_orders,
+        as_of=as_of,
+        lead_times=lead_times,
+        suppliers=suppliers,
+        handling_days=0.0,
+    )
+    used = _supply_used(supply, None)
+    return used, _items_table(inv, [], np.zeros(0), used, shorts)
+
+
+def _stock_and_supply(
+    inventory: pd.DataFrame,
+    purchase_orders: pd.DataFrame | None,
+    recommended_orders: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    lead_times: pd.DataFrame | None,
+    suppliers: pd.DataFrame | None,
+    handling_days: float,
+) -> tuple[pd.DataFrame, pd.Timestamp, pd.DataFrame, dict[str, str]]:
+    """The validated inventory, the planning day, the sources of supply, the short receipts.
+
+    What :func:`promise_dates` and :func:`_free_supply` both start from (``_supply_table``).
+    """
     inv = validate_table(inventory, "inventory", allow_empty=True)
     as_of_ts = _planning_day(as_of, inv)
     supply, shorts = _supply_table(
@@ -365,10 +390,9 @@ def _free_supply(
         as_of=as_of_ts,
         lead_times=lead_times,
         suppliers=suppliers,
-        handling_days=0.0,
+        handling_days=handling_days,
     )
-    used = _supply_used(supply, None)
-    return used, _items_table(inv, [], np.zeros(0), used, shorts)
+    return inv, as_of_ts, supply, shorts
 
 
 _NOTICE_COLUMNS = [
